@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configFromPresets, DEFAULT_CONFIG, diffFromDefaults, helpOf, CONFIG_KEYS, KNOB_GROUPS, parseKnobValue, PRESETS, resolveConfig } from './config';
+
+describe('config schema', () => {
+  it('has the reference defaults for InfoPO (INFOPO.md §4-§5)', () => {
+    expect(DEFAULT_CONFIG).toMatchObject({ method: 'infopo', beta: 0.5, gateTemperature: 0.5, betaDecay: 0, groupSize: 5, epsLow: 0.2, epsHigh: 0.2, dualClip: 3, entropyCoef: 0.001, gradClip: 1, weightDecay: 0.01, ppoEpochs: 1, klCoef: 0, lossAgg: 'token-mean', infoGainEstimator: 'sampled', placeholderMode: 'equal-length', placeholder: 'No information found.' });
+  });
+  it('gives every knob a help line and a group', () => {
+    const grouped = Object.values(KNOB_GROUPS).flat();
+    for (const key of CONFIG_KEYS) {
+      expect(helpOf(key).length, key).toBeGreaterThan(10);
+      expect(grouped, key).toContain(key);
+    }
+    expect(grouped.length).toBe(CONFIG_KEYS.length);
+  });
+  it('validates every preset', () => {
+    for (const name of Object.keys(PRESETS)) expect(() => configFromPresets([name])).not.toThrow();
+  });
+  it('rejects bad values naming the key, the value and what is allowed', () => {
+    const err = (input: unknown) => {
+      try {
+        resolveConfig(input);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(err({ beta: -1 })).toMatch(/beta = -1: .*>=\s*0/);
+    expect(err({ method: 'ppo' })).toMatch(/method = "ppo": .*infopo.*grpo/);
+    expect(err({ groupSize: 2.5 })).toMatch(/groupSize = 2.5: .*int/i);
+    expect(err({ betta: 1 })).toMatch(/unknown key "betta"/);
+    expect(err({ dModel: 30, nHeads: 4 })).toMatch(/nHeads = 4: must divide dModel = 30/);
+    expect(err({ task: '20q;rm' })).toMatch(/task = "20q;rm"/);
+  });
+  it('parses string values by the key type', () => {
+    expect(parseKnobValue('beta', '0.3')).toBe(0.3);
+    expect(parseKnobValue('normalizeIntrinsic', 'false')).toBe(false);
+    expect(parseKnobValue('method', 'grpo')).toBe('grpo');
+    expect(() => parseKnobValue('beta', 'abc')).toThrow(/beta = "abc": expected a number/);
+    expect(() => parseKnobValue('nope', '1')).toThrow(/unknown key "nope"/);
+    expect(() => parseKnobValue('capIntrinsic', 'yes')).toThrow(/expected true or false/);
+  });
+  it('applies presets in order, overrides last, and diffs against the defaults', () => {
+    const c = configFromPresets(['smoke', 'ref-tau2'], { seed: 9 });
+    expect(c.steps).toBe(PRESETS.smoke.values.steps);
+    expect(c.beta).toBe(0.1);
+    expect(c.seed).toBe(9);
+    expect(diffFromDefaults(c)).toMatchObject({ seed: 9, beta: 0.1, gateTemperature: 0.05 });
+    expect(() => configFromPresets(['nope'])).toThrow(/unknown preset "nope"/);
+  });
+});

@@ -1,0 +1,189 @@
+/**
+ * The one config schema: validation, defaults, presets and a help line per knob. The setup form,
+ * the URL, the CLI flags and the run record are all driven from here: adding a knob is one edit.
+ * Help lines end with their source in brackets: [ref] = the InfoPO reference code's default,
+ * [paper] = arXiv 2603.00656, [trl]/[verl] = those libraries' conventions, [sandbox] = ours.
+ */
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const num = (min: number, max: number) => z.number().min(min).max(max);
+
+export const METHODS = ['infopo', 'grpo', 'rloo', 'reinforce', 'starpo'] as const;
+export type Method = (typeof METHODS)[number];
+
+export const configSchema = z.strictObject({
+  // -- run
+  seed: int(0, 2 ** 31 - 1).default(1).describe('Seed of every random stream (tasks, user, sampling, init, order). [sandbox]'),
+  method: z.enum(METHODS).default('infopo').describe('infopo = GRPO + gated information-gain term; grpo = outcome only; rloo = leave-one-out baseline; reinforce = no group normalisation; starpo = GRPO on the highest-variance groups only. [paper, trl]'),
+  task: z.string().regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, 'a task id or a comma-separated mixture of task ids').default('20q').describe('Task family id, or a comma-separated mixture trained together (e.g. "20q,intent"). [sandbox]'),
+  persona: z.string().default('cooperative').describe('Simulated user persona during training. [sandbox]'),
+  evalPersona: z.string().default('').describe('Persona for evaluation; empty = same as training (change it to test robustness to the user simulator). [paper §6]'),
+  noise: num(0, 1).default(0.2).describe('Probability that the noisy persona answers wrongly. [sandbox]'),
+  steps: int(0, 100000).default(60).describe('RL training steps (one step = promptsPerStep groups of groupSize rollouts). [sandbox]'),
+  promptsPerStep: int(1, 512).default(8).describe('Task instances (GRPO groups) per step. [verl: train_batch_size]'),
+  groupSize: int(1, 64).default(5).describe('Rollouts per task instance (G). [ref: 5]'),
+  maxTurns: int(1, 32).default(6).describe('Most agent turns in an episode. [paper]'),
+  maxActionTokens: int(1, 64).default(8).describe('Most tokens the agent may generate in one turn (its <eot> included). [sandbox]'),
+  maxContext: int(16, 2048).default(160).describe('Context window of the policy in tokens; the episode ends when it is full. [sandbox]'),
+  traceEvery: int(0, 100000).default(10).describe('Record full dialogue traces every N steps (0 = never; the first and last step are always traced when > 0). [sandbox]'),
+  evalEvery: int(0, 100000).default(0).describe('Evaluate on the test split every N steps (0 = only at the end). [sandbox]'),
+  evalEpisodes: int(0, 100000).default(32).describe('Test-split episodes per evaluation (greedy decoding). [sandbox]'),
+  // -- policy model
+  dModel: int(8, 1024).default(64).describe('Width of the transformer policy. [sandbox]'),
+  nLayers: int(1, 24).default(2).describe('Transformer blocks. [sandbox]'),
+  nHeads: int(1, 32).default(4).describe('Attention heads (must divide dModel). [sandbox]'),
+  // -- sampling
+  temperature: num(0.01, 10).default(1).describe('Sampling temperature for rollouts. [trl]'),
+  topK: int(0, 100000).default(0).describe('Keep only the k most likely tokens when sampling (0 = off). [trl]'),
+  topP: num(0.01, 1).default(1).describe('Nucleus sampling mass (1 = off). [trl]'),
+  // -- supervised warm start
+  sftSteps: int(0, 100000).default(150).describe('Supervised steps on scripted demonstrations before RL (0 = none). [sandbox]'),
+  sftBatch: int(1, 1024).default(32).describe('Demonstration dialogues per supervised step. [sandbox]'),
+  sftLr: num(0, 1).default(3e-3).describe('Learning rate of the warm start. [sandbox]'),
+  // -- optimiser
+  lr: num(0, 1).default(3e-4).describe('AdamW learning rate for RL (constant after warm-up). [ref: constant LR]'),
+  warmupSteps: int(0, 100000).default(0).describe('Linear learning-rate warm-up steps for RL. [trl]'),
+  adamBeta1: num(0, 0.9999).default(0.9).describe('AdamW beta1. [ref]'),
+  adamBeta2: num(0, 0.99999).default(0.999).describe('AdamW beta2. [ref]'),
+  weightDecay: num(0, 1).default(0.01).describe('AdamW decoupled weight decay. [ref: 0.01]'),
+  gradClip: num(0, 1e6).default(1).describe('Global grad-norm clip (0 = off). [ref: 1.0]'),
+  // -- PPO / GRPO loss
+  ppoEpochs: int(1, 64).default(1).describe('Passes over each batch of rollouts. [ref: 1]'),
+  miniBatches: int(1, 512).default(1).describe('Mini-batches per PPO epoch. [verl]'),
+  epsLow: num(0, 1).default(0.2).describe('PPO clip range below 1. [ref: 0.2]'),
+  epsHigh: num(0, 10).default(0.2).describe('PPO clip range above 1 (DAPO clip-higher uses 0.28). [ref: 0.2]'),
+  dualClip: num(1, 100).default(3).describe('Dual-clip bound c for negative advantages. [ref: 3]'),
+  entropyCoef: num(0, 1).default(0.001).describe('Entropy bonus coefficient. [ref: 0.001]'),
+  lossAgg: z.enum(['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum-norm']).default('token-mean').describe('Loss aggregation: token-mean (DAPO, ref), seq-mean-token-mean (GRPO paper), seq-mean-token-sum-norm (Dr. GRPO). [verl]'),
+  outcomeScaling: z.enum(['group', 'batch', 'none']).default('group').describe('Divide outcome advantages by the group std (ref), the batch std, or not at all (Dr. GRPO). [trl: scale_rewards]'),
+  klCoef: num(0, 100).default(0).describe('Coefficient of the KL penalty to the frozen warm-start policy (0 = off, ref). [verl]'),
+  klEstimator: z.enum(['k1', 'k3']).default('k3').describe('KL estimator: k1 = log-ratio, k3 = unbiased low-variance (Schulman). [verl]'),
+  keepFraction: num(0.01, 1).default(0.5).describe('starpo: fraction of groups kept, highest outcome variance first. [StarPO-S]'),
+  // -- InfoPO
+  beta: num(0, 100).default(0.5).describe('beta0: weight of the intrinsic advantage. [ref: 0.5 UserRL, 0.3 ColBench, 0.1 tau2]'),
+  betaDecay: num(0, 10).default(0).describe('beta_e = beta0 * exp(-decay * step). [ref: 0]'),
+  gateTemperature: num(1e-6, 100).default(0.5).describe('T of the variance gate sigmoid(-sigma_g / T). [ref: 0.5 UserRL and ColBench, 0.05 tau2]'),
+  normalizeIntrinsic: z.boolean().default(true).describe('z-score the per-token information gain over the group. [ref: true]'),
+  intrinsicOnly: z.boolean().default(false).describe('Ablation: A = s * A_int, no outcome term. [ref]'),
+  capIntrinsic: z.boolean().default(true).describe('Apply the batch-level cap s = min(1, max(std(A_out), 1) / std(A_int)). [ref: true]'),
+  infoGainEstimator: z.enum(['sampled', 'exact']).default('sampled').describe('IG per turn: sampled log-ratio of the taken tokens (ref) or exact per-position KL; both are logged. [ref: sampled]'),
+  placeholder: z.string().min(1).default('No information found.').describe('Text that overwrites the feedback in the counterfactual. [ref]'),
+  placeholderMode: z.enum(['equal-length', 'replace']).default('equal-length').describe('equal-length: overwrite in place, pad/truncate (ref); replace: splice in the whole placeholder. [ref, beyond]'),
+  divergenceImpl: z.enum(['auto', 'kernel', 'ops']).default('auto').describe('Divergence computation: the fused WGSL kernel on webgpu (auto), or tfjs ops for comparison. [sandbox]'),
+  prefixReuse: z.boolean().default(true).describe('Counterfactual passes reuse the real pass for the shared prefix and run only the suffix. [beyond]'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigKey = keyof Config;
+export type ConfigInput = Partial<Config>;
+
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
+export const DEFAULT_CONFIG: Config = configSchema.parse({});
+
+/** Knob groups for forms and docs, in display order. */
+export const KNOB_GROUPS: Record<string, ConfigKey[]> = {
+  Run: ['seed', 'method', 'task', 'persona', 'evalPersona', 'noise', 'steps', 'promptsPerStep', 'groupSize', 'maxTurns', 'maxActionTokens', 'maxContext', 'traceEvery', 'evalEvery', 'evalEpisodes'],
+  Model: ['dModel', 'nLayers', 'nHeads'],
+  Sampling: ['temperature', 'topK', 'topP'],
+  'Warm start': ['sftSteps', 'sftBatch', 'sftLr'],
+  Optimiser: ['lr', 'warmupSteps', 'adamBeta1', 'adamBeta2', 'weightDecay', 'gradClip'],
+  'PPO / GRPO': ['ppoEpochs', 'miniBatches', 'epsLow', 'epsHigh', 'dualClip', 'entropyCoef', 'lossAgg', 'outcomeScaling', 'klCoef', 'klEstimator', 'keepFraction'],
+  InfoPO: ['beta', 'betaDecay', 'gateTemperature', 'normalizeIntrinsic', 'intrinsicOnly', 'capIntrinsic', 'infoGainEstimator', 'placeholder', 'placeholderMode', 'divergenceImpl', 'prefixReuse'],
+};
+
+export function helpOf(key: ConfigKey): string {
+  return configSchema.shape[key].description ?? '';
+}
+
+/** Presets are partial configs over the defaults. */
+export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
+  smoke: {
+    help: 'Finishes in seconds: a tiny model, a few steps, traces every step. Used by the tests.',
+    values: { steps: 3, promptsPerStep: 2, groupSize: 3, maxTurns: 3, dModel: 16, nLayers: 1, nHeads: 2, sftSteps: 4, sftBatch: 4, traceEvery: 1, evalEpisodes: 4, maxContext: 96 },
+  },
+  quick: {
+    help: 'A meaningful InfoPO-vs-GRPO comparison in a few minutes on 2 CPU cores (wasm backend).',
+    values: { steps: 60, promptsPerStep: 8, groupSize: 5, maxTurns: 5, dModel: 64, nLayers: 2, nHeads: 4, sftSteps: 150, traceEvery: 10, evalEpisodes: 64 },
+  },
+  'ref-userrl': {
+    help: 'Reference InfoPO settings for the UserRL gyms: beta0 = 0.5, T = 0.5.',
+    values: { method: 'infopo', beta: 0.5, gateTemperature: 0.5 },
+  },
+  'ref-colbench': {
+    help: 'Reference InfoPO settings for ColBench: beta0 = 0.3, T = 0.5.',
+    values: { method: 'infopo', beta: 0.3, gateTemperature: 0.5 },
+  },
+  'ref-tau2': {
+    help: 'Reference InfoPO settings for tau2-bench: beta0 = 0.1, T = 0.05.',
+    values: { method: 'infopo', beta: 0.1, gateTemperature: 0.05 },
+  },
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid config:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** Validate a partial config over the defaults; throws ConfigError naming each key, value and rule. */
+export function resolveConfig(input: unknown): Config {
+  const result = configSchema.safeParse(input ?? {});
+  const problems: string[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') {
+        for (const k of issue.keys) problems.push(`unknown key "${k}" (known keys: ${CONFIG_KEYS.join(', ')})`);
+        continue;
+      }
+      const value = (input as Record<string, unknown>)?.[key];
+      problems.push(`${key} = ${describeValue(value)}: ${issue.message}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const config = result.data;
+  if (config.dModel % config.nHeads !== 0) problems.push(`nHeads = ${config.nHeads}: must divide dModel = ${config.dModel}`);
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+/** Apply presets in order, then explicit overrides, then validate. */
+export function configFromPresets(presets: string[], overrides: Record<string, unknown> = {}): Config {
+  const merged: Record<string, unknown> = {};
+  for (const name of presets) {
+    const preset = PRESETS[name];
+    if (!preset) throw new ConfigError([`unknown preset "${name}" (known: ${Object.keys(PRESETS).join(', ')})`]);
+    Object.assign(merged, preset.values);
+  }
+  return resolveConfig({ ...merged, ...overrides });
+}
+
+/** Parse a `key=value` string value to the key's type (CLI --set, URL parameters). */
+export function parseKnobValue(key: string, raw: string): unknown {
+  if (!(CONFIG_KEYS as string[]).includes(key)) throw new ConfigError([`unknown key "${key}" (known keys: ${CONFIG_KEYS.join(', ')})`]);
+  const current = DEFAULT_CONFIG[key as ConfigKey];
+  if (typeof current === 'number') {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value)) throw new ConfigError([`${key} = ${JSON.stringify(raw)}: expected a number`]);
+    return value;
+  }
+  if (typeof current === 'boolean') {
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    throw new ConfigError([`${key} = ${JSON.stringify(raw)}: expected true or false`]);
+  }
+  return raw;
+}
+
+/** The keys whose values differ from the defaults (for compact URLs and summaries). */
+export function diffFromDefaults(config: Config): Partial<Config> {
+  const out: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) if (config[key] !== DEFAULT_CONFIG[key]) out[key] = config[key];
+  return out as Partial<Config>;
+}

@@ -1,0 +1,84 @@
+/**
+ * What a task family is: a generator of instances with hidden information, a simulated user (or
+ * environment) that answers the agent turn by turn, a scorer, and scripted agents (baselines and
+ * the demonstrator used for the supervised warm start). All text is lower-case words and
+ * punctuation from the shared vocabulary (`vocabulary()`), so one tokenizer serves every task.
+ */
+import type { Rng } from '../random';
+
+export type Split = 'train' | 'test';
+
+export interface TaskInstance<Hidden = unknown> {
+  family: string;
+  /** Stable id, unique within the family and split (e.g. `20q/train/17`). */
+  id: string;
+  split: Split;
+  /** The user's opening, underspecified request. */
+  request: string;
+  /** What only the user/environment knows. */
+  hidden: Hidden;
+}
+
+/** One exchange as the agent sees it. */
+export interface Exchange {
+  action: string;
+  feedback: string;
+}
+
+export interface Reply {
+  /** The user's or environment's answer (words of the vocabulary; may be empty). */
+  feedback: string;
+  /** Who speaks: a user, or an environment/tool (both are masked alike in the counterfactual). */
+  role: 'user' | 'env';
+  /** The agent made its final move (answer, guess, booking...): the episode ends. */
+  done: boolean;
+  /** Per-step reward (0 for tasks that only score the outcome). */
+  stepReward: number;
+  /** False when the action could not be parsed; the turn still counts. */
+  valid: boolean;
+}
+
+export interface Outcome {
+  /** Final reward of the episode (the task's score). */
+  reward: number;
+  success: boolean;
+}
+
+/** A live episode: the simulated user holding the hidden information. */
+export interface Episode {
+  readonly instance: TaskInstance;
+  respond(action: string): Reply;
+  /** Score of the episode as it stands (called when it ends, by final move or by turn limit). */
+  outcome(): Outcome;
+}
+
+/** What a scripted agent may see: the request and the exchanges so far, never the hidden part. */
+export interface AgentView {
+  request: string;
+  exchanges: readonly Exchange[];
+  maxTurns: number;
+}
+
+export type ScriptedAgent = (view: AgentView, rng: Rng) => string;
+
+export interface EpisodeOptions {
+  maxTurns: number;
+  /** Persona id of the simulated user (see users/). */
+  persona: string;
+  /** Probability that a `noisy` user answers wrongly. */
+  noise: number;
+}
+
+export interface TaskFamily {
+  id: string;
+  title: string;
+  /** One paragraph for the UI and docs. */
+  description: string;
+  /** Every word the family's requests, replies and well-formed actions use. */
+  vocabulary(): readonly string[];
+  /** Draw an instance of the split. Train and test instances never overlap. */
+  sample(rng: Rng, split: Split): TaskInstance;
+  start(instance: TaskInstance, options: EpisodeOptions, rng: Rng): Episode;
+  /** Scripted agents: at least `demo` (warm-start demonstrator), `act-now`, `ask-all`, `random`, `oracle`. */
+  agents: Record<string, ScriptedAgent>;
+}

@@ -1,0 +1,57 @@
+import { defineConfig, type Plugin } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+
+const modelsDir = resolve(__dirname, 'models');
+
+/** Serves the project's own models/ folder at /models in dev and copies it into the build,
+ *  so the browser loads tokenizer and checkpoints through the same loading code as Node. */
+function serveModels(): Plugin {
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      const full = join(dir, name);
+      return statSync(full).isDirectory() ? walk(full) : [full];
+    });
+  return {
+    name: 'infopo-serve-models',
+    configureServer(server) {
+      server.middlewares.use('/models', (req, res, next) => {
+        const file = join(modelsDir, decodeURIComponent((req.url ?? '/').split('?')[0]));
+        if (!file.startsWith(modelsDir) || !existsSync(file) || statSync(file).isDirectory()) return next();
+        res.setHeader('Content-Type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+        createReadStream(file).pipe(res);
+      });
+    },
+    generateBundle() {
+      if (!existsSync(modelsDir)) return;
+      for (const file of walk(modelsDir)) {
+        this.emitFile({ type: 'asset', fileName: join('models', relative(modelsDir, file)), source: readFileSync(file) });
+      }
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [svelte(), serveModels()],
+  worker: { format: 'es' },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4000,
+    rollupOptions: {
+      input: {
+        main: resolve(__dirname, 'index.html'),
+        // Test and benchmark page for the GPU kernels (parity tests and `npm run bench` drive it).
+        lab: resolve(__dirname, 'src/lab/index.html'),
+      },
+    },
+  },
+  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  test: {
+    include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
