@@ -1,9 +1,10 @@
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig } from 'vitest/config';
+import type { Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
-const modelsDir = resolve(__dirname, 'models');
+const modelsDir = resolve(import.meta.dirname, 'models');
 
 /** Serves the project's own models/ folder at /models in dev and copies it into the build,
  *  so the browser loads tokenizer and checkpoints through the same loading code as Node. */
@@ -32,17 +33,20 @@ function serveModels(): Plugin {
   };
 }
 
+const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8'));
+
 export default defineConfig({
   plugins: [svelte(), serveModels()],
+  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   worker: { format: 'es' },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
     rollupOptions: {
       input: {
-        main: resolve(__dirname, 'index.html'),
+        main: resolve(import.meta.dirname, 'index.html'),
         // Test and benchmark page for the GPU kernels (parity tests and `npm run bench` drive it).
-        lab: resolve(__dirname, 'src/lab/index.html'),
+        lab: resolve(import.meta.dirname, 'src/lab/index.html'),
       },
     },
   },

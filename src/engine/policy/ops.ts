@@ -7,14 +7,13 @@
 import * as tf from '@tensorflow/tfjs';
 
 function swapLast(x: tf.Tensor): tf.Tensor {
-  const perm = x.shape.map((_, i) => i);
-  const r = perm.length;
-  [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+  const r = x.shape.length;
+  const perm = x.shape.map((_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i));
   return tf.transpose(x, perm);
 }
 
 /** Batched matmul (rank >= 2, equal batch dims) whose gradient transposes explicitly. */
-export const matMul = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+export const matMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);
   return {
     value: tf.matMul(a, b),
@@ -23,7 +22,7 @@ export const matMul = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSa
       return [tf.matMul(dy, swapLast(sb)), tf.matMul(swapLast(sa), dy)];
     },
   };
-}) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
 /** x [..., din] @ w [din, dout] + b: flattened to 2-D so the fast path applies. */
 export function dense(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
@@ -31,14 +30,14 @@ export function dense(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
   const lead = x.shape.slice(0, -1);
   let y = matMul(x.reshape([-1, din]), w);
   if (b) y = tf.add(y, b);
-  return y.reshape([...lead, w.shape[1]]);
+  return y.reshape([...lead, w.shape[1] as number]);
 }
 
 /** Embedding lookup whose gradient is one-hot^T @ dy (a matmul) instead of UnsortedSegmentSum. */
 export function embed(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   const [vocab, dim] = table.shape;
   const flat = ids.reshape([-1]) as tf.Tensor1D;
-  const lookup = tf.customGrad((w: tf.Tensor, save: tf.GradSaveFunc) => {
+  const lookup = tf.customGrad(((w: tf.Tensor, save: tf.GradSaveFunc) => {
     save([flat]);
     return {
       value: tf.gather(w, flat),
@@ -47,8 +46,8 @@ export function embed(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
         return tf.matMul(tf.transpose(oneHot), dy.reshape([-1, dim]));
       },
     };
-  }) as (w: tf.Tensor) => tf.Tensor;
-  return lookup(table).reshape([...ids.shape, dim]);
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (w: tf.Tensor) => tf.Tensor;
+  return lookup(table).reshape([...ids.shape, dim as number]);
 }
 
 /** LayerNorm over the last axis; gain and bias broadcast (no Tile, whose gradient is slow). */
@@ -56,4 +55,9 @@ export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps = 
   const axis = x.shape.length - 1;
   const { mean, variance } = tf.moments(x, axis, true);
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias);
+}
+
+/** tf.tidy for results that are plain objects of tensors (typed interfaces lack an index signature). */
+export function tidy<T>(fn: () => T): T {
+  return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
 }

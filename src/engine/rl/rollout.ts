@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { appendAction, appendFeedback, feedbackTokens, startDialogue, type Dialogue } from '../dialogue';
 import type { KV, Policy } from '../policy/model';
+import { tidy } from '../policy/ops';
 import { sampleToken, type SamplingOptions } from '../policy/sampler';
 import type { Rng } from '../random';
 import type { Episode, EpisodeOptions, TaskFamily, TaskInstance } from '../tasks/types';
@@ -72,7 +73,7 @@ export async function generateRollouts(
   let cache: KV | null = null;
   while (live.length > 0) {
     const input = live.map((r) => (r.fed < r.dialogue.tokens.length ? r.dialogue.tokens[r.fed] : r.action[r.fed - r.dialogue.tokens.length]));
-    const { logits, kv } = tf.tidy(() => {
+    const { logits, kv } = tidy(() => {
       const out = policy.forward(tf.tensor2d(input, [live.length, 1], 'int32'), { past: cache ?? undefined, returnKV: true });
       return { logits: out.logits.reshape([live.length, -1]), kv: out.kv! };
     });
@@ -96,7 +97,7 @@ export async function generateRollouts(
     live = live.filter((r) => !r.ended);
     if (live.length === 0) break;
     const old: KV = cache;
-    cache = tf.tidy(() => {
+    cache = tidy(() => {
       const idx = tf.tensor1d(kept, 'int32');
       return { k: old.k.map((t) => tf.gather(t, idx)), v: old.v.map((t) => tf.gather(t, idx)) };
     });

@@ -80,6 +80,7 @@ class HfWordTokenizer implements WordTokenizer {
     return Array.from(this.hf.encode(text, { add_special_tokens: false }) as number[]);
   }
   decode(ids: readonly number[]): string {
+    if (ids.length === 0) return '';
     return this.hf.decode(ids as number[], { skip_special_tokens: true });
   }
   token(id: number): string {

@@ -1,0 +1,153 @@
+/**
+ * npm run experiment -- --preset NAME [--set key=value ...] [--config FILE.json] [--out DIR] [--backend cpu|wasm]
+ * Trains, shows progress on stderr, prints a summary table on stdout, writes DIR/run.json and DIR/metrics.csv.
+ */
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CONFIG_KEYS, ConfigError, configFromPresets, diffFromDefaults, parseKnobValue, PRESETS, type Config } from '../engine/config';
+import { runExperiment } from '../engine/experiment';
+import { metricsCsv, RUN_FORMAT, type RunRecord } from '../engine/run';
+import { nodeBackend, nodeEnvironment, nodeTokenizer, quietTfjsBanner } from './node-env';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function buildConfig(opts: { preset: string[]; set: string[]; config?: string }): Config {
+  const overrides: Record<string, unknown> = {};
+  if (opts.config) {
+    if (!existsSync(opts.config)) throw new ConfigError([`--config ${opts.config}: no such file`]);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(opts.config, 'utf8'));
+    } catch (e) {
+      throw new ConfigError([`--config ${opts.config}: not valid JSON (${(e as Error).message})`]);
+    }
+    // A run.json reproduces its run: take its resolved config.
+    const obj = parsed as { format?: string; config?: unknown };
+    const values = obj && obj.format === RUN_FORMAT ? obj.config : parsed;
+    if (!values || typeof values !== 'object' || Array.isArray(values)) throw new ConfigError([`--config ${opts.config}: expected a JSON object of config keys`]);
+    Object.assign(overrides, values);
+  }
+  for (const pair of opts.set) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError([`--set ${pair}: expected key=value`]);
+    const key = pair.slice(0, eq).trim();
+    overrides[key] = parseKnobValue(key, pair.slice(eq + 1).trim());
+  }
+  return configFromPresets(opts.preset, overrides);
+}
+
+function fmt(x: number | undefined, digits = 3): string {
+  return x === undefined || Number.isNaN(x) ? '-' : Number.isInteger(x) ? String(x) : x.toFixed(digits);
+}
+
+export function summaryTable(record: RunRecord): string {
+  const steps = record.steps;
+  const tail = steps.slice(-Math.max(1, Math.min(10, Math.ceil(steps.length / 4))));
+  const avg = (k: string, rows = tail) => (rows.length ? rows.reduce((a, s) => a + (s.metrics[k] ?? 0), 0) / rows.length : NaN);
+  const first = record.evaluations[0];
+  const last = record.evaluations[record.evaluations.length - 1];
+  const rows: [string, string][] = [
+    ['method', record.config.method],
+    ['task', record.config.task],
+    ['seed', String(record.config.seed)],
+    ['backend', record.environment.backend],
+    ['steps', `${steps.length} / ${record.config.steps} (${record.status})`],
+    ['warm-start loss', fmt(record.warm_start.final_loss ?? NaN)],
+    [`train success (last ${tail.length} steps)`, fmt(avg('success'))],
+    [`train return (last ${tail.length} steps)`, fmt(avg('return'))],
+    ['turns', fmt(avg('turns'))],
+    ['zero-std groups', fmt(avg('zero_std_fraction'))],
+    ['gate mean', fmt(avg('gate_mean'))],
+    ['IG mean (sampled / exact)', `${fmt(avg('info_gain_mean'), 4)} / ${fmt(avg('info_gain_exact_mean'), 4)}`],
+    ['test success before -> after', first && last ? `${fmt(first.success)} -> ${fmt(last.success)} (${last.episodes} episodes, ${last.persona})` : '-'],
+    ['test return before -> after', first && last ? `${fmt(first.return)} -> ${fmt(last.return)}` : '-'],
+    ['step time (ms)', fmt(avg('step_ms', steps), 0)],
+    ['fingerprint', record.fingerprint],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+async function main(): Promise<void> {
+  const program = new Command()
+    .name('npm run experiment --')
+    .description('Train a policy with InfoPO or a baseline method and write the run record.')
+    .option('--preset <name>', `preset, repeatable, applied in order (${Object.keys(PRESETS).join(', ')})`, collect, [])
+    .option('--set <key=value>', 'override one config key, repeatable (see --list-keys)', collect, [])
+    .option('--config <file.json>', 'partial config as JSON, or a run.json to reproduce its run')
+    .option('--out <dir>', 'output folder (default runs/<method>-<task>-seed<seed>)')
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['wasm', 'cpu']).default('wasm'))
+    .option('--quiet', 'no progress bar')
+    .option('--list-keys', 'print every config key with its default and help, then exit')
+    .showHelpAfterError();
+  program.parse();
+  const opts = program.opts<{ preset: string[]; set: string[]; config?: string; out?: string; backend: 'wasm' | 'cpu'; quiet?: boolean; listKeys?: boolean }>();
+  if (opts.listKeys) {
+    const { DEFAULT_CONFIG, helpOf } = await import('../engine/config');
+    for (const k of CONFIG_KEYS) console.log(`${k} = ${JSON.stringify(DEFAULT_CONFIG[k])}\n    ${helpOf(k)}`);
+    return;
+  }
+  let config: Config;
+  try {
+    config = buildConfig(opts);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  quietTfjsBanner();
+  const choice = await nodeBackend(opts.backend);
+  const tokenizer = await nodeTokenizer();
+  const out = resolve(opts.out ?? join('runs', `${config.method}-${config.task.replace(/,/g, '+')}-seed${config.seed}`));
+  mkdirSync(out, { recursive: true });
+
+  const bar = opts.quiet || !process.stderr.isTTY ? null : new cliProgress.SingleBar({ stream: process.stderr, format: '{phase} [{bar}] {value}/{total} | ETA {eta_formatted} | {info}', hideCursor: true, etaBuffer: 20 }, cliProgress.Presets.shades_classic);
+  let phase = '';
+  const started = Date.now();
+  let stopRequested = false;
+  process.once('SIGINT', () => {
+    stopRequested = true;
+    process.stderr.write('\nstopping after this step (Ctrl-C again to abort)\n');
+    process.once('SIGINT', () => process.exit(130));
+  });
+  console.error(`InfoPO sandbox: ${config.method} on ${config.task}, seed ${config.seed}, backend ${choice.backend}; non-default config: ${JSON.stringify(diffFromDefaults(config))}`);
+  const { record, trainer } = await runExperiment(config, tokenizer, nodeEnvironment(choice), {
+    shouldStop: () => stopRequested,
+    onEvent: (e) => {
+      if (e.type === 'warm-start') {
+        if (phase !== 'warm-start') bar?.start(e.total, 0, { phase: 'warm start', info: '' });
+        phase = 'warm-start';
+        bar?.update(e.step, { info: `loss ${e.loss.toFixed(3)}` });
+        if (!bar && !opts.quiet && (e.step % 25 === 0 || e.step === e.total)) console.error(`warm start ${e.step}/${e.total} loss ${e.loss.toFixed(3)}`);
+      } else if (e.type === 'step') {
+        if (phase !== 'train') {
+          bar?.stop();
+          bar?.start(e.total, 0, { phase: 'RL', info: '' });
+        }
+        phase = 'train';
+        const m = e.entry.metrics;
+        bar?.update(e.entry.step, { info: `success ${m.success.toFixed(2)} return ${m.return.toFixed(2)} IG ${m.info_gain_mean.toFixed(3)}` });
+        if (!bar && !opts.quiet) console.error(`step ${e.entry.step}/${e.total} success ${m.success.toFixed(3)} return ${m.return.toFixed(3)} ${m.step_ms.toFixed(0)} ms`);
+      } else if (e.type === 'evaluation') {
+        if (!bar && !opts.quiet) console.error(`eval @${e.entry.step}: success ${e.entry.success.toFixed(3)} return ${e.entry.return.toFixed(3)}`);
+      }
+    },
+  });
+  bar?.stop();
+  trainer.dispose();
+  writeFileSync(join(out, 'run.json'), JSON.stringify(record, null, 1) + '\n');
+  writeFileSync(join(out, 'metrics.csv'), metricsCsv(record.steps));
+  console.log(summaryTable(record));
+  console.error(`wrote ${join(out, 'run.json')} and metrics.csv in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,61 @@
+/** Node host of the engine: backend, tokenizer from models/, environment info. */
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { initBackend, type BackendChoice, type BackendName } from '../engine/backend';
+import type { EnvironmentInfo } from '../engine/run';
+import { loadTokenizer, type WordTokenizer } from '../engine/text/tokenizer';
+
+export const MODELS_DIR = resolve(import.meta.dirname, '..', '..', 'models');
+
+const require = createRequire(import.meta.url);
+function versionOf(pkg: string): string {
+  try {
+    return JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function nodeBackend(name: BackendName): Promise<BackendChoice> {
+  if (name === 'webgpu') throw new Error('the webgpu backend runs in the browser only; use --backend wasm or cpu in Node');
+  // Only the named backend is tried: a CLI run says exactly what it ran on.
+  return initBackend([name], async (n) => {
+    if (n === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  });
+}
+
+export async function nodeTokenizer(): Promise<WordTokenizer> {
+  return loadTokenizer({ modelsPath: MODELS_DIR });
+}
+
+export function nodeEnvironment(choice: BackendChoice): EnvironmentInfo {
+  return {
+    backend: choice.backend,
+    fallback_reason: choice.fallbackReason,
+    adapter: choice.adapter,
+    runtime: `node ${process.versions.node}`,
+    versions: {
+      'infopo-sandbox': JSON.parse(readFileSync(resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version,
+      '@tensorflow/tfjs': tf.version.tfjs,
+      '@tensorflow/tfjs-backend-wasm': versionOf('@tensorflow/tfjs-backend-wasm'),
+      '@huggingface/transformers': versionOf('@huggingface/transformers'),
+    },
+    started_at: new Date().toISOString(),
+  };
+}
+
+/** tfjs prints an advertisement for tfjs-node on first use in Node; it is not for our users. */
+export function quietTfjsBanner(): void {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].includes('tfjs-node')) return;
+    warn(...args);
+  };
+  const log = console.log;
+  console.log = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && (args[0].includes('tfjs-node') || /^=+$/.test(args[0].trim()))) return;
+    log(...args);
+  };
+}

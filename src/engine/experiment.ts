@@ -1,0 +1,83 @@
+/**
+ * A whole run: warm start, RL steps, evaluations, the run record. The CLI and the Web Worker
+ * both drive this; it reports through events and can be stopped between steps.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from './config';
+import { evaluatePolicy } from './rl/evaluate';
+import { Trainer } from './rl/trainer';
+import { fingerprint, RUN_FORMAT, type EnvironmentInfo, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from './run';
+import type { WordTokenizer } from './text/tokenizer';
+
+export type ExperimentEvent =
+  | { type: 'warm-start'; step: number; total: number; loss: number }
+  | { type: 'step'; entry: StepEntry; traces: GroupTrace[]; total: number }
+  | { type: 'evaluation'; entry: EvaluationEntry }
+  | { type: 'log'; message: string };
+
+export interface ExperimentHooks {
+  onEvent?: (event: ExperimentEvent) => void | Promise<void>;
+  /** Checked between steps; true ends the run early with status 'stopped'. */
+  shouldStop?: () => boolean;
+  /** Awaited between steps (the worker uses it to pause). */
+  beforeStep?: () => Promise<void>;
+}
+
+/** Trace the first and last step and every traceEvery-th. */
+export function isTraced(step: number, config: Config): boolean {
+  if (config.traceEvery <= 0) return false;
+  return step === 1 || step === config.steps || step % config.traceEvery === 0;
+}
+
+export async function runExperiment(config: Config, tokenizer: WordTokenizer, environment: EnvironmentInfo, hooks: ExperimentHooks = {}): Promise<{ record: RunRecord; trainer: Trainer }> {
+  const emit = async (e: ExperimentEvent) => hooks.onEvent?.(e);
+  const trainer = new Trainer(config, tokenizer);
+  const record: RunRecord = {
+    format: RUN_FORMAT,
+    config,
+    environment,
+    model: { parameters: trainer.policy.parameterCount(), vocab_size: tokenizer.vocabSize },
+    warm_start: { steps: config.sftSteps, final_loss: null },
+    steps: [],
+    traces: [],
+    evaluations: [],
+    status: 'running',
+    fingerprint: '',
+  };
+  const evalPersona = config.evalPersona || config.persona;
+  const evaluate = async (step: number) => {
+    if (config.evalEpisodes === 0) return;
+    const { entry } = await evaluatePolicy(trainer.policy, tokenizer, config, { persona: evalPersona, episodes: config.evalEpisodes, seed: config.seed, step });
+    record.evaluations.push(entry);
+    await emit({ type: 'evaluation', entry });
+  };
+  try {
+    record.warm_start.final_loss = await trainer.warmStart(async (step, loss) => {
+      await emit({ type: 'warm-start', step, total: config.sftSteps, loss });
+    });
+    await evaluate(0);
+    for (let s = 1; s <= config.steps; s++) {
+      await hooks.beforeStep?.();
+      if (hooks.shouldStop?.()) {
+        record.status = 'stopped';
+        break;
+      }
+      const result = await trainer.step({ trace: isTraced(s, config) });
+      const entry: StepEntry = { step: result.step, metrics: { ...result.metrics, num_tensors: tf.memory().numTensors } };
+      record.steps.push(entry);
+      record.traces.push(...result.traces);
+      await emit({ type: 'step', entry, traces: result.traces, total: config.steps });
+      if (config.evalEvery > 0 && s % config.evalEvery === 0 && s !== config.steps) await evaluate(s);
+    }
+    if (record.status === 'running') {
+      await evaluate(trainer.stepIndex);
+      record.status = 'complete';
+    }
+  } catch (error) {
+    record.status = 'failed';
+    throw error;
+  } finally {
+    record.fingerprint = await fingerprint(record);
+  }
+  return { record, trainer };
+}

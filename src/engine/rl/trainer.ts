@@ -1,0 +1,321 @@
+/**
+ * One training step, top to bottom (ARCHITECTURE.md "Data through one training step"):
+ * tasks -> rollouts -> teacher-forced pass -> information gain -> advantages -> PPO update ->
+ * metrics and traces. Readable in one sitting, like a CleanRL file.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../config';
+import type { Dialogue } from '../dialogue';
+import { Policy } from '../policy/model';
+import { tidy } from '../policy/ops';
+import { createStreams, Rng, type RandomStreams } from '../random';
+import type { GroupTrace, Metrics } from '../run';
+import { getTask } from '../tasks';
+import type { TaskFamily } from '../tasks/types';
+import { EOT } from '../text/special';
+import type { WordTokenizer } from '../text/tokenizer';
+import { computeAdvantages, mean, stdUnbiased, type BatchAdvantages, type RolloutCredit } from './advantage';
+import { packDialogues, tokenLogProbs, type PackedBatch } from './batch';
+import { computeInfoGain, type TurnInfoGain } from './infogain';
+import { policyLoss } from './loss';
+import { AdamW } from './optimizer';
+import { generateRollouts, type Rollout, type RolloutRequest } from './rollout';
+import { scriptedRollout } from './scripted';
+
+export interface StepResult {
+  step: number;
+  metrics: Metrics;
+  traces: GroupTrace[];
+  rollouts: Rollout[];
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+export class Trainer {
+  readonly policy: Policy;
+  readonly families: TaskFamily[];
+  private readonly streams: RandomStreams;
+  private optimizer: AdamW;
+  private reference: Policy | null = null;
+  private readonly placeholderIds: number[];
+  stepIndex = 0;
+
+  constructor(readonly config: Config, readonly tokenizer: WordTokenizer) {
+    this.streams = createStreams(config.seed);
+    this.families = config.task.split(',').map(getTask);
+    this.policy = new Policy({ vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext }, this.streams.init);
+    this.optimizer = this.makeOptimizer();
+    this.placeholderIds = tokenizer.encode(config.placeholder);
+    if (this.placeholderIds.length === 0) throw new Error(`placeholder "${config.placeholder}" has no tokens`);
+  }
+
+  private makeOptimizer(): AdamW {
+    const c = this.config;
+    return new AdamW(this.policy.variables, { beta1: c.adamBeta1, beta2: c.adamBeta2, weightDecay: c.weightDecay, gradClip: c.gradClip });
+  }
+
+  private episodeOptions(persona = this.config.persona) {
+    const c = this.config;
+    return { maxTurns: c.maxTurns, persona, noise: c.noise, maxActionTokens: c.maxActionTokens, maxContext: c.maxContext };
+  }
+
+  /** Supervised warm start on the families' `demo` agents: imitation of action tokens. */
+  async warmStart(onProgress?: (step: number, loss: number) => void | Promise<void>): Promise<number | null> {
+    const c = this.config;
+    if (c.sftSteps === 0) return null;
+    const optimizer = new AdamW(this.policy.variables, { beta1: c.adamBeta1, beta2: c.adamBeta2, weightDecay: 0, gradClip: c.gradClip });
+    const rng = this.streams.sft;
+    let last = NaN;
+    for (let s = 0; s < c.sftSteps; s++) {
+      const dialogues: Dialogue[] = [];
+      for (let i = 0; i < c.sftBatch; i++) {
+        const family = rng.pick(this.families);
+        const instance = family.sample(rng, 'train');
+        dialogues.push(scriptedRollout(family, instance, family.agents.demo, this.episodeOptions(), { agent: rng, user: rng }, this.tokenizer).dialogue);
+      }
+      const batch = packDialogues(dialogues);
+      const { value, grads } = tf.variableGrads(() => {
+        const { logp } = tokenLogProbs(this.policy, batch);
+        const mask = tf.tensor2d(batch.mask, [batch.n, batch.t - 1]);
+        return tf.div(tf.neg(tf.sum(tf.mul(logp, mask))), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+      }, this.policy.variables);
+      optimizer.step(this.policy.variables.map((v) => grads[v.name]), c.sftLr);
+      last = (await value.data())[0];
+      value.dispose();
+      await onProgress?.(s + 1, last);
+    }
+    optimizer.dispose();
+    if (c.klCoef > 0) {
+      const snapshot = this.policy.snapshot();
+      this.reference = new Policy(this.policy.shape, new Rng(0));
+      this.reference.load(snapshot);
+      snapshot.forEach((t) => t.dispose());
+    }
+    return last;
+  }
+
+  /** The task instances of one step: promptsPerStep groups of groupSize rollouts. */
+  private sampleRequests(): RolloutRequest[] {
+    const c = this.config;
+    const rng = this.streams.tasks;
+    const requests: RolloutRequest[] = [];
+    for (let g = 0; g < c.promptsPerStep; g++) {
+      const family = this.families.length === 1 ? this.families[0] : rng.pick(this.families);
+      const instance = family.sample(rng, 'train');
+      for (let i = 0; i < c.groupSize; i++) requests.push({ family, instance, group: g });
+    }
+    return requests;
+  }
+
+  private async referenceLogProbs(batch: PackedBatch): Promise<Float32Array> {
+    const logp = tidy(() => tokenLogProbs(this.reference!, batch).logp);
+    const data = (await logp.data()) as Float32Array;
+    logp.dispose();
+    return data;
+  }
+
+  private learningRate(): number {
+    const c = this.config;
+    return c.warmupSteps > 0 ? c.lr * Math.min(1, (this.stepIndex + 1) / c.warmupSteps) : c.lr;
+  }
+
+  async step(options: { trace?: boolean } = {}): Promise<StepResult> {
+    const c = this.config;
+    const t0 = now();
+    const requests = this.sampleRequests();
+    const rollouts = await generateRollouts(this.policy, this.tokenizer, requests, { ...this.episodeOptions(), temperature: c.temperature, topK: c.topK, topP: c.topP, greedy: false }, { sampling: this.streams.sampling, user: this.streams.user });
+    const t1 = now();
+
+    // Teacher-forced pass of the rollout policy: log-probs for the PPO ratio, logits for the information gain.
+    const dialogues = rollouts.map((r) => r.dialogue);
+    const batch = packDialogues(dialogues);
+    const infopo = c.method === 'infopo';
+    const old = tidy(() => tokenLogProbs(this.policy, batch, { logits: infopo, kv: infopo && c.prefixReuse }));
+    const oldLogp = (await old.logp.data()) as Float32Array;
+    let gains: TurnInfoGain[] = [];
+    if (infopo) {
+      gains = await computeInfoGain(this.policy, dialogues, batch.t, old.logits!, old.kv, { placeholderIds: this.placeholderIds, placeholderMode: c.placeholderMode, prefixReuse: c.prefixReuse, divergenceImpl: c.divergenceImpl });
+    }
+    tf.dispose([old.logp, old.logits, ...(old.kv ? [...old.kv.k, ...old.kv.v] : [])]);
+    const refLogp = this.reference ? await this.referenceLogProbs(batch) : null;
+    const t2 = now();
+
+    // Advantages, per group, from outcomes and per-turn information gain.
+    const gainOf = new Map(gains.map((g) => [`${g.dialogue}/${g.turn}`, g]));
+    const groups: RolloutCredit[][] = [];
+    const members: number[][] = [];
+    rollouts.forEach((r, i) => {
+      (groups[r.group] ??= []).push({
+        outcome: r.outcome,
+        turns: r.dialogue.turns.map((turn, t) => {
+          const span = r.dialogue.spans[turn.actionSpan];
+          const gain = gainOf.get(`${i}/${t}`);
+          return { actionTokens: span.end - span.start, infoGain: gain ? (c.infoGainEstimator === 'exact' ? gain.exact : gain.sampled) : null };
+        }),
+      });
+      (members[r.group] ??= []).push(i);
+    });
+    const adv = computeAdvantages(groups, { ...c, epoch: this.stepIndex });
+    const advantages = new Float32Array(batch.n * (batch.t - 1));
+    adv.groups.forEach((g, gi) =>
+      g.tokens.forEach((turns, k) => {
+        const d = dialogues[members[gi][k]];
+        const row = members[gi][k] * (batch.t - 1);
+        turns.forEach((values, t) => {
+          const span = d.spans[d.turns[t].actionSpan];
+          values.forEach((a, j) => (advantages[row + span.start + j - 1] = a));
+        });
+      }),
+    );
+    const lossMask = Float32Array.from(batch.mask);
+    adv.groups.forEach((g, gi) => {
+      if (!g.kept) for (const i of members[gi]) lossMask.fill(0, i * (batch.t - 1), (i + 1) * (batch.t - 1));
+    });
+
+    // PPO update over mini-batches of rollouts.
+    const lr = this.learningRate();
+    const update = await this.update(batch, oldLogp, refLogp, advantages, lossMask, lr);
+    const t3 = now();
+
+    const metrics = this.stepMetrics(rollouts, gains, adv, update, lr, { rollout: t1 - t0, infogain: t2 - t1, update: t3 - t2 });
+    const traces = options.trace ? this.traces(rollouts, members, gainOf, adv) : [];
+    this.stepIndex++;
+    return { step: this.stepIndex, metrics, traces, rollouts };
+  }
+
+  private async update(batch: PackedBatch, oldLogp: Float32Array, refLogp: Float32Array | null, advantages: Float32Array, lossMask: Float32Array, lr: number) {
+    const c = this.config;
+    const T1 = batch.t - 1;
+    const sums = { loss: 0, policyLoss: 0, entropy: 0, klRef: 0, clipFraction: 0, approxKl: 0, gradNorm: 0, n: 0 };
+    for (let epoch = 0; epoch < c.ppoEpochs; epoch++) {
+      const order = c.miniBatches > 1 ? this.streams.order.shuffle([...Array(batch.n).keys()]) : [...Array(batch.n).keys()];
+      const size = Math.ceil(batch.n / c.miniBatches);
+      for (let start = 0; start < batch.n; start += size) {
+        const rows = order.slice(start, start + size);
+        const pick = (src: Float32Array | Int32Array, width: number) => {
+          const out = src instanceof Int32Array ? new Int32Array(rows.length * width) : new Float32Array(rows.length * width);
+          rows.forEach((r, i) => out.set(src.subarray(r * width, (r + 1) * width), i * width));
+          return out;
+        };
+        const mb: PackedBatch = { n: rows.length, t: batch.t, tokens: pick(batch.tokens, batch.t) as Int32Array, mask: pick(batch.mask, T1) as Float32Array };
+        const shape: [number, number] = [rows.length, T1];
+        let terms: Record<string, number> = {};
+        const { value, grads } = tf.variableGrads(() => {
+          const { logp, entropy } = tokenLogProbs(this.policy, mb, { entropy: true });
+          const out = policyLoss(
+            {
+              logp,
+              entropy,
+              oldLogp: tf.tensor2d(pick(oldLogp, T1) as Float32Array, shape),
+              advantages: tf.tensor2d(pick(advantages, T1) as Float32Array, shape),
+              mask: tf.tensor2d(pick(lossMask, T1) as Float32Array, shape),
+              refLogp: refLogp ? tf.tensor2d(pick(refLogp, T1) as Float32Array, shape) : undefined,
+            },
+            { ...c, horizon: c.maxContext },
+          );
+          terms = { policyLoss: out.policyLoss.dataSync()[0], entropy: out.entropy.dataSync()[0], klRef: out.klRef.dataSync()[0], clipFraction: out.clipFraction.dataSync()[0], approxKl: out.approxKl.dataSync()[0] };
+          return out.loss;
+        }, this.policy.variables);
+        const gradNorm = this.optimizer.step(this.policy.variables.map((v) => grads[v.name]), lr);
+        sums.loss += (await value.data())[0];
+        value.dispose();
+        for (const k of Object.keys(terms) as (keyof typeof sums)[]) sums[k] += terms[k];
+        sums.gradNorm += gradNorm;
+        sums.n++;
+      }
+    }
+    const avg = (k: keyof typeof sums) => sums[k] / Math.max(1, sums.n);
+    return { loss: avg('loss'), policyLoss: avg('policyLoss'), entropy: avg('entropy'), klRef: avg('klRef'), clipFraction: avg('clipFraction'), approxKl: avg('approxKl'), gradNorm: avg('gradNorm') };
+  }
+
+  private stepMetrics(rollouts: Rollout[], gains: TurnInfoGain[], adv: BatchAdvantages, u: Awaited<ReturnType<Trainer['update']>>, lr: number, ms: { rollout: number; infogain: number; update: number }): Metrics {
+    const turns = rollouts.map((r) => r.dialogue.turns.length);
+    const actions = rollouts.flatMap((r) => r.dialogue.turns.map((t) => r.dialogue.spans[t.actionSpan]));
+    const generated = actions.reduce((a, s) => a + s.end - s.start, 0);
+    const gates = adv.groups.map((g) => g.gate);
+    const sampled = gains.map((g) => g.sampled);
+    const exact = gains.map((g) => g.exact);
+    const stepMs = ms.rollout + ms.infogain + ms.update;
+    const tokens = rollouts.reduce((a, r) => a + r.dialogue.tokens.length, 0);
+    return {
+      success: mean(rollouts.map((r) => (r.success ? 1 : 0))),
+      return: mean(rollouts.map((r) => r.outcome)),
+      turns: mean(turns),
+      action_len: actions.length ? generated / actions.length : 0,
+      tokens_generated: generated,
+      invalid_action_fraction: actions.length ? rollouts.flatMap((r) => r.dialogue.turns).filter((t) => !t.valid).length / actions.length : 0,
+      zero_std_fraction: mean(adv.groups.map((g) => (g.std === 0 ? 1 : 0))),
+      gate_min: Math.min(...gates),
+      gate_mean: mean(gates),
+      gate_max: Math.max(...gates),
+      scored_turns: gains.length,
+      info_gain_mean: mean(sampled),
+      info_gain_std: stdUnbiased(sampled),
+      info_gain_exact_mean: mean(exact),
+      info_gain_exact_std: stdUnbiased(exact),
+      intrinsic_share: adv.intrinsicShare,
+      cap: adv.cap,
+      beta_effective: this.config.method === 'infopo' ? adv.betaEffective : 0,
+      loss: u.loss,
+      policy_loss: u.policyLoss,
+      entropy: u.entropy,
+      clip_fraction: u.clipFraction,
+      approx_kl: u.approxKl,
+      kl_ref: u.klRef,
+      grad_norm: u.gradNorm,
+      lr,
+      rollout_ms: ms.rollout,
+      infogain_ms: ms.infogain,
+      update_ms: ms.update,
+      step_ms: stepMs,
+      tokens_per_s: stepMs > 0 ? (tokens / stepMs) * 1000 : 0,
+    };
+  }
+
+  private traces(rollouts: Rollout[], members: number[][], gainOf: Map<string, TurnInfoGain>, adv: BatchAdvantages): GroupTrace[] {
+    return adv.groups.map((g, gi) => {
+      const first = rollouts[members[gi][0]];
+      return {
+        step: this.stepIndex + 1,
+        group: gi,
+        task: first.family,
+        instance: first.instanceId,
+        gate: g.gate,
+        outcome_mean: g.mean,
+        outcome_std: g.std,
+        cap: adv.cap,
+        beta: adv.betaEffective,
+        kept: g.kept,
+        rollouts: members[gi].map((i, k) => {
+          const r = rollouts[i];
+          return {
+            outcome: r.outcome,
+            success: r.success,
+            end_reason: r.endReason,
+            turns: r.dialogue.turns.map((turn, t) => {
+              const span = r.dialogue.spans[turn.actionSpan];
+              const gain = gainOf.get(`${i}/${t}`);
+              return {
+                action: turn.action,
+                feedback: turn.feedback,
+                role: turn.role,
+                action_tokens: r.dialogue.tokens.slice(span.start, span.end).map((id) => (id === EOT ? '<eot>' : this.tokenizer.token(id))),
+                info_gain: gain ? gain.sampled : null,
+                info_gain_exact: gain ? gain.exact : null,
+                step_reward: turn.stepReward,
+                valid: turn.valid,
+                advantages: g.tokens[k][t],
+              };
+            }),
+          };
+        }),
+      };
+    });
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.policy.dispose();
+    this.reference?.dispose();
+  }
+}

@@ -1,0 +1,33 @@
+/** The UI's only door to training: a Comlink proxy of the worker's TrainerApi. */
+import * as Comlink from 'comlink';
+import type { TrainerApi, WorkerEvent, BackendPreference, ModelExport } from '../worker/protocol';
+import type { Config } from '../engine/config';
+
+export type { WorkerEvent, BackendPreference, ModelExport };
+
+export class TrainerClient {
+  private worker: Worker;
+  private api: Comlink.Remote<TrainerApi>;
+  constructor() {
+    this.worker = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module' });
+    this.api = Comlink.wrap<TrainerApi>(this.worker);
+  }
+  start(config: Config, backend: BackendPreference, onEvent: (e: WorkerEvent) => void): Promise<void> {
+    return this.api.start(config, backend, Comlink.proxy(onEvent));
+  }
+  pause(): Promise<void> {
+    return this.api.pause();
+  }
+  resume(): Promise<void> {
+    return this.api.resume();
+  }
+  stop(): Promise<void> {
+    return this.api.stop();
+  }
+  exportModel(): Promise<ModelExport | null> {
+    return this.api.exportModel();
+  }
+  terminate(): void {
+    this.worker.terminate();
+  }
+}

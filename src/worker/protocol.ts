@@ -1,0 +1,41 @@
+/**
+ * The whole worker boundary in one file: what the page may ask the training worker, and the
+ * events the worker streams back. The worker exposes `TrainerApi` through Comlink.
+ */
+import type { Config } from '../engine/config';
+import type { ExperimentEvent } from '../engine/experiment';
+import type { RunRecord } from '../engine/run';
+
+export type BackendPreference = 'auto' | 'webgpu' | 'wasm' | 'cpu';
+
+export interface BackendReport {
+  backend: 'webgpu' | 'wasm' | 'cpu';
+  adapter: string | null;
+  /** Why a preferred backend was not used (shown on screen and stored in the run record). */
+  fallbackReason: string | null;
+  versions: Record<string, string>;
+}
+
+export type WorkerEvent =
+  | ({ type: 'ready' } & BackendReport)
+  | ExperimentEvent
+  | { type: 'paused' }
+  | { type: 'resumed' }
+  | { type: 'complete'; record: RunRecord }
+  | { type: 'error'; message: string };
+
+export interface ModelExport {
+  /** tfjs weights manifest + our model shape, as model.json. */
+  modelJson: string;
+  weights: ArrayBuffer;
+}
+
+export interface TrainerApi {
+  /** Start a run; events arrive through `onEvent` until 'complete' or 'error'. */
+  start(config: Config, backend: BackendPreference, onEvent: (event: WorkerEvent) => void): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  stop(): Promise<void>;
+  /** The current policy weights (after or during a run). */
+  exportModel(): Promise<ModelExport | null>;
+}

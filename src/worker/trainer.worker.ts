@@ -1,0 +1,88 @@
+/// <reference lib="webworker" />
+/** The page's training host: runs the engine in a Web Worker so the UI never blocks. */
+import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendName } from '../engine/backend';
+import { runExperiment } from '../engine/experiment';
+import { exportPolicy } from '../engine/policy/checkpoint';
+import type { Trainer } from '../engine/rl/trainer';
+import { loadTokenizer } from '../engine/text/tokenizer';
+import type { BackendPreference, TrainerApi, WorkerEvent } from './protocol';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+
+async function loadBackend(name: BackendName): Promise<void> {
+  if (name === 'webgpu') {
+    await import('@tensorflow/tfjs-backend-webgpu');
+    await import('../engine/kernels/divergence-webgpu');
+  } else if (name === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+  }
+}
+
+const ORDER: Record<BackendPreference, BackendName[]> = {
+  auto: ['webgpu', 'wasm', 'cpu'],
+  webgpu: ['webgpu', 'wasm', 'cpu'],
+  wasm: ['wasm', 'cpu'],
+  cpu: ['cpu'],
+};
+
+let stopRequested = false;
+let paused: { promise: Promise<void>; resolve: () => void } | null = null;
+let current: Trainer | null = null;
+let emit: (event: WorkerEvent) => void = () => {};
+
+const api: TrainerApi = {
+  async start(config, backend, onEvent) {
+    emit = onEvent;
+    stopRequested = false;
+    paused = null;
+    try {
+      current?.dispose();
+      current = null;
+      const choice = await initBackend(ORDER[backend], loadBackend);
+      const versions = { '@tensorflow/tfjs': tf.version.tfjs, 'infopo-sandbox': __APP_VERSION__ };
+      emit({ type: 'ready', backend: choice.backend, adapter: choice.adapter, fallbackReason: choice.fallbackReason, versions });
+      const tokenizer = await loadTokenizer({ modelsPath: new URL('models/', self.location.origin + import.meta.env.BASE_URL).href });
+      const environment = { backend: choice.backend, fallback_reason: choice.fallbackReason, adapter: choice.adapter, runtime: navigator.userAgent, versions, started_at: new Date().toISOString() };
+      const { record, trainer } = await runExperiment(config, tokenizer, environment, {
+        onEvent: (e) => emit(e),
+        shouldStop: () => stopRequested,
+        beforeStep: async () => {
+          if (paused) await paused.promise;
+        },
+      });
+      current = trainer;
+      emit({ type: 'complete', record });
+    } catch (error) {
+      emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    }
+  },
+  async pause() {
+    if (paused) return;
+    let resolve = () => {};
+    const promise = new Promise<void>((r) => (resolve = r));
+    paused = { promise, resolve };
+    emit({ type: 'paused' });
+  },
+  async resume() {
+    const p = paused;
+    paused = null;
+    p?.resolve();
+    emit({ type: 'resumed' });
+  },
+  async stop() {
+    stopRequested = true;
+    paused?.resolve();
+    paused = null;
+  },
+  async exportModel() {
+    if (!current) return null;
+    const { modelJson, weights } = await exportPolicy(current.policy);
+    return Comlink.transfer({ modelJson, weights }, [weights]);
+  },
+};
+
+Comlink.expose(api);
