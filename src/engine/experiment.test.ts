@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { configFromPresets, type Config } from './config';
+import { runExperiment } from './experiment';
+import { Trainer } from './rl/trainer';
+import type { EnvironmentInfo, GroupTrace } from './run';
+import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
+
+let tokenizer: WordTokenizer;
+const env: EnvironmentInfo = { backend: 'cpu', fallback_reason: null, adapter: null, runtime: 'vitest', versions: {}, started_at: '' };
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../models') });
+});
+
+const smoke = (overrides: Partial<Config> = {}) => configFromPresets(['smoke'], overrides);
+
+async function run(config: Config) {
+  const { record, trainer } = await runExperiment(config, tokenizer, env);
+  trainer.dispose();
+  return record;
+}
+
+/** INFOPO.md §3-§4 written again from the text, independently of rl/advantage.ts. */
+function recomputeAdvantages(traces: GroupTrace[], c: Config): number[][][][] {
+  const std = (xs: number[]) => {
+    if (xs.length < 2) return 0;
+    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+    return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+  };
+  const per = traces.map((g) => {
+    const R = g.rollouts.map((r) => r.outcome);
+    const mu = R.length === 1 ? 0 : R.reduce((a, b) => a + b, 0) / R.length;
+    const sigma = R.length === 1 ? 1 : std(R);
+    const aOut = R.map((r) => (r - mu) / (sigma + 1e-6));
+    const rTok = g.rollouts.map((r) => r.turns.map((t) => t.action_tokens.map(() => (t.info_gain === null ? 0 : (c.infoGainEstimator === 'exact' ? t.info_gain_exact! : t.info_gain) / t.action_tokens.length))));
+    const pool = rTok.flat(2).filter((x) => x !== 0);
+    const muI = pool.length === 1 ? pool[0] : pool.length ? pool.reduce((a, b) => a + b, 0) / pool.length : 0;
+    const sdI = pool.length === 1 ? 1 : std(pool);
+    const aInt = rTok.map((turns) => turns.map((toks) => toks.map((x) => (x !== 0 ? (x - muI) / (sdI + 1e-6) : 0))));
+    return { aOut, aInt, gate: 1 / (1 + Math.exp(sigma / c.gateTemperature)) };
+  });
+  const outAll: number[] = [];
+  const intAll: number[] = [];
+  per.forEach((p, gi) => traces[gi].rollouts.forEach((r, i) => r.turns.forEach((t, ti) => t.action_tokens.forEach((_, k) => (outAll.push(p.aOut[i]), intAll.push(p.aInt[i][ti][k]))))));
+  const s = Math.min(1, Math.max(std(outAll) + 1e-6, 1) / (std(intAll) + 1e-6));
+  return per.map((p, gi) => traces[gi].rollouts.map((r, i) => r.turns.map((t, ti) => t.action_tokens.map((_, k) => p.aOut[i] + c.beta * p.gate * s * p.aInt[i][ti][k]))));
+}
+
+describe('experiment (smoke preset, cpu backend)', () => {
+  it('has the same fingerprint for the same config and seed, another for another seed', async () => {
+    const a = await run(smoke());
+    const b = await run(smoke());
+    const c = await run(smoke({ seed: 2 }));
+    expect(a.status).toBe('complete');
+    expect(a.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.fingerprint).toBe(a.fingerprint);
+    expect(c.fingerprint).not.toBe(a.fingerprint);
+  });
+
+  it('records what run.json promises: steps with metrics, traces with per-token advantages', async () => {
+    const r = await run(smoke());
+    expect(r.format).toBe('infopo-sandbox/run@1');
+    expect(r.steps.map((s) => s.step)).toEqual([1, 2, 3]);
+    for (const key of ['success', 'return', 'turns', 'gate_mean', 'zero_std_fraction', 'info_gain_mean', 'loss', 'step_ms']) {
+      for (const s of r.steps) expect(Number.isFinite(s.metrics[key]), key).toBe(true);
+    }
+    expect(r.traces.length).toBe(3 * r.config.promptsPerStep);
+    for (const g of r.traces) {
+      expect(g.rollouts.length).toBe(r.config.groupSize);
+      for (const ro of g.rollouts) for (const t of ro.turns) expect(t.advantages.length).toBe(t.action_tokens.length);
+      const last = g.rollouts.map((ro) => ro.turns[ro.turns.length - 1]);
+      for (const t of last) expect(t.info_gain).toBeNull();
+    }
+    expect(r.evaluations.length).toBe(2);
+  });
+
+  it('traces advantages that follow INFOPO.md from the traced outcomes and IG values', async () => {
+    for (const overrides of [{}, { infoGainEstimator: 'exact' as const, seed: 3 }]) {
+      const config = smoke({ ...overrides, groupSize: 4, promptsPerStep: 3 });
+      const r = await run(config);
+      for (let step = 1; step <= config.steps; step++) {
+        const traces = r.traces.filter((g) => g.step === step);
+        const want = recomputeAdvantages(traces, config);
+        traces.forEach((g, gi) => g.rollouts.forEach((ro, i) => ro.turns.forEach((t, ti) => t.advantages.forEach((a, k) => expect(a).toBeCloseTo(want[gi][i][ti][k], 6)))));
+      }
+    }
+  });
+
+  it('keeps tf.memory().numTensors flat across training steps, for every method', async () => {
+    for (const method of ['infopo', 'grpo', 'rloo', 'reinforce', 'starpo'] as const) {
+      const trainer = new Trainer(smoke({ method, klCoef: method === 'grpo' ? 0.1 : 0 }), tokenizer);
+      await trainer.warmStart();
+      await trainer.step();
+      const after1 = tf.memory().numTensors;
+      await trainer.step({ trace: true });
+      await trainer.step();
+      expect(tf.memory().numTensors, method).toBe(after1);
+      trainer.dispose();
+    }
+  });
+
+  it('stops between steps when asked', async () => {
+    let steps = 0;
+    const { record, trainer } = await runExperiment(smoke({ steps: 5 }), tokenizer, env, { onEvent: (e) => void (e.type === 'step' && steps++), shouldStop: () => steps >= 2 });
+    trainer.dispose();
+    expect(record.status).toBe('stopped');
+    expect(record.steps.length).toBe(2);
+  });
+});
