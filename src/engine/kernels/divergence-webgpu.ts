@@ -22,13 +22,13 @@ let workgroupOverride: DivergenceWorkgroupSize | null = null;
 let invocations = 0;
 
 /**
- * Workgroup size per vocabulary size. Wider rows amortise the log2(WG) barrier steps of the three
- * reductions over more elements per thread; narrow rows would leave most threads idle. Measured on
- * SwiftShader with the lab page's bench (docs/kernels.md); re-measure on real GPUs.
+ * Workgroup size (threads per row). 64 everywhere: on SwiftShader 128 and 256 were 2-9x slower at
+ * every measured shape (257 to 5003 vocab; docs/kernels.md), since its barriers cost in proportion
+ * to the group; with one workgroup per row, many rows already fill a real GPU. Re-measure on real
+ * GPUs with the lab's benchDivergence({ workgroupSize }) before changing it.
  */
-export function divergenceWorkgroupSize(vocab: number): DivergenceWorkgroupSize {
-  if (workgroupOverride != null) return workgroupOverride;
-  return vocab >= 2048 ? 256 : vocab >= 512 ? 128 : 64;
+export function divergenceWorkgroupSize(_vocab: number): DivergenceWorkgroupSize {
+  return workgroupOverride ?? 64;
 }
 
 /** For benchmarks: force a workgroup size (null restores the default choice). */

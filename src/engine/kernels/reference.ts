@@ -140,6 +140,9 @@ export const PARITY_CASES: DivergenceCaseSpec[] = [
   { name: 'near V=500', kind: 'near', positions: 32, vocab: 500, seed: 17 },
   { name: 'shifted V=257', kind: 'shifted', positions: 32, vocab: 257, seed: 18 },
   { name: 'many positions 4096x257', kind: 'uniform', positions: 4096, vocab: 257, seed: 19 },
+  // More rows than WebGPU's 65535 workgroups per dimension: the backend reshapes the dispatch into
+  // a 2-D grid with surplus workgroups (slow on SwiftShader: ~13 s).
+  { name: 'reshaped dispatch 66000x3', kind: 'masked', positions: 66000, vocab: 3, seed: 20 },
 ];
 
 export function makeDivergenceCase(spec: DivergenceCaseSpec): DivergenceCase {

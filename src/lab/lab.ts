@@ -1,0 +1,255 @@
+/**
+ * Kernel lab: a plain page (no Svelte) that puts tfjs on the webgpu backend and exposes
+ * `window.infopoLab` for the Playwright parity test (e2e/kernels.spec.ts) and for benchmarks.
+ * Inputs are generated in the page from a seed (reference.ts), so only small JSON crosses the
+ * Playwright bridge, and the float64 reference runs here too.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  fusedKernelInvocations,
+  setDivergenceWorkgroupSize,
+  divergenceWorkgroupSize,
+  type DivergenceWorkgroupSize,
+} from '../engine/kernels/divergence-webgpu';
+import { counterfactualDivergence, hasFusedDivergenceKernel, type DivergenceImpl } from '../engine/kernels/divergence';
+import {
+  PARITY_CASES,
+  compareToReference,
+  divergenceReference,
+  makeDivergenceCase,
+  passes,
+  type DivergenceCaseSpec,
+  type ErrorStats,
+} from '../engine/kernels/reference';
+
+export interface LabInfo {
+  backend: string;
+  adapter: { vendor: string; architecture: string; device: string; description: string };
+  features: string[];
+  maxComputeWorkgroupsPerDimension: number;
+}
+
+export interface ParityResult {
+  name: string;
+  positions: number;
+  vocab: number;
+  backend: string;
+  impl: DivergenceImpl;
+  /** dispatches of the fused kernel during this call (1 when it ran, 0 for the ops path) */
+  kernelRuns: number;
+  workgroupSize: number;
+  logRatio: ErrorStats;
+  kl: ErrorStats;
+  minKl: number;
+  maxAbsLogRatio: number;
+  /** tf.memory().numTensors after minus before (inputs created and disposed inside) */
+  leakedTensors: number;
+  ms: number;
+  pass: boolean;
+}
+
+export interface BenchOptions {
+  positions: number;
+  vocab: number;
+  repeats?: number;
+  warmup?: number;
+  seed?: number;
+  workgroupSize?: DivergenceWorkgroupSize;
+  /** which implementations to time; default both */
+  impls?: Array<'kernel' | 'ops'>;
+}
+
+export interface BenchResult {
+  backend: string;
+  positions: number;
+  vocab: number;
+  repeats: number;
+  workgroupSize: number;
+  /** median wall-clock ms per call including the GPU sync (await data()), warm-up excluded */
+  kernelMs: number | null;
+  opsMs: number | null;
+  kernelSamples: number[];
+  opsSamples: number[];
+}
+
+export interface InfopoLab {
+  ready: Promise<LabInfo>;
+  info: LabInfo | null;
+  cases: DivergenceCaseSpec[];
+  parity(spec: DivergenceCaseSpec, impl?: DivergenceImpl): Promise<ParityResult>;
+  benchDivergence(options: BenchOptions): Promise<BenchResult>;
+}
+
+declare global {
+  interface Window {
+    infopoLab: InfopoLab;
+  }
+}
+
+const statusEl = document.getElementById('status') as HTMLElement;
+const logEl = document.getElementById('log') as HTMLElement;
+
+function setStatus(state: 'loading' | 'ready' | 'busy' | 'error', text: string): void {
+  statusEl.dataset.state = state;
+  statusEl.textContent = text;
+}
+
+function log(line: string): void {
+  logEl.textContent += line + '\n';
+}
+
+async function init(): Promise<LabInfo> {
+  // Small tensors would otherwise run on the CPU (WEBGPU_CPU_FORWARD): the ops baseline must
+  // stay on the GPU to be a fair comparison. The fused kernel ignores the flag anyway.
+  tf.env().set('WEBGPU_CPU_FORWARD', false);
+  if (!('gpu' in navigator)) throw new Error('navigator.gpu is missing (WebGPU needs a secure context and a WebGPU-enabled browser)');
+  const ok = await tf.setBackend('webgpu');
+  await tf.ready();
+  if (!ok || tf.getBackend() !== 'webgpu') throw new Error(`could not initialise the webgpu backend (backend is ${tf.getBackend()})`);
+  // A second adapter request only to read its description; tfjs keeps its own adapter private.
+  const adapter = await navigator.gpu.requestAdapter();
+  const info = adapter?.info;
+  const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+  return {
+    backend: tf.getBackend(),
+    adapter: {
+      vendor: info?.vendor ?? '',
+      architecture: info?.architecture ?? '',
+      device: info?.device ?? '',
+      description: info?.description ?? '',
+    },
+    features: adapter ? [...adapter.features].map(String).sort() : [],
+    maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+  };
+}
+
+async function parity(spec: DivergenceCaseSpec, impl: DivergenceImpl = 'kernel'): Promise<ParityResult> {
+  const c = makeDivergenceCase(spec);
+  const before = tf.memory().numTensors;
+  const runsBefore = fusedKernelInvocations();
+  const t0 = performance.now();
+  const real = tf.tensor2d(c.real, [c.positions, c.vocab]);
+  const masked = tf.tensor2d(c.masked, [c.positions, c.vocab]);
+  const tokens = tf.tensor1d(c.tokens, 'int32');
+  let logRatio: Float32Array;
+  let kl: Float32Array;
+  try {
+    const out = counterfactualDivergence(real, masked, tokens, impl);
+    [logRatio, kl] = (await Promise.all([out.logRatio.data(), out.kl.data()])) as [Float32Array, Float32Array];
+    tf.dispose([out.logRatio, out.kl]);
+  } finally {
+    tf.dispose([real, masked, tokens]);
+  }
+  const ms = performance.now() - t0;
+  const leakedTensors = tf.memory().numTensors - before;
+  const ref = divergenceReference(c.real, c.masked, c.tokens, c.positions, c.vocab);
+  const lrStats = compareToReference(logRatio, ref.logRatio);
+  const klStats = compareToReference(kl, ref.kl);
+  let minKl = Infinity;
+  let maxAbsLogRatio = 0;
+  for (let i = 0; i < kl.length; i++) minKl = Math.min(minKl, kl[i]);
+  for (let i = 0; i < logRatio.length; i++) if (Number.isFinite(logRatio[i])) maxAbsLogRatio = Math.max(maxAbsLogRatio, Math.abs(logRatio[i]));
+  return {
+    name: spec.name,
+    positions: c.positions,
+    vocab: c.vocab,
+    backend: tf.getBackend(),
+    impl,
+    kernelRuns: fusedKernelInvocations() - runsBefore,
+    workgroupSize: divergenceWorkgroupSize(c.vocab),
+    logRatio: lrStats,
+    kl: klStats,
+    minKl,
+    maxAbsLogRatio,
+    leakedTensors,
+    ms,
+    pass: passes(lrStats) && passes(klStats) && leakedTensors === 0,
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function benchDivergence(options: BenchOptions): Promise<BenchResult> {
+  const { positions, vocab } = options;
+  const repeats = options.repeats ?? 5;
+  const warmup = options.warmup ?? 2;
+  const impls = options.impls ?? ['kernel', 'ops'];
+  const c = makeDivergenceCase({ name: 'bench', kind: 'uniform', positions, vocab, seed: options.seed ?? 1234 });
+  setDivergenceWorkgroupSize(options.workgroupSize ?? null);
+  const real = tf.tensor2d(c.real, [positions, vocab]);
+  const masked = tf.tensor2d(c.masked, [positions, vocab]);
+  const tokens = tf.tensor1d(c.tokens, 'int32');
+  const samples: Record<'kernel' | 'ops', number[]> = { kernel: [], ops: [] };
+  try {
+    for (const impl of impls) {
+      for (let r = 0; r < warmup + repeats; r++) {
+        const t0 = performance.now();
+        const out = counterfactualDivergence(real, masked, tokens, impl);
+        // The readback is the GPU sync: the time covers the whole queue, not only the encoding.
+        await Promise.all([out.logRatio.data(), out.kl.data()]);
+        const dt = performance.now() - t0;
+        tf.dispose([out.logRatio, out.kl]);
+        if (r >= warmup) samples[impl].push(dt);
+      }
+    }
+  } finally {
+    tf.dispose([real, masked, tokens]);
+    setDivergenceWorkgroupSize(null);
+  }
+  return {
+    backend: tf.getBackend(),
+    positions,
+    vocab,
+    repeats,
+    workgroupSize: options.workgroupSize ?? divergenceWorkgroupSize(vocab),
+    kernelMs: samples.kernel.length ? median(samples.kernel) : null,
+    opsMs: samples.ops.length ? median(samples.ops) : null,
+    kernelSamples: samples.kernel,
+    opsSamples: samples.ops,
+  };
+}
+
+function fmt(s: ErrorStats): string {
+  return `maxAbs ${s.maxAbs.toExponential(2)} maxRel ${s.maxRel.toExponential(2)} NaN ${s.nanCount} nonFinite ${s.nonFiniteCount}/${s.nonFiniteMismatches} bad`;
+}
+
+const lab: InfopoLab = {
+  ready: init(),
+  info: null,
+  cases: PARITY_CASES,
+  parity,
+  benchDivergence,
+};
+window.infopoLab = lab;
+
+lab.ready.then(
+  (info) => {
+    lab.info = info;
+    const fused = hasFusedDivergenceKernel() ? 'fused divergence kernel registered' : 'NO fused kernel';
+    setStatus('ready', `ready: backend ${info.backend}, adapter ${info.adapter.vendor}/${info.adapter.architecture}, ${fused}`);
+    const parityButton = document.getElementById('run-parity') as HTMLButtonElement;
+    const benchButton = document.getElementById('run-bench') as HTMLButtonElement;
+    parityButton.disabled = benchButton.disabled = false;
+    parityButton.onclick = async () => {
+      setStatus('busy', 'running parity suite…');
+      for (const spec of PARITY_CASES) {
+        const r = await parity(spec);
+        log(`${r.pass ? 'PASS' : 'FAIL'} ${r.name}: logRatio ${fmt(r.logRatio)} | kl ${fmt(r.kl)} | ${r.ms.toFixed(0)} ms`);
+      }
+      setStatus('ready', 'parity suite done');
+    };
+    benchButton.onclick = async () => {
+      setStatus('busy', 'benchmarking…');
+      const r = await benchDivergence({ positions: 256, vocab: 5003 });
+      log(`bench ${r.positions}x${r.vocab} WG ${r.workgroupSize}: fused ${r.kernelMs?.toFixed(2)} ms, ops ${r.opsMs?.toFixed(2)} ms`);
+      setStatus('ready', 'benchmark done');
+    };
+  },
+  (err: unknown) => {
+    setStatus('error', `error: ${err instanceof Error ? err.message : String(err)}`);
+  },
+);
