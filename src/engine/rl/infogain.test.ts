@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appendAction, appendFeedback, buildCounterfactual, startDialogue, type Dialogue } from '../dialogue';
 import { Policy } from '../policy/model';
+import { tidy } from '../policy/ops';
 import { Rng } from '../random';
 import { EOT } from '../text/special';
 import { packDialogues, tokenLogProbs } from './batch';
@@ -54,7 +55,7 @@ function naiveIG(p: Policy, d: Dialogue, turn: number, mode: 'equal-length' | 'r
 
 async function batchedIG(p: Policy, ds: Dialogue[], o: InfoGainOptions) {
   const batch = packDialogues(ds);
-  const real = tf.tidy(() => tokenLogProbs(p, batch, { logits: true, kv: true }));
+  const real = tidy(() => tokenLogProbs(p, batch, { logits: true, kv: true }));
   const gains = await computeInfoGain(p, ds, batch.t, real.logits!, real.kv, o);
   tf.dispose([real.logp, real.logits, ...real.kv!.k, ...real.kv!.v]);
   return gains;
