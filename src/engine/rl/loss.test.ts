@@ -11,18 +11,18 @@ const t2 = (x: number[][]) => tf.tensor2d(x);
 
 describe('PPO-clip with dual clip (worked by hand, eps 0.2, c 3)', () => {
   it('clips positive advantages above 1 + eps and keeps the pessimistic side', () => {
-    const loss = clippedPolicyLoss(tf.tensor1d([1.5, 0.5, 1.0]), tf.tensor1d([1, 1, 2]), opts).arraySync();
+    const loss = clippedPolicyLoss(tf.tensor1d([1.5, 0.5, 1.0]), tf.tensor1d([1, 1, 2]), opts).dataSync();
     expect(loss[0]).toBeCloseTo(-1.2, 6); // max(-1.5, -1.2)
     expect(loss[1]).toBeCloseTo(-0.5, 6); // max(-0.5, -0.8)
     expect(loss[2]).toBeCloseTo(-2, 6);
   });
   it('bounds negative advantages by -c * A (dual clip)', () => {
-    const loss = clippedPolicyLoss(tf.tensor1d([5, 0.5]), tf.tensor1d([-1, -1]), opts).arraySync();
+    const loss = clippedPolicyLoss(tf.tensor1d([5, 0.5]), tf.tensor1d([-1, -1]), opts).dataSync();
     expect(loss[0]).toBeCloseTo(3, 6); // min(3, max(5, 1.2))
     expect(loss[1]).toBeCloseTo(0.8, 6); // min(3, max(0.5, 0.8))
   });
   it('honours asymmetric clip ranges (clip-higher)', () => {
-    const loss = clippedPolicyLoss(tf.tensor1d([1.25]), tf.tensor1d([1]), { ...opts, epsHigh: 0.28 }).arraySync();
+    const loss = clippedPolicyLoss(tf.tensor1d([1.25]), tf.tensor1d([1]), { ...opts, epsHigh: 0.28 }).dataSync();
     expect(loss[0]).toBeCloseTo(-1.25, 6);
   });
 });
@@ -65,7 +65,7 @@ describe('policy loss terms', () => {
   it('has zero policy loss gradient on non-action tokens', () => {
     const logp = tf.variable(t2([[-1, -2]]));
     const g = tf.grad((x: tf.Tensor) => policyLoss({ logp: x as tf.Tensor2D, oldLogp: t2([[-1, -2]]), advantages: t2([[1, 5]]), mask: t2([[1, 0]]) }, opts).loss)(logp);
-    expect(Math.abs(g.arraySync()[0][1])).toBe(0);
-    expect(g.arraySync()[0][0]).toBeCloseTo(-1, 6);
+    expect(Math.abs(g.dataSync()[1])).toBe(0);
+    expect(g.dataSync()[0]).toBeCloseTo(-1, 6);
   });
 });
