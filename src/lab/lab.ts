@@ -5,6 +5,9 @@
  * Playwright bridge, and the float64 reference runs here too.
  */
 import * as tf from '@tensorflow/tfjs';
+import { benchDecode, benchDivergence as benchDivergenceSizes, benchPrefixReuse, benchTrainSteps, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from '../engine/bench';
+import { configFromPresets, type Config } from '../engine/config';
+import { loadTokenizer } from '../engine/text/tokenizer';
 import {
   fusedKernelInvocations,
   setDivergenceWorkgroupSize,
@@ -72,12 +75,30 @@ export interface BenchResult {
   opsSamples: number[];
 }
 
+export interface EngineBenchOptions {
+  config: Partial<Config>;
+  steps: number;
+  repeats: number;
+  sizes: [number, number][];
+  decode: { batch: number; length: number };
+}
+
+export interface EngineBenchResult {
+  backend: string;
+  divergence: KernelTiming[];
+  steps: StepTiming[];
+  prefix: PrefixReuseTiming;
+  decode: DecodeTiming;
+}
+
 export interface InfopoLab {
   ready: Promise<LabInfo>;
   info: LabInfo | null;
   cases: DivergenceCaseSpec[];
   parity(spec: DivergenceCaseSpec, impl?: DivergenceImpl): Promise<ParityResult>;
   benchDivergence(options: BenchOptions): Promise<BenchResult>;
+  /** The engine benchmarks of `npm run bench` on this page's backend (webgpu). */
+  benchEngine(options: EngineBenchOptions): Promise<EngineBenchResult>;
 }
 
 declare global {
@@ -213,6 +234,17 @@ async function benchDivergence(options: BenchOptions): Promise<BenchResult> {
   };
 }
 
+async function benchEngine(o: EngineBenchOptions): Promise<EngineBenchResult> {
+  const tokenizer = await loadTokenizer({ modelsPath: new URL('/models/', location.origin).href });
+  const config = configFromPresets([], o.config);
+  const divergence: KernelTiming[] = [];
+  for (const [positions, vocab] of o.sizes) divergence.push(await benchDivergenceSizes(positions, vocab, o.repeats));
+  const steps = await benchTrainSteps(config, tokenizer, ['grpo', 'infopo'], o.steps);
+  const prefix = await benchPrefixReuse(config, tokenizer, o.repeats);
+  const decode = await benchDecode({ vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext }, o.decode.batch, o.decode.length);
+  return { backend: tf.getBackend(), divergence, steps, prefix, decode };
+}
+
 function fmt(s: ErrorStats): string {
   return `maxAbs ${s.maxAbs.toExponential(2)} maxRel ${s.maxRel.toExponential(2)} NaN ${s.nanCount} nonFinite ${s.nonFiniteCount}/${s.nonFiniteMismatches} bad`;
 }
@@ -223,6 +255,7 @@ const lab: InfopoLab = {
   cases: PARITY_CASES,
   parity,
   benchDivergence,
+  benchEngine,
 };
 window.infopoLab = lab;
 

@@ -1,0 +1,169 @@
+/**
+ * npm run bench -- [--backends cpu,wasm,webgpu] [--out FILE.json] [--steps N] [--repeats N]
+ * Ratios measured in one run: fused kernel vs tfjs ops, InfoPO step vs GRPO step, prefix reuse,
+ * KV-cache decoding; Node backends here, webgpu in headless Chromium through the lab page.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Command } from 'commander';
+import { execSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { benchDecode, benchDivergence, benchPrefixReuse, benchTrainSteps, forwardFlops, median, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from '../engine/bench';
+import { configFromPresets, type ConfigInput } from '../engine/config';
+import { nodeBackend, nodeTokenizer, quietTfjsBanner } from './node-env';
+import { CHROMIUM_ARGS, systemChromium } from '../../e2e/browser';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** The step benchmark's config: the quick preset's model, fewer groups and a short warm start. */
+const NODE_CONFIG: ConfigInput = { dModel: 64, nLayers: 2, nHeads: 4, promptsPerStep: 4, groupSize: 5, maxTurns: 5, sftSteps: 20, sftBatch: 16 };
+/** SwiftShader runs ~1 GFLOP/s: the browser step benchmark uses a smaller model. */
+const WEBGPU_CONFIG: ConfigInput = { dModel: 32, nLayers: 2, nHeads: 2, promptsPerStep: 2, groupSize: 3, maxTurns: 4, sftSteps: 5, sftBatch: 8 };
+const SIZES: [number, number][] = [
+  [64, 512],
+  [256, 2048],
+  [1024, 8192],
+];
+
+interface BackendResult {
+  backend: string;
+  config: ConfigInput;
+  divergence: (KernelTiming & { kernel_speedup: number | null; kernel_gb_per_s: number | null; ops_gb_per_s: number })[];
+  infopo_over_grpo: number;
+  step_ms: { grpo: number; infopo: number; infopo_infogain: number };
+  prefix_reuse_speedup: number;
+  prefix_reuse: PrefixReuseTiming;
+  decode_tokens_per_s: { kv_cache: number; no_cache: number; speedup: number; batch: number; tokens: number };
+  train_tokens_per_s: number;
+  fidelity_max_abs?: { log_ratio: number; kl: number };
+}
+
+function summarise(backend: string, config: ConfigInput, divergence: KernelTiming[], steps: StepTiming[], prefix: PrefixReuseTiming, decode: DecodeTiming): BackendResult {
+  const grpo = steps.find((s) => s.method === 'grpo')!;
+  const infopo = steps.find((s) => s.method === 'infopo')!;
+  const tokens = infopo.tokens.reduce((a, b) => a + b, 0) + grpo.tokens.reduce((a, b) => a + b, 0);
+  const updateMs = infopo.updateMs.reduce((a, b) => a + b, 0) + grpo.updateMs.reduce((a, b) => a + b, 0);
+  return {
+    backend,
+    config,
+    divergence: divergence.map((d) => ({
+      ...d,
+      kernel_speedup: d.kernelMs ? d.opsMs / d.kernelMs : null,
+      kernel_gb_per_s: d.kernelMs ? d.bytes / d.kernelMs / 1e6 : null,
+      ops_gb_per_s: d.bytes / d.opsMs / 1e6,
+    })),
+    infopo_over_grpo: median(infopo.stepMs) / median(grpo.stepMs),
+    step_ms: { grpo: median(grpo.stepMs), infopo: median(infopo.stepMs), infopo_infogain: median(infopo.infogainMs) },
+    prefix_reuse_speedup: prefix.fullMs / prefix.reuseMs,
+    prefix_reuse: prefix,
+    decode_tokens_per_s: { kv_cache: decode.cachedTokensPerS, no_cache: decode.uncachedTokensPerS, speedup: decode.cachedTokensPerS / decode.uncachedTokensPerS, batch: decode.batch, tokens: decode.tokens },
+    train_tokens_per_s: (tokens / updateMs) * 1000,
+  };
+}
+
+async function benchNode(backend: 'cpu' | 'wasm', steps: number, repeats: number): Promise<BackendResult> {
+  await nodeBackend(backend);
+  const tokenizer = await nodeTokenizer();
+  const config = configFromPresets(['quick'], NODE_CONFIG);
+  const sizes = backend === 'cpu' ? SIZES.slice(0, 2) : SIZES;
+  const divergence: KernelTiming[] = [];
+  for (const [p, v] of sizes) divergence.push(await benchDivergence(p, v, repeats));
+  const stepTimes = await benchTrainSteps(config, tokenizer, ['grpo', 'infopo'], steps);
+  const prefix = await benchPrefixReuse(config, tokenizer, repeats);
+  const decode = await benchDecode({ vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext }, 16, 96);
+  return summarise(backend, NODE_CONFIG, divergence, stepTimes, prefix, decode);
+}
+
+async function benchWebgpu(steps: number, repeats: number): Promise<BackendResult> {
+  if (!existsSync(resolve(ROOT, 'dist/src/lab/index.html'))) {
+    console.error('building the app (dist/ is missing)...');
+    execSync('npx vite build', { cwd: ROOT, stdio: 'inherit' });
+  }
+  const { preview } = await import('vite');
+  const server = await preview({ root: ROOT, preview: { port: 4175, host: 'localhost', strictPort: true }, logLevel: 'warn' });
+  const { chromium } = await import('@playwright/test');
+  const browser = await chromium.launch({ executablePath: systemChromium, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto('http://localhost:4175/src/lab/index.html');
+    await page.waitForFunction(() => window.infopoLab?.info !== null && window.infopoLab?.info !== undefined, undefined, { timeout: 60_000 });
+    const fidelity = await page.evaluate(async () => {
+      const lab = window.infopoLab;
+      let logRatio = 0;
+      let kl = 0;
+      for (const spec of lab.cases.filter((c) => c.positions * c.vocab <= 300_000)) {
+        const r = await lab.parity(spec, 'kernel');
+        logRatio = Math.max(logRatio, r.logRatio.maxAbs);
+        kl = Math.max(kl, r.kl.maxAbs);
+      }
+      return { log_ratio: logRatio, kl };
+    });
+    const r = await page.evaluate((o) => window.infopoLab.benchEngine(o), { config: { ...configFromPresets(['smoke'], WEBGPU_CONFIG) }, steps, repeats, sizes: SIZES, decode: { batch: 8, length: 32 } });
+    if (problems.length) throw new Error(`the lab page reported errors: ${problems.join(' | ')}`);
+    return { ...summarise('webgpu', WEBGPU_CONFIG, r.divergence, r.steps, r.prefix, r.decode), fidelity_max_abs: fidelity };
+  } finally {
+    await browser.close();
+    await new Promise<void>((done) => server.httpServer.close(() => done()));
+  }
+}
+
+function table(results: BackendResult[]): string {
+  const lines: string[] = [];
+  const row = (...cells: string[]) => lines.push(cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(12))).join(''));
+  row('figure', ...results.map((r) => r.backend));
+  const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
+  for (let i = 0; i < SIZES.length; i++) {
+    const [p, v] = SIZES[i];
+    row(`kernel_speedup ${p}x${v}`, ...results.map((r) => f(r.divergence[i]?.kernel_speedup)));
+    row(`  ops GB/s | kernel GB/s ${p}x${v}`, ...results.map((r) => `${f(r.divergence[i]?.ops_gb_per_s, 3)}|${f(r.divergence[i]?.kernel_gb_per_s, 3)}`));
+  }
+  row('infopo_over_grpo (step time)', ...results.map((r) => f(r.infopo_over_grpo)));
+  row('  grpo step ms | infopo step ms', ...results.map((r) => `${f(r.step_ms.grpo, 0)}|${f(r.step_ms.infopo, 0)}`));
+  row('prefix_reuse_speedup', ...results.map((r) => f(r.prefix_reuse_speedup)));
+  row('  counterfactual GFLOP full|reuse', ...results.map((r) => `${f(r.prefix_reuse.fullFlops / 1e9, 3)}|${f(r.prefix_reuse.reuseFlops / 1e9, 3)}`));
+  row('decode tok/s KV cache', ...results.map((r) => f(r.decode_tokens_per_s.kv_cache, 0)));
+  row('decode tok/s no cache', ...results.map((r) => f(r.decode_tokens_per_s.no_cache, 0)));
+  row('train_tokens_per_s (update)', ...results.map((r) => f(r.train_tokens_per_s, 0)));
+  row('webgpu max |err| logRatio|KL', ...results.map((r) => (r.fidelity_max_abs ? `${r.fidelity_max_abs.log_ratio.toExponential(1)}|${r.fidelity_max_abs.kl.toExponential(1)}` : '-')));
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const program = new Command()
+    .name('npm run bench --')
+    .description('Benchmark the divergence kernel, InfoPO vs GRPO step time, prefix reuse and decoding on each backend.')
+    .option('--backends <list>', 'comma-separated: cpu, wasm, webgpu', 'wasm,webgpu,cpu')
+    .option('--steps <n>', 'timed training steps per method (after one warm-up step)', '3')
+    .option('--repeats <n>', 'repeats of each micro-benchmark (median reported)', '5')
+    .option('--out <file.json>', 'write the results as JSON');
+  program.parse();
+  const o = program.opts<{ backends: string; steps: string; repeats: string; out?: string }>();
+  const backends = o.backends.split(',').map((b) => b.trim());
+  for (const b of backends) if (!['cpu', 'wasm', 'webgpu'].includes(b)) throw new Error(`--backends: unknown backend "${b}" (cpu, wasm, webgpu)`);
+  const steps = Number(o.steps);
+  const repeats = Number(o.repeats);
+  if (!(steps >= 1) || !(repeats >= 1)) throw new Error('--steps and --repeats must be at least 1');
+  quietTfjsBanner();
+  const results: BackendResult[] = [];
+  for (const b of backends) {
+    const t0 = Date.now();
+    console.error(`bench: ${b}...`);
+    results.push(b === 'webgpu' ? await benchWebgpu(steps, repeats) : await benchNode(b as 'cpu' | 'wasm', steps, repeats));
+    console.error(`bench: ${b} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.versions.node, tfjs: tf.version.tfjs, chromium: systemChromium ?? 'playwright' };
+  console.log(table(results));
+  if (o.out) {
+    writeFileSync(o.out, JSON.stringify({ format: 'infopo-sandbox/bench@1', date: new Date().toISOString(), machine, flops_note: 'forwardFlops() in src/engine/bench.ts', results }, null, 1) + '\n');
+    console.error(`wrote ${o.out}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,175 @@
+/**
+ * Benchmarks shared by `npm run bench` (Node: cpu, wasm) and the lab page (webgpu). Every figure
+ * is a ratio of two timings taken in the same process, on the same inputs, warm-up excluded.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from './config';
+import { counterfactualDivergence, hasFusedDivergenceKernel } from './kernels/divergence';
+import { makeDivergenceCase } from './kernels/reference';
+import { Policy, type ModelShape } from './policy/model';
+import { tidy } from './policy/ops';
+import { Rng } from './random';
+import { packDialogues, tokenLogProbs } from './rl/batch';
+import { computeInfoGain } from './rl/infogain';
+import { Trainer } from './rl/trainer';
+import type { WordTokenizer } from './text/tokenizer';
+
+const now = () => performance.now();
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN;
+}
+
+/** Forward FLOPs of the transformer for `tokens` positions attending to `context` keys on average. */
+export function forwardFlops(shape: ModelShape, tokens: number, context: number): number {
+  const d = shape.dModel;
+  const perLayer = 2 * (3 * d * d + d * d + 8 * d * d) + 2 * 2 * context * d; // qkv, out, mlp; scores and mix
+  return tokens * (shape.nLayers * perLayer + 2 * d * shape.vocabSize);
+}
+
+export interface StepTiming {
+  method: string;
+  stepMs: number[];
+  rolloutMs: number[];
+  infogainMs: number[];
+  updateMs: number[];
+  tokens: number[];
+}
+
+/** Train `steps` steps with each method from the same warm start and seed; per-step timings. */
+export async function benchTrainSteps(config: Config, tokenizer: WordTokenizer, methods: Config['method'][], steps: number): Promise<StepTiming[]> {
+  const out: StepTiming[] = [];
+  for (const method of methods) {
+    const trainer = new Trainer({ ...config, method }, tokenizer);
+    await trainer.warmStart();
+    const t: StepTiming = { method, stepMs: [], rolloutMs: [], infogainMs: [], updateMs: [], tokens: [] };
+    for (let s = 0; s <= steps; s++) {
+      const r = await trainer.step();
+      if (s === 0) continue; // warm-up: first-call shader compiles and allocations
+      t.stepMs.push(r.metrics.step_ms);
+      t.rolloutMs.push(r.metrics.rollout_ms);
+      t.infogainMs.push(r.metrics.infogain_ms);
+      t.updateMs.push(r.metrics.update_ms);
+      t.tokens.push(r.rollouts.reduce((a, x) => a + x.dialogue.tokens.length, 0));
+    }
+    trainer.dispose();
+    out.push(t);
+  }
+  return out;
+}
+
+export interface PrefixReuseTiming {
+  scoredTurns: number;
+  fullMs: number;
+  reuseMs: number;
+  fullFlops: number;
+  reuseFlops: number;
+}
+
+/** The counterfactual passes of one batch of rollouts, with and without prefix reuse. */
+export async function benchPrefixReuse(config: Config, tokenizer: WordTokenizer, repeats: number): Promise<PrefixReuseTiming> {
+  const trainer = new Trainer(config, tokenizer);
+  await trainer.warmStart();
+  const { rollouts } = await trainer.step();
+  const dialogues = rollouts.map((r) => r.dialogue);
+  const batch = packDialogues(dialogues);
+  const real = tidy(() => tokenLogProbs(trainer.policy, batch, { logits: true, kv: true }));
+  const placeholderIds = tokenizer.encode(config.placeholder);
+  const times: Record<'full' | 'reuse', number[]> = { full: [], reuse: [] };
+  let scored = 0;
+  let fullTokens = 0;
+  let reuseTokens = 0;
+  for (let r = 0; r < repeats + 1; r++) {
+    for (const prefixReuse of [false, true]) {
+      const t0 = now();
+      const gains = await computeInfoGain(trainer.policy, dialogues, batch.t, real.logits!, real.kv, { placeholderIds, placeholderMode: config.placeholderMode, prefixReuse, divergenceImpl: config.divergenceImpl });
+      const dt = now() - t0;
+      if (r > 0) times[prefixReuse ? 'reuse' : 'full'].push(dt);
+      scored = gains.length;
+    }
+  }
+  // Padded tokens each variant runs through the model (what the batched passes actually compute).
+  const { buildCounterfactual, scoredTurns } = await import('./dialogue');
+  const cfs = dialogues.flatMap((d) => scoredTurns(d).map((t) => buildCounterfactual(d, t, placeholderIds, config.placeholderMode)));
+  if (cfs.length) {
+    fullTokens = cfs.length * Math.max(...cfs.map((c) => c.nextActionEnd - 1));
+    reuseTokens = cfs.length * Math.max(...cfs.map((c) => c.nextActionEnd - 1 - c.sharedPrefix));
+  }
+  tf.dispose([real.logp, real.logits, ...real.kv!.k, ...real.kv!.v]);
+  const shape = trainer.policy.shape;
+  trainer.dispose();
+  return { scoredTurns: scored, fullMs: median(times.full), reuseMs: median(times.reuse), fullFlops: forwardFlops(shape, fullTokens, batch.t / 2), reuseFlops: forwardFlops(shape, reuseTokens, batch.t) };
+}
+
+export interface DecodeTiming {
+  batch: number;
+  tokens: number;
+  cachedTokensPerS: number;
+  uncachedTokensPerS: number;
+}
+
+/** Greedy decoding of `length` tokens for `batch` rows: with the KV cache vs recomputing the context. */
+export async function benchDecode(shape: ModelShape, batch: number, length: number): Promise<DecodeTiming> {
+  const policy = new Policy(shape, new Rng(1));
+  const run = async (cached: boolean) => {
+    const seq: number[][] = Array.from({ length: batch }, (_, b) => [2 + (b % 5)]);
+    let past: { k: tf.Tensor4D[]; v: tf.Tensor4D[] } | undefined;
+    const t0 = now();
+    for (let t = 0; t < length; t++) {
+      const next = tidy(() => {
+        if (cached) {
+          const out = policy.forward(tf.tensor2d(seq.map((s) => [s[s.length - 1]]), [batch, 1], 'int32'), { past, returnKV: true });
+          return { ids: tf.argMax(out.logits.reshape([batch, -1]), 1), kv: out.kv! };
+        }
+        const out = policy.forward(tf.tensor2d(seq, [batch, seq[0].length], 'int32'));
+        return { ids: tf.argMax(tf.slice(out.logits, [0, seq[0].length - 1, 0], [batch, 1, -1]).reshape([batch, -1]), 1), kv: undefined };
+      });
+      const ids = await next.ids.data();
+      next.ids.dispose();
+      if (past) tf.dispose([...past.k, ...past.v]);
+      past = next.kv;
+      seq.forEach((s, b) => s.push(ids[b]));
+    }
+    if (past) tf.dispose([...past.k, ...past.v]);
+    return ((batch * length) / (now() - t0)) * 1000;
+  };
+  await run(true); // warm-up
+  const cachedTokensPerS = await run(true);
+  const uncachedTokensPerS = await run(false);
+  policy.dispose();
+  return { batch, tokens: length, cachedTokensPerS, uncachedTokensPerS };
+}
+
+export interface KernelTiming {
+  positions: number;
+  vocab: number;
+  kernelMs: number | null;
+  opsMs: number;
+  /** Bytes of logits read (both tensors, fp32), the memory-traffic floor of the divergence. */
+  bytes: number;
+}
+
+/** The divergence on one backend: fused kernel (where registered) vs tfjs ops, same inputs. */
+export async function benchDivergence(positions: number, vocab: number, repeats: number): Promise<KernelTiming> {
+  const c = makeDivergenceCase({ name: 'bench', kind: 'uniform', positions, vocab, seed: 1234 });
+  const real = tf.tensor2d(c.real, [positions, vocab]);
+  const masked = tf.tensor2d(c.masked, [positions, vocab]);
+  const tokens = tf.tensor1d(c.tokens, 'int32');
+  const time = async (impl: 'kernel' | 'ops') => {
+    const samples: number[] = [];
+    for (let r = 0; r < repeats + 2; r++) {
+      const t0 = now();
+      const out = counterfactualDivergence(real, masked, tokens, impl);
+      await Promise.all([out.logRatio.data(), out.kl.data()]);
+      tf.dispose([out.logRatio, out.kl]);
+      if (r >= 2) samples.push(now() - t0);
+    }
+    return median(samples);
+  };
+  const opsMs = await time('ops');
+  const kernelMs = hasFusedDivergenceKernel() ? await time('kernel') : null;
+  tf.dispose([real, masked, tokens]);
+  return { positions, vocab, kernelMs, opsMs, bytes: 2 * positions * vocab * 4 };
+}
