@@ -1,149 +1,233 @@
 /**
- * 20 questions (TelepathyGym): the user thinks of an item from a catalogue; the agent asks
- * yes/no questions about attribute values ("is it red ?") and finally guesses ("guess apple").
- * Reward 1 for a correct guess, 0 otherwise. The episode ends on a guess or at maxTurns.
+ * 20 questions (TelepathyGym): the user thinks of an item of a 72-item catalogue; the agent asks
+ * about attribute values ("is it red ?", "is it an animal ?") and the user answers yes / no /
+ * maybe; the agent finally guesses ("guess fox"). Reward 1 for a correct guess, else 0. A wrong
+ * guess ends the episode (`wrongGuess: 'end'`, default) or costs a turn (`'turn'`).
  */
 import type { Rng } from '../random';
-import type { AgentView, Episode, EpisodeOptions, Reply, ScriptedAgent, TaskFamily, TaskInstance, Split } from './types';
+import { createVoice, NOT_UNDERSTOOD, personaVocabulary, replyCore, type Answer } from '../users';
+import { argmax, assumedNoise, expectedInfoGain, reply, turnsLeft, vocabularyOf, words } from './common';
+import { CATALOGUE, itemSplit, KINDS, QUESTION_VALUES, type CatalogueItem, type Truth } from './twenty-questions-catalogue';
+import type { AgentView, Episode, EpisodeOptions, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
 
-export interface CatalogueItem {
-  name: string;
-  /** attribute -> value word, e.g. { kind: 'fruit', color: 'red' } */
-  attrs: Record<string, string>;
+export { CATALOGUE, QUESTION_VALUES } from './twenty-questions-catalogue';
+export type { CatalogueItem, Truth } from './twenty-questions-catalogue';
+
+export const REQUEST = 'guess what i am thinking of .';
+
+/** The user's answer to a question, in every persona's words. */
+const ANSWER_WORDS: Record<Truth, { plain: string; implicit: string }> = {
+  yes: { plain: 'yes', implicit: 'i think so' },
+  no: { plain: 'no', implicit: 'i doubt it' },
+  maybe: { plain: 'maybe', implicit: 'sort of' },
+};
+export const GUESS_RIGHT = 'yes , you got it .';
+export const GUESS_WRONG_END = 'no , that is wrong .';
+export const GUESS_WRONG_TURN = 'no , try again .';
+
+/** Answer for a truth; a noisy user flips yes and no, and turns maybe into yes or no. */
+export function truthAnswer(truth: Truth): Answer {
+  const w = ANSWER_WORDS[truth];
+  return {
+    plain: w.plain,
+    terse: w.plain,
+    implicit: w.implicit,
+    wrong: (rng: Rng) => truthAnswer(truth === 'yes' ? 'no' : truth === 'no' ? 'yes' : rng.pick(['yes', 'no'] as const)),
+  };
 }
 
-/** Each item is told apart by its attributes; every value is a word the agent can ask about. */
-export const CATALOGUE: readonly CatalogueItem[] = [
-  { name: 'fox', attrs: { kind: 'animal', color: 'red', size: 'small' } },
-  { name: 'canary', attrs: { kind: 'animal', color: 'yellow', size: 'small' } },
-  { name: 'frog', attrs: { kind: 'animal', color: 'green', size: 'small' } },
-  { name: 'bear', attrs: { kind: 'animal', color: 'brown', size: 'big' } },
-  { name: 'cherry', attrs: { kind: 'fruit', color: 'red', size: 'small' } },
-  { name: 'banana', attrs: { kind: 'fruit', color: 'yellow', size: 'small' } },
-  { name: 'melon', attrs: { kind: 'fruit', color: 'green', size: 'big' } },
-  { name: 'coconut', attrs: { kind: 'fruit', color: 'brown', size: 'big' } },
-  { name: 'firetruck', attrs: { kind: 'vehicle', color: 'red', size: 'big' } },
-  { name: 'taxi', attrs: { kind: 'vehicle', color: 'yellow', size: 'big' } },
-  { name: 'tractor', attrs: { kind: 'vehicle', color: 'green', size: 'big' } },
-  { name: 'wagon', attrs: { kind: 'vehicle', color: 'brown', size: 'small' } },
-  { name: 'brick', attrs: { kind: 'object', color: 'red', size: 'small' } },
-  { name: 'pencil', attrs: { kind: 'object', color: 'yellow', size: 'small' } },
-  { name: 'leaf', attrs: { kind: 'object', color: 'green', size: 'small' } },
-  { name: 'barrel', attrs: { kind: 'object', color: 'brown', size: 'big' } },
-];
+/** A reply as the agent reads it: yes / no / maybe, or null. */
+export function readTruth(feedback: string): Truth | null {
+  const core = replyCore(feedback);
+  for (const t of ['yes', 'no', 'maybe'] as const) if (core === ANSWER_WORDS[t].plain || core === ANSWER_WORDS[t].implicit) return t;
+  return null;
+}
 
-const REQUEST = 'i am thinking of something . guess what it is .';
-const values = (): string[] => [...new Set(CATALOGUE.flatMap((it) => Object.values(it.attrs)))];
+const ARTICLE: Record<string, string> = { animal: 'an ', food: 'a ', vehicle: 'a ', tool: 'a ', furniture: '', instrument: 'an ' };
+/** The canonical question about a value word: "is it an animal ?", "is it red ?". */
+export const question = (value: string): string => `is it ${ARTICLE[value] ?? ''}${value} ?`;
 
-type Action = { type: 'ask'; value: string } | { type: 'guess'; item: string } | { type: 'invalid' };
+export type Action = { type: 'ask'; value: string } | { type: 'guess'; item: string } | { type: 'invalid' };
 
-/** "is it red ?" -> ask red; "guess fox" -> guess fox; anything else is invalid. */
+const VALUE_SET = new Set(QUESTION_VALUES);
+const ITEM_BY_NAME = new Map(CATALOGUE.map((it) => [it.name, it]));
+
+/** "is it [a|an] red ?" -> ask red; "guess fox" -> guess fox; anything else is invalid. */
 export function parseAction(action: string): Action {
-  const words = action.trim().split(/\s+/);
-  if (words[0] === 'is' && words[1] === 'it' && words.length >= 3) {
-    const value = words[2] === 'a' || words[2] === 'an' ? words[3] : words[2];
-    if (value && values().includes(value)) return { type: 'ask', value };
+  const w = words(action);
+  if (w[0] === 'is' && w[1] === 'it') {
+    let rest = w.slice(2);
+    if (rest[0] === 'a' || rest[0] === 'an') rest = rest.slice(1);
+    if (rest.length >= 1 && rest.length <= 2 && VALUE_SET.has(rest[0]) && (rest.length === 1 || rest[1] === '?')) return { type: 'ask', value: rest[0] };
   }
-  if (words[0] === 'guess' && words[1] && CATALOGUE.some((it) => it.name === words[1])) {
-    return { type: 'guess', item: words[1] };
-  }
+  if (w[0] === 'guess' && w.length === 2 && ITEM_BY_NAME.has(w[1])) return { type: 'guess', item: w[1] };
   return { type: 'invalid' };
 }
 
-const article = (value: string): string => (['animal', 'fruit', 'vehicle', 'object'].includes(value) ? (value === 'animal' || value === 'object' ? 'an ' : 'a ') : '');
-export const question = (value: string): string => `is it ${article(value)}${value} ?`;
+// ---------------------------------------------------------------------------------------------
+// Beliefs of the scripted agents
 
-/** Items consistent with the yes/no answers given so far. */
-export function consistentItems(view: AgentView): CatalogueItem[] {
-  let items = CATALOGUE.slice();
-  for (const { action, feedback } of view.exchanges) {
-    const parsed = parseAction(action);
-    if (parsed.type !== 'ask') continue;
-    const yes = feedback.startsWith('yes');
-    const no = feedback.startsWith('no');
-    if (!yes && !no) continue;
-    items = items.filter((it) => Object.values(it.attrs).includes(parsed.value) === yes);
-  }
-  return items;
+/** P(answer | truth) for a user who lies with probability `noise`. */
+function answerLikelihood(answer: Truth, truth: Truth, noise: number): number {
+  if (answer === truth) return 1 - noise;
+  if (truth === 'maybe') return noise / 2;
+  return answer === 'maybe' ? 0 : noise;
 }
 
-function split(index: number): Split {
-  // Fixed split: every fourth item is held out for testing.
-  return index % 4 === 3 ? 'test' : 'train';
+function answerModel(truth: Truth, noise: number): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const a of ['yes', 'no', 'maybe'] as const) {
+    const p = answerLikelihood(a, truth, noise);
+    if (p > 0) m.set(a, p);
+  }
+  return m;
+}
+
+/**
+ * Posterior weights over the catalogue given the exchanges, for a user who lies with probability
+ * `noise` (noise 0: items contradicting an answer are ruled out). Wrong guesses rule items out.
+ */
+export function posterior(view: AgentView, noise: number): number[] {
+  const w = CATALOGUE.map(() => 1);
+  for (const { action, feedback } of view.exchanges) {
+    const a = parseAction(action);
+    if (a.type === 'ask') {
+      const t = readTruth(feedback);
+      if (t) CATALOGUE.forEach((it, i) => (w[i] *= answerLikelihood(t, it.answers[a.value], noise)));
+    } else if (a.type === 'guess') {
+      const i = CATALOGUE.findIndex((it) => it.name === a.item);
+      if (!replyCore(feedback).startsWith('yes')) w[i] = 0;
+    }
+  }
+  return w;
+}
+
+/** Items still consistent with every answer (noise-free reading). */
+export function consistentItems(view: AgentView): CatalogueItem[] {
+  const w = posterior(view, 0);
+  return CATALOGUE.filter((_, i) => w[i] > 0);
+}
+
+const askedValues = (view: AgentView): Set<string> =>
+  new Set(view.exchanges.flatMap((e) => (parseAction(e.action).type === 'ask' ? [(parseAction(e.action) as { value: string }).value] : [])));
+
+/** Guess a random item still consistent with the answers (any item when none is). */
+function guessConsistent(view: AgentView, rng: Rng): string {
+  const items = consistentItems(view);
+  return `guess ${rng.pick(items.length ? items : CATALOGUE).name}`;
+}
+
+/** Values whose answer is not the same for every item of the list (the question splits it). */
+const splitting = (items: readonly CatalogueItem[]): string[] =>
+  QUESTION_VALUES.filter((v) => new Set(items.map((it) => it.answers[v])).size > 1);
+
+export const agents: Record<string, ScriptedAgent> = {
+  /** Guesses at once, knowing nothing. */
+  'act-now': (_view, rng) => `guess ${rng.pick(CATALOGUE).name}`,
+  /** A random valid action: a guess one time in four, else a random question. */
+  random: (_view, rng) => (rng.bernoulli(0.25) ? `guess ${rng.pick(CATALOGUE).name}` : question(rng.pick(QUESTION_VALUES))),
+  /** Asks every attribute value in the fixed order (skipping those already settled), then guesses. */
+  'ask-all': (view, rng) => {
+    const items = consistentItems(view);
+    const asked = askedValues(view);
+    const next = QUESTION_VALUES.find((v) => !asked.has(v) && splitting(items).includes(v));
+    if (items.length <= 1 || !next || turnsLeft(view) <= 1) return guessConsistent(view, rng);
+    return question(next);
+  },
+  /**
+   * Asks the question with the highest expected information gain under the true posterior (it
+   * knows the persona's noise), and guesses the most likely item when sure or out of turns.
+   */
+  oracle: (view) => {
+    const noise = assumedNoise(view);
+    const w = posterior(view, noise);
+    const total = w.reduce((a, b) => a + b, 0);
+    const best = argmax(w);
+    const guess = `guess ${CATALOGUE[best].name}`;
+    if (total === 0) return `guess ${CATALOGUE[0].name}`;
+    if (w[best] / total > 0.999 || turnsLeft(view) <= 1) return guess;
+    let bestValue = '';
+    let bestGain = 1e-9;
+    for (const v of QUESTION_VALUES) {
+      const gain = expectedInfoGain(CATALOGUE, w, (it) => answerModel(it.answers[v], noise));
+      if (gain > bestGain + 1e-12) [bestValue, bestGain] = [v, gain];
+    }
+    return bestValue ? question(bestValue) : guess;
+  },
+  /**
+   * Warm-start demonstrator: a random number of questions (half of them chosen among those that
+   * still split the consistent items, half at random), then a guess among the consistent items.
+   */
+  demo: (view, rng) => {
+    const items = consistentItems(view);
+    const left = turnsLeft(view);
+    if (left <= 1 || items.length <= 1 || rng.bernoulli(0.12)) return guessConsistent(view, rng);
+    const asked = askedValues(view);
+    const useful = splitting(items).filter((v) => !asked.has(v));
+    const fresh = QUESTION_VALUES.filter((v) => !asked.has(v));
+    return question(useful.length && rng.bernoulli(0.5) ? rng.pick(useful) : rng.pick(fresh.length ? fresh : QUESTION_VALUES));
+  },
+};
+
+export interface TwentyQuestionsHidden {
+  item: CatalogueItem;
 }
 
 export const twentyQuestions: TaskFamily = {
   id: '20q',
   title: '20 questions',
   description:
-    'The user thinks of an item from a catalogue. The agent asks yes/no questions about its attributes, then guesses. Reward 1 for a correct guess.',
-  vocabulary: () => [
-    ...REQUEST.split(' '),
-    ...'is it a an ? guess yes no . i do not understand'.split(' '),
-    ...values(),
+    'The user thinks of one of 72 things (animals, food, vehicles, tools, furniture, instruments). The agent asks yes/no questions about 13 attributes (kind, colour, size, wooden, metal, soft, loud, round, wild, electric, sweet, fast, sharp); the user answers yes, no or maybe. Reward 1 for a correct guess. 18 items are held out for the test split.',
+  role: 'user',
+  maxTurns: 10,
+  grammar: ['is it [a|an] VALUE ?   (VALUE: a kind, colour, size or property)', 'guess ITEM'],
+  vocabulary: () =>
+    vocabularyOf(
+    REQUEST,
+    'is it a an ? guess',
+    ...QUESTION_VALUES,
     ...CATALOGUE.map((it) => it.name),
-  ],
-  sample(rng: Rng, which: Split): TaskInstance {
-    const pool = CATALOGUE.map((item, index) => ({ item, index })).filter(({ index }) => split(index) === which);
-    const { item, index } = rng.pick(pool);
-    return { family: '20q', id: `20q/${which}/${index}`, split: which, request: REQUEST, hidden: item };
+    ...Object.values(ANSWER_WORDS).flatMap((w) => [w.plain, w.implicit]),
+    GUESS_RIGHT,
+    GUESS_WRONG_END,
+    GUESS_WRONG_TURN,
+    ...personaVocabulary(),
+    ),
+  sample(rng: Rng, split: Split): TaskInstance {
+    const item = rng.pick(CATALOGUE.filter((it) => itemSplit(it) === split));
+    return { family: '20q', id: `20q/${split}/${item.name}`, split, request: REQUEST, hidden: { item } satisfies TwentyQuestionsHidden };
   },
-  start(instance: TaskInstance, _options: EpisodeOptions): Episode {
-    const item = instance.hidden as CatalogueItem;
-    let guessed: string | null = null;
+  key: (instance) => (instance.hidden as TwentyQuestionsHidden).item.name,
+  start(instance: TaskInstance, options: EpisodeOptions, rng: Rng): Episode {
+    const { item } = instance.hidden as TwentyQuestionsHidden;
+    const voice = createVoice(options.persona, options.noise, rng);
+    const wrongGuess = options.wrongGuess ?? 'end';
+    let solved = false;
+    let over = false;
     return {
       instance,
       respond(action: string): Reply {
-        const parsed = parseAction(action);
-        if (parsed.type === 'ask') {
-          const yes = Object.values(item.attrs).includes(parsed.value);
-          return { feedback: yes ? 'yes .' : 'no .', role: 'user', done: false, stepReward: 0, valid: true };
+        if (over) return reply('', 'user', true, 0, false);
+        const a = parseAction(action);
+        if (a.type === 'ask') return reply(voice.say(truthAnswer(item.answers[a.value])).text, 'user');
+        if (a.type === 'guess') {
+          if (a.item === item.name) {
+            solved = over = true;
+            return reply(GUESS_RIGHT, 'user', true);
+          }
+          if (wrongGuess === 'end') {
+            over = true;
+            return reply(GUESS_WRONG_END, 'user', true);
+          }
+          return reply(GUESS_WRONG_TURN, 'user');
         }
-        if (parsed.type === 'guess') {
-          guessed = parsed.item;
-          return { feedback: guessed === item.name ? 'yes .' : 'no .', role: 'user', done: true, stepReward: 0, valid: true };
-        }
-        return { feedback: 'i do not understand .', role: 'user', done: false, stepReward: 0, valid: false };
+        return reply(NOT_UNDERSTOOD, 'user', false, 0, false);
       },
-      outcome() {
-        const success = guessed === item.name;
-        return { reward: success ? 1 : 0, success };
-      },
+      outcome: () => ({ reward: solved ? 1 : 0, success: solved }),
     };
   },
-  agents: {} as Record<string, ScriptedAgent>,
+  agents,
 };
 
-/** Guess the first item still consistent with the answers. */
-const guessConsistent = (view: AgentView, rng: Rng): string => `guess ${rng.pick(consistentItems(view).length ? consistentItems(view) : CATALOGUE).name}`;
-
-twentyQuestions.agents = {
-  'act-now': (view, rng) => guessConsistent(view, rng),
-  random: (view, rng) => (rng.bernoulli(0.3) ? `guess ${rng.pick(CATALOGUE).name}` : question(rng.pick(values()))),
-  'ask-all': (view, rng) => {
-    const asked = new Set(view.exchanges.map((e) => parseAction(e.action)).flatMap((a) => (a.type === 'ask' ? [a.value] : [])));
-    const remaining = consistentItems(view);
-    const next = values().find((v) => !asked.has(v));
-    if (remaining.length <= 1 || !next || view.exchanges.length >= view.maxTurns - 1) return guessConsistent(view, rng);
-    return question(next);
-  },
-  oracle: (view, rng) => {
-    const remaining = consistentItems(view);
-    if (remaining.length <= 1 || view.exchanges.length >= view.maxTurns - 1) return guessConsistent(view, rng);
-    // The question whose yes-set is closest to half the remaining items has the highest expected information gain.
-    let best = values()[0];
-    let bestScore = Infinity;
-    for (const v of values()) {
-      const yes = remaining.filter((it) => Object.values(it.attrs).includes(v)).length;
-      const score = Math.abs(yes - remaining.length / 2);
-      if (score < bestScore) [best, bestScore] = [v, score];
-    }
-    return question(best);
-  },
-  /** Demonstrator for the warm start: a random number of random questions, then a consistent guess. */
-  demo: (view, rng) => {
-    const budget = view.maxTurns - 1;
-    const stop = view.exchanges.length >= budget || rng.bernoulli(1 / (budget - view.exchanges.length + 1));
-    return stop ? guessConsistent(view, rng) : question(rng.pick(values()));
-  },
-};
+/** Kinds, for the docs and tests. */
+export { KINDS };

@@ -57,6 +57,12 @@ export interface AgentView {
   request: string;
   exchanges: readonly Exchange[];
   maxTurns: number;
+  /**
+   * The simulator's settings (persona, noise, knobs), known to scripted agents only so the oracle
+   * can reason with the true posterior (e.g. discount a noisy user's answers). A policy never sees
+   * them: it sees tokens. Optional: agents fall back to a cooperative, noiseless user.
+   */
+  simulator?: Partial<EpisodeOptions>;
 }
 
 export type ScriptedAgent = (view: AgentView, rng: Rng) => string;
@@ -67,6 +73,10 @@ export interface EpisodeOptions {
   persona: string;
   /** Probability that a `noisy` user answers wrongly. */
   noise: number;
+  /** 20 questions: a wrong guess ends the episode ('end', default) or costs a turn and play goes on ('turn'). */
+  wrongGuess?: 'end' | 'turn';
+  /** Travel: probability that a cooperative user states a preference implicitly ("i travel for work"); default 0.3. */
+  implicitRate?: number;
 }
 
 export interface TaskFamily {
@@ -74,10 +84,18 @@ export interface TaskFamily {
   title: string;
   /** One paragraph for the UI and docs. */
   description: string;
+  /** Who answers the agent: a simulated user (personas apply) or an environment (personas ignored). */
+  role: 'user' | 'env';
+  /** Turn budget the family is designed for (its oracle needs at most this many turns). */
+  maxTurns: number;
+  /** The action grammar, one line per action kind, for the UI and docs. */
+  grammar: readonly string[];
   /** Every word the family's requests, replies and well-formed actions use. */
   vocabulary(): readonly string[];
   /** Draw an instance of the split. Train and test instances never overlap. */
   sample(rng: Rng, split: Split): TaskInstance;
+  /** Content key of an instance (equal keys = same task content); the split is a fixed function of it. */
+  key(instance: TaskInstance): string;
   start(instance: TaskInstance, options: EpisodeOptions, rng: Rng): Episode;
   /** Scripted agents: at least `demo` (warm-start demonstrator), `act-now`, `ask-all`, `random`, `oracle`. */
   agents: Record<string, ScriptedAgent>;
