@@ -5,6 +5,8 @@
  * [paper] = arXiv 2603.00656, [trl]/[verl] = those libraries' conventions, [sandbox] = ours.
  */
 import { z } from 'zod';
+import { TASK_IDS } from './tasks';
+import { PERSONA_IDS } from './users';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.number().min(min).max(max);
@@ -16,19 +18,26 @@ export const configSchema = z.strictObject({
   // -- run
   seed: int(0, 2 ** 31 - 1).default(1).describe('Seed of every random stream (tasks, user, sampling, init, order). [sandbox]'),
   method: z.enum(METHODS).default('infopo').describe('infopo = GRPO + gated information-gain term; grpo = outcome only; rloo = leave-one-out baseline; reinforce = no group normalisation; starpo = GRPO on the highest-variance groups only. [paper, trl]'),
-  task: z.string().regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, 'a task id or a comma-separated mixture of task ids').default('20q').describe('Task family id, or a comma-separated mixture trained together (e.g. "20q,intent"). [sandbox]'),
-  persona: z.string().default('cooperative').describe('Simulated user persona during training. [sandbox]'),
-  evalPersona: z.string().default('').describe('Persona for evaluation; empty = same as training (change it to test robustness to the user simulator). [paper §6]'),
+  task: z
+    .string()
+    .refine((v) => v.split(',').every((id) => TASK_IDS.includes(id)) && new Set(v.split(',')).size === v.split(',').length, { message: `a task id or a comma-separated mixture of distinct ids from: ${TASK_IDS.join(', ')}` })
+    .default('20q')
+    .describe('Task family id, or a comma-separated mixture trained together (e.g. "20q,intent"). [sandbox]'),
+  persona: z.enum(PERSONA_IDS).default('cooperative').describe('Simulated user persona during training (cooperative, terse, verbose, noisy, implicit). [UserBench, sandbox]'),
+  evalPersona: z.union([z.literal(''), z.enum(PERSONA_IDS)]).default('').describe('Persona for evaluation; empty = same as training (change it to test robustness to the user simulator). [paper §6]'),
   noise: num(0, 1).default(0.2).describe('Probability that the noisy persona answers wrongly. [sandbox]'),
+  wrongGuess: z.enum(['end', 'turn']).default('end').describe('20 questions: a wrong guess ends the episode (end) or only costs a turn (turn). [TelepathyGym, sandbox]'),
+  implicitRate: num(0, 1).default(0.3).describe("Travel: probability that a cooperative user states a preference only implicitly ('i travel for work' = refundable). [UserBench]"),
   steps: int(0, 100000).default(60).describe('RL training steps (one step = promptsPerStep groups of groupSize rollouts). [sandbox]'),
   promptsPerStep: int(1, 512).default(8).describe('Task instances (GRPO groups) per step. [verl: train_batch_size]'),
   groupSize: int(1, 64).default(5).describe('Rollouts per task instance (G). [ref: 5]'),
-  maxTurns: int(1, 32).default(6).describe('Most agent turns in an episode. [paper]'),
+  maxTurns: int(0, 32).default(0).describe("Most agent turns in an episode (0 = the task's own budget: 20q 10, intent 6, code 8, travel 8, mastermind 6). [paper]"),
   maxActionTokens: int(1, 64).default(8).describe('Most tokens the agent may generate in one turn (its <eot> included). [sandbox]'),
-  maxContext: int(16, 2048).default(160).describe('Context window of the policy in tokens; the episode ends when it is full. [sandbox]'),
+  maxContext: int(16, 2048).default(192).describe('Context window of the policy in tokens; the episode ends when it is full. [sandbox]'),
   traceEvery: int(0, 100000).default(10).describe('Record full dialogue traces every N steps (0 = never; the first and last step are always traced when > 0). [sandbox]'),
   evalEvery: int(0, 100000).default(0).describe('Evaluate on the test split every N steps (0 = only at the end). [sandbox]'),
-  evalEpisodes: int(0, 100000).default(32).describe('Test-split episodes per evaluation (greedy decoding). [sandbox]'),
+  evalEpisodes: int(0, 100000).default(32).describe('Test-split episodes per task and evaluation (greedy decoding). [sandbox]'),
+  evalSeed: int(0, 2 ** 31 - 1).default(1).describe('Seed of the test-split episodes: fixed across runs, so every run and every baseline of `npm run evaluate` meets the same instances and users. [sandbox]'),
   // -- policy model
   dModel: int(8, 1024).default(64).describe('Width of the transformer policy. [sandbox]'),
   nLayers: int(1, 24).default(2).describe('Transformer blocks. [sandbox]'),
@@ -83,7 +92,7 @@ export const DEFAULT_CONFIG: Config = configSchema.parse({});
 
 /** Knob groups for forms and docs, in display order. */
 export const KNOB_GROUPS: Record<string, ConfigKey[]> = {
-  Run: ['seed', 'method', 'task', 'persona', 'evalPersona', 'noise', 'steps', 'promptsPerStep', 'groupSize', 'maxTurns', 'maxActionTokens', 'maxContext', 'traceEvery', 'evalEvery', 'evalEpisodes'],
+  Run: ['seed', 'method', 'task', 'persona', 'evalPersona', 'noise', 'wrongGuess', 'implicitRate', 'steps', 'promptsPerStep', 'groupSize', 'maxTurns', 'maxActionTokens', 'maxContext', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalSeed'],
   Model: ['dModel', 'nLayers', 'nHeads'],
   Sampling: ['temperature', 'topK', 'topP'],
   'Warm start': ['sftSteps', 'sftBatch', 'sftLr'],

@@ -47,7 +47,7 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
   const evalPersona = config.evalPersona || config.persona;
   const evaluate = async (step: number) => {
     if (config.evalEpisodes === 0) return;
-    const { entry } = await evaluatePolicy(trainer.policy, tokenizer, config, { persona: evalPersona, episodes: config.evalEpisodes, seed: config.seed, step });
+    const { entry } = await evaluatePolicy(trainer.policy, tokenizer, config, { persona: evalPersona, episodes: config.evalEpisodes, seed: config.evalSeed, step });
     record.evaluations.push(entry);
     await emit({ type: 'evaluation', entry });
   };

@@ -1,4 +1,9 @@
-/** Evaluation of the policy on the test split: greedy decoding, a fixed set of instances per run. */
+/**
+ * Evaluation of the policy on the test split, greedy decoding. Episode i of task T draws its
+ * instance and user from the same streams as `evaluateScripted` (baselines.ts: episodeStreams),
+ * so a policy and the scripted baselines meet exactly the same instances: a paired comparison.
+ */
+import { episodeStreams } from '../baselines';
 import type { Config } from '../config';
 import type { Policy } from '../policy/model';
 import { Rng } from '../random';
@@ -10,8 +15,8 @@ import { generateRollouts, type Rollout, type RolloutRequest } from './rollout';
 
 export interface EvaluateOptions {
   persona: string;
+  /** Episodes per task family. */
   episodes: number;
-  /** Seed of the evaluation instances and users (the same at every evaluation of a run). */
   seed: number;
   step: number;
   /** Episodes per batched generation. */
@@ -20,23 +25,23 @@ export interface EvaluateOptions {
 
 export async function evaluatePolicy(policy: Policy, tokenizer: WordTokenizer, config: Config, o: EvaluateOptions): Promise<{ entry: EvaluationEntry; rollouts: Rollout[] }> {
   const families = config.task.split(',').map(getTask);
-  const taskRng = Rng.derive(o.seed, 'eval-tasks');
-  const requests: RolloutRequest[] = [];
-  for (let i = 0; i < o.episodes; i++) {
-    const family = families[i % families.length];
-    requests.push({ family, instance: family.sample(taskRng, 'test'), group: i });
-  }
+  const requests: RolloutRequest[] = families.flatMap((family) =>
+    Array.from({ length: o.episodes }, (_, i) => {
+      const s = episodeStreams(o.seed, family.id, 'test', i);
+      return { family, instance: family.sample(s.instance, 'test'), group: i, userRng: s.user };
+    }),
+  );
   const rollouts: Rollout[] = [];
   const size = o.batchSize ?? 64;
-  const userRng = Rng.derive(o.seed, 'eval-user');
-  const samplingRng = Rng.derive(o.seed, 'eval-sampling');
+  // Greedy decoding draws nothing; the stream only satisfies the interface.
+  const unused = Rng.derive(o.seed, 'eval-sampling');
   for (let start = 0; start < requests.length; start += size) {
     const part = await generateRollouts(
       policy,
       tokenizer,
       requests.slice(start, start + size),
-      { maxTurns: config.maxTurns, persona: o.persona, noise: config.noise, maxActionTokens: config.maxActionTokens, maxContext: config.maxContext, temperature: 1, topK: 0, topP: 1, greedy: true },
-      { sampling: samplingRng, user: userRng },
+      { maxTurns: config.maxTurns, persona: o.persona, noise: config.noise, wrongGuess: config.wrongGuess, implicitRate: config.implicitRate, maxActionTokens: config.maxActionTokens, maxContext: config.maxContext, temperature: 1, topK: 0, topP: 1, greedy: true },
+      { sampling: unused, user: unused },
     );
     rollouts.push(...part);
   }

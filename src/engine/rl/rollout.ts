@@ -19,6 +19,8 @@ export interface RolloutRequest {
   instance: TaskInstance;
   /** GRPO group this rollout belongs to. */
   group: number;
+  /** The simulated user's stream (default: forked from the batch's user stream). */
+  userRng?: Rng;
 }
 
 export type EndReason = 'done' | 'max-turns' | 'context';
@@ -41,11 +43,17 @@ export interface RolloutOptions extends SamplingOptions, EpisodeOptions {
   maxContext: number;
 }
 
+/** maxTurns 0 means each family's own turn budget. */
+export function episodeOptionsFor(family: TaskFamily, options: EpisodeOptions): EpisodeOptions {
+  return { ...options, maxTurns: options.maxTurns || family.maxTurns };
+}
+
 /** The agent may end its turn with <eot> but never emit a role or padding token. */
 const agentMayEmit = (id: number): boolean => id === EOT || id >= SPECIAL_TOKENS.length;
 
 interface Row {
   request: RolloutRequest;
+  maxTurns: number;
   episode: Episode;
   dialogue: Dialogue;
   /** Tokens of the action being generated (not yet in the dialogue). */
@@ -63,8 +71,9 @@ export async function generateRollouts(
   rngs: { sampling: Rng; user: Rng },
 ): Promise<Rollout[]> {
   const rows: Row[] = requests.map((request, i) => {
-    const episode = request.family.start(request.instance, options, rngs.user.fork(`episode-${i}`));
-    return { request, episode, dialogue: startDialogue(tokenizer.encode(request.instance.request)), action: [], fed: 0, ended: null };
+    const episodeOptions = episodeOptionsFor(request.family, options);
+    const episode = request.family.start(request.instance, episodeOptions, request.userRng ?? rngs.user.fork(`episode-${i}`));
+    return { request, maxTurns: episodeOptions.maxTurns, episode, dialogue: startDialogue(tokenizer.encode(request.instance.request)), action: [], fed: 0, ended: null };
   });
   const limit = Math.min(options.maxContext, policy.shape.maxContext);
   for (const row of rows) if (row.dialogue.tokens.length >= limit) row.ended = 'context';
@@ -89,7 +98,7 @@ export async function generateRollouts(
       const id = sampleToken(rowsLogits.subarray(i * vocab, (i + 1) * vocab), options, rngs.sampling, agentMayEmit);
       r.action.push(id);
       const full = r.dialogue.tokens.length + r.action.length >= limit;
-      if (id === EOT || r.action.length >= options.maxActionTokens || full) finishAction(r, tokenizer, options, limit);
+      if (id === EOT || r.action.length >= options.maxActionTokens || full) finishAction(r, tokenizer, limit);
     });
     const keep = live.map((r) => !r.ended);
     if (keep.every(Boolean)) continue;
@@ -107,7 +116,7 @@ export async function generateRollouts(
   return rows.map((r) => toRollout(r));
 }
 
-function finishAction(r: Row, tokenizer: WordTokenizer, options: RolloutOptions, limit: number): void {
+function finishAction(r: Row, tokenizer: WordTokenizer, limit: number): void {
   const ids = r.action;
   r.action = [];
   const text = tokenizer.decode(ids.filter((id) => id !== EOT));
@@ -116,7 +125,7 @@ function finishAction(r: Row, tokenizer: WordTokenizer, options: RolloutOptions,
   turn.stepReward = reply.stepReward;
   turn.valid = reply.valid;
   turn.done = reply.done;
-  if (reply.done || r.dialogue.turns.length >= options.maxTurns) {
+  if (reply.done || r.dialogue.turns.length >= r.maxTurns) {
     turn.feedback = reply.feedback;
     turn.role = reply.role;
     r.ended = reply.done ? 'done' : 'max-turns';

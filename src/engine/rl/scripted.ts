@@ -4,7 +4,7 @@ import type { Rng } from '../random';
 import type { EpisodeOptions, Exchange, ScriptedAgent, TaskFamily, TaskInstance } from '../tasks/types';
 import { EOT } from '../text/special';
 import type { WordTokenizer } from '../text/tokenizer';
-import type { EndReason, Rollout } from './rollout';
+import { episodeOptionsFor, type EndReason, type Rollout } from './rollout';
 
 export function scriptedRollout(
   family: TaskFamily,
@@ -15,12 +15,14 @@ export function scriptedRollout(
   tokenizer: WordTokenizer,
   group = 0,
 ): Rollout {
+  const { maxTurns } = episodeOptionsFor(family, options);
+  options = { ...options, maxTurns };
   const episode = family.start(instance, options, rngs.user);
   const dialogue = startDialogue(tokenizer.encode(instance.request));
   const exchanges: Exchange[] = [];
   let ended: EndReason = 'max-turns';
   while (dialogue.turns.length < options.maxTurns) {
-    const text = agent({ request: instance.request, exchanges, maxTurns: options.maxTurns }, rngs.agent);
+    const text = agent({ request: instance.request, exchanges, maxTurns, simulator: options }, rngs.agent);
     const ids = [...tokenizer.encode(text).slice(0, options.maxActionTokens - 1), EOT];
     if (dialogue.tokens.length + ids.length > options.maxContext) {
       ended = 'context';

@@ -56,7 +56,7 @@ export class Trainer {
 
   private episodeOptions(persona = this.config.persona) {
     const c = this.config;
-    return { maxTurns: c.maxTurns, persona, noise: c.noise, maxActionTokens: c.maxActionTokens, maxContext: c.maxContext };
+    return { maxTurns: c.maxTurns, persona, noise: c.noise, wrongGuess: c.wrongGuess, implicitRate: c.implicitRate, maxActionTokens: c.maxActionTokens, maxContext: c.maxContext };
   }
 
   /** Supervised warm start on the families' `demo` agents: imitation of action tokens. */
