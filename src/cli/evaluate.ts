@@ -9,7 +9,14 @@
  * (`--run DIR`) plugs in as one more source whose `forTask` returns a batched agent.
  */
 import { Command, Option } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { resolveConfig, type Config } from '../engine/config';
+import { importPolicy } from '../engine/policy/checkpoint';
+import { policyBatchAgent } from '../engine/rl/policy-agent';
+import { RUN_FORMAT } from '../engine/run';
+import { nodeBackend, nodeTokenizer, quietTfjsBanner } from './node-env';
 import { BASELINE_AGENTS, evaluateAgent, scriptedBatchAgent, type BatchAgent, type EvaluateOptions, type EvaluateResult } from '../engine/baselines';
 import { getTask, TASK_IDS } from '../engine/tasks';
 import type { EpisodeOptions, Split } from '../engine/tasks/types';
@@ -102,6 +109,23 @@ export function formatDialogue(r: EvaluateResult, index: number): string {
   return lines.join('\n');
 }
 
+/** A trained run (`npm run experiment -- --out DIR`) as an agent source: its policy, decoded greedily. */
+export async function runSource(dir: string): Promise<{ source: AgentSource; config: Config }> {
+  const need = (f: string) => {
+    const p = join(dir, f);
+    if (!existsSync(p)) throw new Error(`--run ${dir}: ${f} is missing (expected the output folder of npm run experiment)`);
+    return p;
+  };
+  const record = JSON.parse(readFileSync(need('run.json'), 'utf8'));
+  if (record?.format !== RUN_FORMAT) throw new Error(`--run ${dir}: run.json has format ${JSON.stringify(record?.format)}, expected "${RUN_FORMAT}"`);
+  const config = resolveConfig(record.config);
+  const tokenizer = await nodeTokenizer();
+  const weights = readFileSync(need('weights.bin'));
+  const policy = importPolicy(readFileSync(need('model.json'), 'utf8'), weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength), tokenizer.vocabSize);
+  const act = policyBatchAgent(policy, tokenizer, config);
+  return { source: { name: `${basename(dir)} [${config.method}, trained with ${config.persona}]`, forTask: () => act }, config };
+}
+
 const list = (value: string, all: readonly string[], what: string): string[] => {
   const items = value === 'all' ? [...all] : value.split(',').map((s) => s.trim());
   for (const x of items) if (!all.includes(x)) throw new Error(`Unknown ${what} "${x}". Known: ${all.join(', ')}, all`);
@@ -111,7 +135,8 @@ const list = (value: string, all: readonly string[], what: string): string[] => 
 export function buildProgram(): Command {
   return new Command('evaluate')
     .description('Evaluate agents (scripted baselines) on the task suite: success, return R and turns.')
-    .option('--agent <names>', `agent(s): ${BASELINE_AGENTS.join(', ')}, comma-separated, or all`, 'all')
+    .option('--run <dirs>', 'trained run folder(s) (npm run experiment -- --out DIR), comma-separated: evaluate their policies; several runs trained with different personas give the train-persona x test-persona matrix')
+    .option('--agent <names>', `agent(s): ${BASELINE_AGENTS.join(', ')}, comma-separated, or all (default: all, or none with --run)`, 'all')
     .option('--task <ids>', `task(s): ${TASK_IDS.join(', ')}, comma-separated, or all`, 'all')
     .option('--persona <ids>', `user persona(s): ${PERSONA_IDS.join(', ')}, comma-separated, or all`, 'cooperative')
     .option('--episodes <n>', 'episodes per (task, agent, persona)', (v) => parseInt(v, 10), 200)
@@ -128,13 +153,32 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   program.parse(argv);
-  const o = program.opts<{ agent: string; task: string; persona: string; episodes: number; seed: number; split: Split; noise: number; maxTurns?: number; wrongGuess: 'end' | 'turn'; implicitRate: number; show: number; json: boolean }>();
-  const tasks = list(o.task, TASK_IDS, 'task');
-  const agents = list(o.agent, BASELINE_AGENTS, 'agent');
+  const o = program.opts<{ run?: string; agent: string; task: string; persona: string; episodes: number; seed: number; split: Split; noise: number; maxTurns?: number; wrongGuess: 'end' | 'turn'; implicitRate: number; show: number; json: boolean }>();
+  const runs: AgentSource[] = [];
+  let runTasks: string[] = [];
+  const fromDefault = (key: string) => program.getOptionValueSource(key) === 'default' || program.getOptionValueSource(key) === undefined;
+  if (o.run) {
+    quietTfjsBanner();
+    await nodeBackend('wasm');
+    for (const dir of o.run.split(',').map((d) => d.trim())) {
+      const { source, config } = await runSource(dir);
+      runs.push(source);
+      runTasks = [...new Set([...runTasks, ...config.task.split(',')])];
+      // Unless given, the user simulator is the one the (first) run was trained with.
+      if (runs.length === 1) {
+        if (fromDefault('maxTurns') && config.maxTurns) o.maxTurns = config.maxTurns;
+        if (fromDefault('noise')) o.noise = config.noise;
+        if (fromDefault('wrongGuess')) o.wrongGuess = config.wrongGuess;
+        if (fromDefault('implicitRate')) o.implicitRate = config.implicitRate;
+      }
+    }
+  }
+  const tasks = o.run && program.getOptionValueSource('task') === 'default' ? runTasks : list(o.task, TASK_IDS, 'task');
+  const agents = o.run && program.getOptionValueSource('agent') === 'default' ? [] : list(o.agent, BASELINE_AGENTS, 'agent');
   const personas = list(o.persona, PERSONA_IDS, 'persona');
   for (const t of tasks) getTask(t);
   const results = await evaluateGrid({
-    sources: agents.map(scriptedSource),
+    sources: [...runs, ...agents.map(scriptedSource)],
     tasks,
     personas,
     episodes: o.episodes,

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CONFIG_KEYS, ConfigError, configFromPresets, diffFromDefaults, parseKnobValue, PRESETS, type Config } from '../engine/config';
 import { runExperiment } from '../engine/experiment';
+import { exportPolicy } from '../engine/policy/checkpoint';
 import { metricsCsv, RUN_FORMAT, type RunRecord } from '../engine/run';
 import { nodeBackend, nodeEnvironment, nodeTokenizer, quietTfjsBanner } from './node-env';
 
@@ -138,11 +139,14 @@ async function main(): Promise<void> {
     },
   });
   bar?.stop();
+  const { modelJson, weights } = await exportPolicy(trainer.policy);
   trainer.dispose();
   writeFileSync(join(out, 'run.json'), JSON.stringify(record, null, 1) + '\n');
   writeFileSync(join(out, 'metrics.csv'), metricsCsv(record.steps));
+  writeFileSync(join(out, 'model.json'), modelJson + '\n');
+  writeFileSync(join(out, 'weights.bin'), new Uint8Array(weights));
   console.log(summaryTable(record));
-  console.error(`wrote ${join(out, 'run.json')} and metrics.csv in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.error(`wrote run.json, metrics.csv, model.json and weights.bin to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {

@@ -96,7 +96,7 @@ export class EpisodeRun {
   step(action: string): Reply {
     if (this.done) throw new Error('EpisodeRun.step: the episode is over');
     const r = this.episode.respond(action);
-    this.exchanges.push({ action, feedback: r.feedback });
+    this.exchanges.push({ action, feedback: r.feedback, role: r.role });
     this.stepRewards.push(r.stepReward);
     this.roles.push(r.role);
     if (!r.valid) this.invalid++;

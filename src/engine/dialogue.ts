@@ -57,6 +57,11 @@ export function appendAction(d: Dialogue, actionIds: readonly number[], text: st
   return turn;
 }
 
+/** An action cut off at maxActionTokens is closed by the system with <eot> (a format token, not the agent's). */
+export function closeAction(d: Dialogue): void {
+  push(d, 'format', [EOT]);
+}
+
 /** Tokens that follow an action when the episode goes on: role, feedback, end of turn, agent role. */
 export function feedbackTokens(feedbackIds: readonly number[], role: 'user' | 'env'): number[] {
   return [role === 'env' ? ENV : USER, ...feedbackIds, EOT, AGENT];

@@ -5,7 +5,7 @@
  * sampled from its logits. Rows leave the batch when their episode ends.
  */
 import * as tf from '@tensorflow/tfjs';
-import { appendAction, appendFeedback, feedbackTokens, startDialogue, type Dialogue } from '../dialogue';
+import { appendAction, appendFeedback, closeAction, feedbackTokens, startDialogue, type Dialogue } from '../dialogue';
 import type { KV, Policy } from '../policy/model';
 import { tidy } from '../policy/ops';
 import { sampleToken, type SamplingOptions } from '../policy/sampler';
@@ -121,6 +121,9 @@ function finishAction(r: Row, tokenizer: WordTokenizer, limit: number): void {
   r.action = [];
   const text = tokenizer.decode(ids.filter((id) => id !== EOT));
   const turn = appendAction(r.dialogue, ids, text);
+  // Keep the format "action <eot>" even when the agent ran out of tokens (the policy agent of
+  // evaluations rebuilds contexts that way), when the context has room.
+  if (ids[ids.length - 1] !== EOT && r.dialogue.tokens.length < limit) closeAction(r.dialogue);
   const reply = r.episode.respond(text);
   turn.stepReward = reply.stepReward;
   turn.valid = reply.valid;

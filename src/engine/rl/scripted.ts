@@ -31,7 +31,7 @@ export function scriptedRollout(
     const turn = appendAction(dialogue, ids, tokenizer.decode(ids));
     const reply = episode.respond(turn.action);
     Object.assign(turn, { stepReward: reply.stepReward, valid: reply.valid, done: reply.done });
-    exchanges.push({ action: turn.action, feedback: reply.feedback });
+    exchanges.push({ action: turn.action, feedback: reply.feedback, role: reply.role });
     const feedbackIds = tokenizer.encode(reply.feedback);
     if (reply.done || dialogue.turns.length >= options.maxTurns || dialogue.tokens.length + feedbackTokens(feedbackIds, reply.role).length + 1 > options.maxContext) {
       turn.feedback = reply.feedback;

@@ -23,6 +23,8 @@ export interface TaskInstance<Hidden = unknown> {
 export interface Exchange {
   action: string;
   feedback: string;
+  /** Who answered (a policy needs it to rebuild the dialogue's role tokens); default 'user'. */
+  role?: 'user' | 'env';
 }
 
 export interface Reply {
