@@ -235,7 +235,8 @@ async function benchDivergence(options: BenchOptions): Promise<BenchResult> {
 }
 
 async function benchEngine(o: EngineBenchOptions): Promise<EngineBenchResult> {
-  const tokenizer = await loadTokenizer({ modelsPath: new URL('/models/', location.origin).href });
+  // A path, not a full URL: transformers.js resolves local model files only from paths.
+  const tokenizer = await loadTokenizer({ modelsPath: '/models/' });
   const config = configFromPresets([], o.config);
   const divergence: KernelTiming[] = [];
   for (const [positions, vocab] of o.sizes) divergence.push(await benchDivergenceSizes(positions, vocab, o.repeats));
