@@ -17,6 +17,7 @@ import type { WordTokenizer } from '../text/tokenizer';
 import { computeAdvantages, mean, stdUnbiased, type BatchAdvantages, type RolloutCredit } from './advantage';
 import { packDialogues, tokenLogProbs, type PackedBatch } from './batch';
 import { computeInfoGain, type TurnInfoGain } from './infogain';
+import { hasFusedDivergenceKernel } from '../kernels/divergence';
 import { policyLoss } from './loss';
 import { AdamW } from './optimizer';
 import { generateRollouts, type Rollout, type RolloutRequest } from './rollout';
@@ -56,7 +57,7 @@ export class Trainer {
 
   private episodeOptions(persona = this.config.persona) {
     const c = this.config;
-    return { maxTurns: c.maxTurns, persona, noise: c.noise, wrongGuess: c.wrongGuess, implicitRate: c.implicitRate, maxActionTokens: c.maxActionTokens, maxContext: c.maxContext };
+    return { maxTurns: c.maxTurns, persona, noise: c.noise, wrongGuess: c.wrongGuess, implicitRate: c.implicitRate, kinds: c.kinds, maxActionTokens: c.maxActionTokens, maxContext: c.maxContext };
   }
 
   /** Supervised warm start on the families' `demo` agents: imitation of action tokens. */
@@ -70,7 +71,7 @@ export class Trainer {
       const dialogues: Dialogue[] = [];
       for (let i = 0; i < c.sftBatch; i++) {
         const family = rng.pick(this.families);
-        const instance = family.sample(rng, 'train');
+        const instance = family.sample(rng, 'train', this.episodeOptions());
         dialogues.push(scriptedRollout(family, instance, family.agents.demo, this.episodeOptions(), { agent: rng, user: rng }, this.tokenizer).dialogue);
       }
       const batch = packDialogues(dialogues);
@@ -101,7 +102,7 @@ export class Trainer {
     const requests: RolloutRequest[] = [];
     for (let g = 0; g < c.promptsPerStep; g++) {
       const family = this.families.length === 1 ? this.families[0] : rng.pick(this.families);
-      const instance = family.sample(rng, 'train');
+      const instance = family.sample(rng, 'train', this.episodeOptions());
       for (let i = 0; i < c.groupSize; i++) requests.push({ family, instance, group: g });
     }
     return requests;
@@ -253,6 +254,8 @@ export class Trainer {
       info_gain_std: stdUnbiased(sampled),
       info_gain_exact_mean: mean(exact),
       info_gain_exact_std: stdUnbiased(exact),
+      // 1 when this step's divergences ran in the fused WGSL kernel (webgpu), 0 on the tfjs-ops path.
+      fused_divergence: gains.length > 0 && this.config.divergenceImpl !== 'ops' && hasFusedDivergenceKernel() ? 1 : 0,
       intrinsic_share: adv.intrinsicShare,
       cap: adv.cap,
       beta_effective: this.config.method === 'infopo' ? adv.betaEffective : 0,
