@@ -26,7 +26,7 @@ export interface EvaluateOptions {
   maxTurns?: number;
   seed: number;
   split: Split;
-  /** Other simulator knobs (`wrongGuess`, `implicitRate`). */
+  /** Other simulator knobs (`wrongGuess`, `implicitRate`, `kinds`). */
   simulator?: Partial<EpisodeOptions>;
   /** Keep every episode's exchanges in its record (for traces and docs). */
   keepDialogues?: boolean;
@@ -135,7 +135,7 @@ function openEpisodes(opts: EvaluateOptions): { family: TaskFamily; runs: Episod
   const agentRngs: Rng[] = [];
   for (let i = 0; i < opts.episodes; i++) {
     const s = episodeStreams(opts.seed, family.id, opts.split, i);
-    runs.push(new EpisodeRun(family, family.sample(s.instance, opts.split), options, s.user));
+    runs.push(new EpisodeRun(family, family.sample(s.instance, opts.split, options), options, s.user));
     agentRngs.push(s.agent);
   }
   return { family, runs, agentRngs, options };

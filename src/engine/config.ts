@@ -27,6 +27,7 @@ export const configSchema = z.strictObject({
   evalPersona: z.union([z.literal(''), z.enum(PERSONA_IDS)]).default('').describe('Persona for evaluation; empty = same as training (change it to test robustness to the user simulator). [paper §6]'),
   noise: num(0, 1).default(0.2).describe('Probability that the noisy persona answers wrongly. [sandbox]'),
   wrongGuess: z.enum(['end', 'turn']).default('end').describe('20 questions: a wrong guess ends the episode (end) or only costs a turn (turn). [TelepathyGym, sandbox]'),
+  kinds: int(1, 6).default(6).describe('20 questions: play only the first N kinds of the catalogue (animal, food, vehicle, tool, furniture, instrument; 12 items each, 3 of them test-only); 6 = all 72 items. A task-size knob for small policies and short runs. [sandbox]'),
   implicitRate: num(0, 1).default(0.3).describe("Travel: probability that a cooperative user states a preference only implicitly ('i travel for work' = refundable). [UserBench]"),
   steps: int(0, 100000).default(60).describe('RL training steps (one step = promptsPerStep groups of groupSize rollouts). [sandbox]'),
   promptsPerStep: int(1, 512).default(8).describe('Task instances (GRPO groups) per step. [verl: train_batch_size]'),
@@ -92,7 +93,7 @@ export const DEFAULT_CONFIG: Config = configSchema.parse({});
 
 /** Knob groups for forms and docs, in display order. */
 export const KNOB_GROUPS: Record<string, ConfigKey[]> = {
-  Run: ['seed', 'method', 'task', 'persona', 'evalPersona', 'noise', 'wrongGuess', 'implicitRate', 'steps', 'promptsPerStep', 'groupSize', 'maxTurns', 'maxActionTokens', 'maxContext', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalSeed'],
+  Run: ['seed', 'method', 'task', 'persona', 'evalPersona', 'noise', 'wrongGuess', 'kinds', 'implicitRate', 'steps', 'promptsPerStep', 'groupSize', 'maxTurns', 'maxActionTokens', 'maxContext', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalSeed'],
   Model: ['dModel', 'nLayers', 'nHeads'],
   Sampling: ['temperature', 'topK', 'topP'],
   'Warm start': ['sftSteps', 'sftBatch', 'sftLr'],
@@ -112,8 +113,8 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
     values: { steps: 3, promptsPerStep: 2, groupSize: 3, maxTurns: 3, dModel: 16, nLayers: 1, nHeads: 2, sftSteps: 4, sftBatch: 4, traceEvery: 1, evalEpisodes: 4, maxContext: 96 },
   },
   quick: {
-    help: 'A meaningful InfoPO-vs-GRPO comparison in a few minutes on 2 CPU cores (wasm backend).',
-    values: { steps: 60, promptsPerStep: 8, groupSize: 5, maxTurns: 5, dModel: 64, nLayers: 2, nHeads: 4, sftSteps: 150, traceEvery: 10, evalEpisodes: 64 },
+    help: 'InfoPO vs GRPO in a few minutes on 2 CPU cores (wasm backend): 20 questions over 12 animals (kinds 1), binary reward, G = 5. Measured in docs/results.md: at this budget neither method yet learns beyond chance.',
+    values: { task: '20q', kinds: 1, steps: 60, promptsPerStep: 8, groupSize: 5, maxTurns: 5, dModel: 64, nLayers: 2, nHeads: 4, sftSteps: 150, traceEvery: 10, evalEpisodes: 64 },
   },
   'ref-userrl': {
     help: 'Reference InfoPO settings for the UserRL gyms: beta0 = 0.5, T = 0.5.',

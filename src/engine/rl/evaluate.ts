@@ -28,7 +28,7 @@ export async function evaluatePolicy(policy: Policy, tokenizer: WordTokenizer, c
   const requests: RolloutRequest[] = families.flatMap((family) =>
     Array.from({ length: o.episodes }, (_, i) => {
       const s = episodeStreams(o.seed, family.id, 'test', i);
-      return { family, instance: family.sample(s.instance, 'test'), group: i, userRng: s.user };
+      return { family, instance: family.sample(s.instance, 'test', { kinds: config.kinds }), group: i, userRng: s.user };
     }),
   );
   const rollouts: Rollout[] = [];
@@ -40,7 +40,7 @@ export async function evaluatePolicy(policy: Policy, tokenizer: WordTokenizer, c
       policy,
       tokenizer,
       requests.slice(start, start + size),
-      { maxTurns: config.maxTurns, persona: o.persona, noise: config.noise, wrongGuess: config.wrongGuess, implicitRate: config.implicitRate, maxActionTokens: config.maxActionTokens, maxContext: config.maxContext, temperature: 1, topK: 0, topP: 1, greedy: true },
+      { maxTurns: config.maxTurns, persona: o.persona, noise: config.noise, wrongGuess: config.wrongGuess, implicitRate: config.implicitRate, kinds: config.kinds, maxActionTokens: config.maxActionTokens, maxContext: config.maxContext, temperature: 1, topK: 0, topP: 1, greedy: true },
       { sampling: unused, user: unused },
     );
     rollouts.push(...part);

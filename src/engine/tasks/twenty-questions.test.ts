@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../random';
 import { ATTRIBUTES, itemSplit } from './twenty-questions-catalogue';
-import { CATALOGUE, consistentItems, parseAction, posterior, QUESTION_VALUES, question, readTruth, twentyQuestions, type TwentyQuestionsHidden } from './twenty-questions';
+import { evaluateScripted } from '../baselines';
+import { CATALOGUE, catalogueOf, consistentItems, kindsOf, parseAction, posterior, QUESTION_VALUES, question, readTruth, twentyQuestions, type TwentyQuestionsHidden } from './twenty-questions';
 import type { EpisodeOptions, TaskInstance } from './types';
 
 const fox = CATALOGUE.find((it) => it.name === 'fox')!;
@@ -134,5 +135,51 @@ describe('20 questions: the scripted agents’ belief', () => {
     expect(w[i('fox')]).toBeCloseTo(0.8);
     expect(w[i('frog')]).toBeCloseTo(0.2);
     expect(w[i('canoe')]).toBeCloseTo(0.1); // "maybe" red: a lie turns maybe into yes half the time
+  });
+});
+
+describe('20 questions: catalogue size (knob kinds)', () => {
+  it('restricts the catalogue to the first N kinds, 12 items each', () => {
+    expect(catalogueOf().length).toBe(72);
+    expect(catalogueOf(6).length).toBe(72);
+    expect(catalogueOf(1).map((it) => it.kind)).toEqual(Array(12).fill('animal'));
+    expect(new Set(catalogueOf(2).map((it) => it.kind))).toEqual(new Set(['animal', 'food']));
+    expect(() => kindsOf(0)).toThrow();
+    expect(() => kindsOf(7)).toThrow();
+  });
+
+  it('samples only items of those kinds, with the same fixed split (3 test items per kind)', () => {
+    const rng = new Rng(4);
+    const names = (split: 'train' | 'test', kinds: number) =>
+      new Set(Array.from({ length: 1000 }, () => twentyQuestions.key(twentyQuestions.sample(rng, split, { kinds }))));
+    const train = names('train', 2);
+    const test = names('test', 2);
+    expect(train.size).toBe(18);
+    expect(test.size).toBe(6);
+    expect([...train, ...test].every((n) => ['animal', 'food'].includes(CATALOGUE.find((it) => it.name === n)!.kind))).toBe(true);
+    expect([...test].filter((n) => train.has(n))).toEqual([]);
+    expect([...test].every((n) => itemSplit(CATALOGUE.find((it) => it.name === n)!) === 'test')).toBe(true);
+    // Without the knob, the whole catalogue.
+    expect(names('test', 6).size).toBe(18);
+  });
+
+  it('the scripted agents reason over the restricted catalogue only', () => {
+    const simulator = { persona: 'cooperative', noise: 0, kinds: 1 };
+    const v = { request: 'guess what i am thinking of .', exchanges: [{ action: 'is it red ?', feedback: 'yes .' }], maxTurns: 10, simulator };
+    // Red things in the whole catalogue: fox, apple, cherry, bus?, ... With kinds 1, only the red animal.
+    expect(consistentItems(v).map((it) => it.name)).toEqual(['fox']);
+    expect(posterior(v, 0).filter((w, i) => w > 0 && CATALOGUE[i].kind !== 'animal')).toEqual([]);
+    const rng = new Rng(2);
+    for (const agent of ['act-now', 'random', 'demo', 'ask-all', 'oracle']) {
+      for (let i = 0; i < 50; i++) {
+        const a = parseAction(twentyQuestions.agents[agent]({ ...v, exchanges: [] }, rng));
+        if (a.type === 'guess') expect(CATALOGUE.find((it) => it.name === a.item)!.kind, agent).toBe('animal');
+      }
+    }
+  });
+
+  it('the oracle still finds every item of a small catalogue', () => {
+    const r = evaluateScripted({ task: '20q', agent: 'oracle', persona: 'cooperative', noise: 0, episodes: 40, seed: 3, split: 'test', maxTurns: 6, simulator: { kinds: 1 } });
+    expect(r.success).toBe(1);
   });
 });

@@ -65,6 +65,30 @@ export function parseAction(action: string): Action {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Catalogue size (knob `kinds`)
+
+/** Number of kinds when the knob is absent: the whole catalogue. */
+export const ALL_KINDS = KINDS.length;
+
+/** Normalise the `kinds` knob: an integer in 1..6, absent = 6. */
+export function kindsOf(kinds: number | undefined): number {
+  if (kinds === undefined) return ALL_KINDS;
+  if (!Number.isInteger(kinds) || kinds < 1 || kinds > ALL_KINDS) throw new Error(`20q: kinds must be an integer in 1..${ALL_KINDS}, got ${kinds}`);
+  return kinds;
+}
+
+/** Whether an item belongs to the catalogue restricted to the first `kinds` kinds. */
+export const inCatalogue = (item: CatalogueItem, kinds?: number): boolean => (KINDS as readonly string[]).indexOf(item.kind) < kindsOf(kinds);
+
+/** The catalogue restricted to the first `kinds` kinds (animal, food, vehicle, tool, furniture, instrument), in catalogue order. */
+export function catalogueOf(kinds?: number): CatalogueItem[] {
+  return CATALOGUE.filter((it) => inCatalogue(it, kinds));
+}
+
+/** The catalogue a scripted agent reasons over: the one of the simulator's `kinds` knob. */
+const viewCatalogue = (view: AgentView): CatalogueItem[] => catalogueOf(view.simulator?.kinds);
+
+// ---------------------------------------------------------------------------------------------
 // Beliefs of the scripted agents
 
 /** P(answer | truth) for a user who lies with probability `noise`. */
@@ -86,9 +110,11 @@ function answerModel(truth: Truth, noise: number): Map<string, number> {
 /**
  * Posterior weights over the catalogue given the exchanges, for a user who lies with probability
  * `noise` (noise 0: items contradicting an answer are ruled out). Wrong guesses rule items out.
+ * Items outside the simulator's catalogue (knob `kinds`) have weight 0.
  */
 export function posterior(view: AgentView, noise: number): number[] {
-  const w = CATALOGUE.map(() => 1);
+  const kinds = view.simulator?.kinds;
+  const w = CATALOGUE.map((it) => (inCatalogue(it, kinds) ? 1 : 0));
   for (const { action, feedback } of view.exchanges) {
     const a = parseAction(action);
     if (a.type === 'ask') {
@@ -114,7 +140,7 @@ const askedValues = (view: AgentView): Set<string> =>
 /** Guess a random item still consistent with the answers (any item when none is). */
 function guessConsistent(view: AgentView, rng: Rng): string {
   const items = consistentItems(view);
-  return `guess ${rng.pick(items.length ? items : CATALOGUE).name}`;
+  return `guess ${rng.pick(items.length ? items : viewCatalogue(view)).name}`;
 }
 
 /** Values whose answer is not the same for every item of the list (the question splits it). */
@@ -123,9 +149,9 @@ const splitting = (items: readonly CatalogueItem[]): string[] =>
 
 export const agents: Record<string, ScriptedAgent> = {
   /** Guesses at once, knowing nothing. */
-  'act-now': (_view, rng) => `guess ${rng.pick(CATALOGUE).name}`,
+  'act-now': (view, rng) => `guess ${rng.pick(viewCatalogue(view)).name}`,
   /** A random valid action: a guess one time in four, else a random question. */
-  random: (_view, rng) => (rng.bernoulli(0.25) ? `guess ${rng.pick(CATALOGUE).name}` : question(rng.pick(QUESTION_VALUES))),
+  random: (view, rng) => (rng.bernoulli(0.25) ? `guess ${rng.pick(viewCatalogue(view)).name}` : question(rng.pick(QUESTION_VALUES))),
   /** Asks every attribute value in the fixed order (skipping those already settled), then guesses. */
   'ask-all': (view, rng) => {
     const items = consistentItems(view);
@@ -144,7 +170,7 @@ export const agents: Record<string, ScriptedAgent> = {
     const total = w.reduce((a, b) => a + b, 0);
     const best = argmax(w);
     const guess = `guess ${CATALOGUE[best].name}`;
-    if (total === 0) return `guess ${CATALOGUE[0].name}`;
+    if (total === 0) return `guess ${viewCatalogue(view)[0].name}`;
     if (w[best] / total > 0.999 || turnsLeft(view) <= 1) return guess;
     let bestValue = '';
     let bestGain = 1e-9;
@@ -177,7 +203,7 @@ export const twentyQuestions: TaskFamily = {
   id: '20q',
   title: '20 questions',
   description:
-    'The user thinks of one of 72 things (animals, food, vehicles, tools, furniture, instruments). The agent asks yes/no questions about 13 attributes (kind, colour, size, wooden, metal, soft, loud, round, wild, electric, sweet, fast, sharp); the user answers yes, no or maybe. Reward 1 for a correct guess. 18 items are held out for the test split.',
+    'The user thinks of one of 72 things (animals, food, vehicles, tools, furniture, instruments). The agent asks yes/no questions about 13 attributes (kind, colour, size, wooden, metal, soft, loud, round, wild, electric, sweet, fast, sharp); the user answers yes, no or maybe. Reward 1 for a correct guess. 18 items are held out for the test split (3 per kind). Knob kinds: only the first N kinds (12 items each) are played.',
   role: 'user',
   maxTurns: 10,
   grammar: ['is it [a|an] VALUE ?   (VALUE: a kind, colour, size or property)', 'guess ITEM'],
@@ -193,8 +219,8 @@ export const twentyQuestions: TaskFamily = {
     GUESS_WRONG_TURN,
     ...personaVocabulary(),
     ),
-  sample(rng: Rng, split: Split): TaskInstance {
-    const item = rng.pick(CATALOGUE.filter((it) => itemSplit(it) === split));
+  sample(rng: Rng, split: Split, options?: Partial<EpisodeOptions>): TaskInstance {
+    const item = rng.pick(catalogueOf(options?.kinds).filter((it) => itemSplit(it) === split));
     return { family: '20q', id: `20q/${split}/${item.name}`, split, request: REQUEST, hidden: { item } satisfies TwentyQuestionsHidden };
   },
   key: (instance) => (instance.hidden as TwentyQuestionsHidden).item.name,

@@ -79,6 +79,8 @@ export interface EpisodeOptions {
   wrongGuess?: 'end' | 'turn';
   /** Travel: probability that a cooperative user states a preference implicitly ("i travel for work"); default 0.3. */
   implicitRate?: number;
+  /** 20 questions: the catalogue holds only the first N kinds (12 items each); default 6, all 72 items. */
+  kinds?: number;
 }
 
 export interface TaskFamily {
@@ -94,8 +96,11 @@ export interface TaskFamily {
   grammar: readonly string[];
   /** Every word the family's requests, replies and well-formed actions use. */
   vocabulary(): readonly string[];
-  /** Draw an instance of the split. Train and test instances never overlap. */
-  sample(rng: Rng, split: Split): TaskInstance;
+  /**
+   * Draw an instance of the split. Train and test instances never overlap. `options` carries the
+   * size knobs that restrict the instance space (20 questions: `kinds`); omitted = the full family.
+   */
+  sample(rng: Rng, split: Split, options?: Partial<EpisodeOptions>): TaskInstance;
   /** Content key of an instance (equal keys = same task content); the split is a fixed function of it. */
   key(instance: TaskInstance): string;
   start(instance: TaskInstance, options: EpisodeOptions, rng: Rng): Episode;
