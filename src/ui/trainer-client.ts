@@ -8,8 +8,10 @@ export type { WorkerEvent, BackendPreference, ModelExport };
 export class TrainerClient {
   private worker: Worker;
   private api: Comlink.Remote<TrainerApi>;
-  constructor() {
+  /** `onCrash`: the worker failed outside a run (e.g. its module did not load); no event will follow. */
+  constructor(onCrash?: (message: string) => void) {
     this.worker = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), { type: 'module' });
+    if (onCrash) this.worker.addEventListener('error', (e) => onCrash(e.message || 'the training worker failed to load'));
     this.api = Comlink.wrap<TrainerApi>(this.worker);
   }
   start(config: Config, backend: BackendPreference, onEvent: (e: WorkerEvent) => void): Promise<void> {

@@ -29,6 +29,25 @@ const ORDER: Record<BackendPreference, BackendName[]> = {
   cpu: ['cpu'],
 };
 
+/**
+ * WebGPU reports validation failures (an invalid pipeline, a WGSL error) and a lost device only as
+ * events: the failing op's output silently keeps stale memory, and in a worker nothing reaches the
+ * page's console. Forward them as 'log' events prefixed "WebGPU error:" (the page shows a banner).
+ */
+const watchedDevices = new WeakSet<GPUDevice>();
+function watchGpuErrors(): void {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  if (!device || watchedDevices.has(device)) return;
+  watchedDevices.add(device);
+  let count = 0;
+  device.addEventListener('uncapturederror', (event) => {
+    count++;
+    // The same failure repeats every step: forward the first few, then every 100th.
+    if (count <= 5 || count % 100 === 0) emit({ type: 'log', message: `WebGPU error: (#${count}) ${(event as GPUUncapturedErrorEvent).error.message}` });
+  });
+  void device.lost.then((info) => emit({ type: 'log', message: `WebGPU error: device lost (${info.reason}): ${info.message}` }));
+}
+
 let stopRequested = false;
 let paused: { promise: Promise<void>; resolve: () => void } | null = null;
 let current: Trainer | null = null;
@@ -44,8 +63,11 @@ const api: TrainerApi = {
       current = null;
       const choice = await initBackend(ORDER[backend], loadBackend);
       const versions = { '@tensorflow/tfjs': tf.version.tfjs, 'infopo-sandbox': __APP_VERSION__ };
+      if (choice.backend === 'webgpu') watchGpuErrors();
       emit({ type: 'ready', backend: choice.backend, adapter: choice.adapter, fallbackReason: choice.fallbackReason, versions });
-      const tokenizer = await loadTokenizer({ modelsPath: new URL('models/', self.location.origin + import.meta.env.BASE_URL).href });
+      // A path, not a full URL: transformers.js 4.3 only probes local files (get_file_metadata) for
+      // paths; for an http(s) URL it reports the tokenizer files missing ('tokenizer_class' of undefined).
+      const tokenizer = await loadTokenizer({ modelsPath: `${import.meta.env.BASE_URL}models/` });
       const environment = { backend: choice.backend, fallback_reason: choice.fallbackReason, adapter: choice.adapter, runtime: navigator.userAgent, versions, started_at: new Date().toISOString() };
       const { record, trainer } = await runExperiment(config, tokenizer, environment, {
         onEvent: (e) => emit(e),

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../engine/config';
+import type { GroupTrace, TurnTrace } from '../engine/run';
+import { computeAdvantages } from '../engine/rl/advantage';
+import { explainTurn } from './explain-logic';
+
+const turn = (action: string, feedback: string, tokens: number, ig: number | null): TurnTrace => ({
+  action,
+  feedback,
+  role: 'user',
+  action_tokens: [...Array(tokens - 1).fill('w'), '<eot>'],
+  info_gain: ig,
+  info_gain_exact: ig === null ? null : ig * 2,
+  step_reward: 0,
+  valid: true,
+  advantages: [],
+});
+
+function stepTraces(): GroupTrace[] {
+  const groups: GroupTrace[] = [
+    {
+      step: 3, group: 0, task: '20q', instance: 'a', gate: 0, outcome_mean: 0, outcome_std: 0, cap: 0, beta: 0, kept: true,
+      rollouts: [
+        { outcome: 1, success: true, end_reason: 'answer', turns: [turn('ask is it big ?', 'yes .', 5, 0.3), turn('guess cat', '', 3, null)] },
+        { outcome: 0, success: false, end_reason: 'answer', turns: [turn('ask is it red ?', 'no .', 5, -0.1), turn('guess dog', '', 3, null)] },
+        { outcome: 0, success: false, end_reason: 'turns', turns: [turn('ask is it small ?', '', 5, null), turn('guess cow', '', 3, null)] },
+      ],
+    },
+    {
+      step: 3, group: 1, task: '20q', instance: 'b', gate: 0, outcome_mean: 0, outcome_std: 0, cap: 0, beta: 0, kept: true,
+      rollouts: [
+        { outcome: 0, success: false, end_reason: 'answer', turns: [turn('guess cat', '', 3, null)] },
+        { outcome: 0, success: false, end_reason: 'answer', turns: [turn('ask x ?', 'yes .', 4, 0.05), turn('guess cat', '', 3, null)] },
+        { outcome: 0, success: false, end_reason: 'answer', turns: [turn('guess dog', '', 3, null)] },
+      ],
+    },
+  ];
+  // Fill the "recorded" values the way the trainer does.
+  const config = resolveConfig({ groupSize: 3 });
+  const adv = computeAdvantages(
+    groups.map((g) => g.rollouts.map((r) => ({ outcome: r.outcome, turns: r.turns.map((t) => ({ actionTokens: t.action_tokens.length, infoGain: t.info_gain })) }))),
+    { ...config, epoch: 2 },
+  );
+  groups.forEach((g, gi) => {
+    Object.assign(g, { gate: adv.groups[gi].gate, outcome_mean: adv.groups[gi].mean, outcome_std: adv.groups[gi].std, cap: adv.cap, beta: adv.betaEffective });
+    g.rollouts.forEach((r, i) => r.turns.forEach((t, k) => (t.advantages = adv.groups[gi].tokens[i][k])));
+  });
+  return groups;
+}
+
+describe('explain this turn', () => {
+  it('reproduces INFOPO.md §3-§4 by hand and matches the recorded advantages', () => {
+    const config = resolveConfig({ groupSize: 3 });
+    const e = explainTurn(config, stepTraces(), 0, 0, 0);
+    const sigma = Math.sqrt(((1 - 1 / 3) ** 2 + 2 * (1 / 3) ** 2) / 2);
+    expect(e.mu).toBeCloseTo(1 / 3, 12);
+    expect(e.sigma).toBeCloseTo(sigma, 12);
+    expect(e.aOut).toBeCloseTo((1 - 1 / 3) / (sigma + 1e-6), 9);
+    expect(e.gate).toBeCloseTo(1 / (1 + Math.exp(sigma / 0.5)), 12);
+    // r_tok = IG_t / |a_t| on 5 tokens; the group pool has 5 tokens of 0.06 and 5 of -0.02.
+    expect(e.rTok).toBeCloseTo(0.3 / 5, 12);
+    expect(e.poolSize).toBe(10);
+    expect(e.muI).toBeCloseTo(0.02, 12);
+    expect(e.aInt).toBeCloseTo((0.06 - e.muI) / (e.sigmaI + 1e-6), 9);
+    expect(e.betaE).toBe(0.5);
+    expect(e.recomputed[0]).toBeCloseTo(e.aOut + e.betaE * e.gate * e.cap * e.aInt, 9);
+    expect(e.maxDiff).toBeLessThan(1e-12);
+    expect(e.capRecorded).toBeCloseTo(e.cap, 12);
+    expect(e.nextAction).toBe('guess cat');
+    expect(e.unscored).toBeNull();
+  });
+
+  it('names why a turn is not scored', () => {
+    const config = resolveConfig({});
+    const traces = stepTraces();
+    expect(explainTurn(config, traces, 0, 0, 1).unscored).toBe('last-turn');
+    expect(explainTurn(config, traces, 0, 2, 0).unscored).toBe('empty-feedback');
+    const e = explainTurn(config, traces, 0, 2, 0);
+    expect(e.aInt).toBe(0);
+    expect(e.recomputed[0]).toBeCloseTo(e.aOut, 12);
+  });
+
+  it('uses the exact estimator when configured (and then differs from the recorded sampled run)', () => {
+    const e = explainTurn(resolveConfig({ infoGainEstimator: 'exact' }), stepTraces(), 0, 0, 0);
+    expect(e.igUsed).toBeCloseTo(0.6, 12);
+    expect(e.rTok).toBeCloseTo(0.12, 12);
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_KEYS, DEFAULT_CONFIG, PRESETS, configFromPresets, resolveConfig } from '../engine/config';
+import { displayValue, knobKind, overridesFromConfig, validateSetup, withOverride } from './setup-logic';
+
+describe('setup form model', () => {
+  it('gives every knob a widget matching its default type', () => {
+    for (const key of CONFIG_KEYS) {
+      const kind = knobKind(key).kind;
+      const value = DEFAULT_CONFIG[key];
+      if (typeof value === 'boolean') expect(kind, key).toBe('boolean');
+      else if (typeof value === 'number') expect(kind, key).toBe('number');
+      else expect(['enum', 'text'], key).toContain(kind);
+    }
+    expect(knobKind('method')).toEqual({ kind: 'enum', options: ['infopo', 'grpo', 'rloo', 'reinforce', 'starpo'] });
+    expect(knobKind('groupSize')).toMatchObject({ kind: 'number', integer: true, min: 1 });
+  });
+
+  it('resolves a preset with edits like configFromPresets', () => {
+    for (const name of Object.keys(PRESETS)) {
+      const v = validateSetup(name, { seed: '7', beta: '0.25' });
+      expect(v.config).toEqual(configFromPresets([name], { seed: 7, beta: 0.25 }));
+    }
+  });
+
+  it('reports invalid fields by key and keeps the other edits', () => {
+    const v = validateSetup('smoke', { groupSize: '0', beta: 'abc', seed: '9' });
+    expect(v.config).toBeNull();
+    expect(v.errors.groupSize).toMatch(/groupSize = 0/);
+    expect(v.errors.beta).toMatch(/beta = "abc": expected a number/);
+    expect(v.errors.seed).toBeUndefined();
+  });
+
+  it('maps cross-field problems to the field they name', () => {
+    const v = validateSetup('', { dModel: '30', nHeads: '4' });
+    expect(v.errors.nHeads).toMatch(/must divide dModel/);
+  });
+
+  it('an empty task mixture is an error on task', () => {
+    expect(validateSetup('', { task: '' }).errors.task).toMatch(/task = ""/);
+  });
+
+  it('rejects task and persona ids the registries do not know', () => {
+    const v = validateSetup('', { task: '20q,nosuch', persona: 'grumpy', evalPersona: 'x' });
+    expect(v.config).toBeNull();
+    expect(v.errors.task).toMatch(/^task = "20q,nosuch"/);
+    expect(v.errors.persona).toMatch(/^persona = "grumpy"/);
+    expect(v.errors.evalPersona).toMatch(/^evalPersona = "x"/);
+  });
+
+  it('round-trips a config through overrides', () => {
+    const config = resolveConfig({ method: 'grpo', normalizeIntrinsic: false, seed: 3, task: '20q' });
+    expect(validateSetup('', overridesFromConfig(config)).config).toEqual(config);
+  });
+
+  it('drops an override equal to the base value', () => {
+    expect(withOverride('smoke', {}, 'steps', '3')).toEqual({});
+    expect(withOverride('smoke', {}, 'steps', '4')).toEqual({ steps: '4' });
+    expect(displayValue('steps', 'smoke', {})).toBe('3');
+    expect(displayValue('normalizeIntrinsic', '', {})).toBe(true);
+  });
+});

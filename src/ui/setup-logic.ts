@@ -1,0 +1,129 @@
+/**
+ * The setup form's model, pure (no DOM, no runes) so it can be unit-tested: a preset plus the
+ * user's raw edits ("overrides") resolve to a config, or to per-field error messages taken from
+ * the config schema (ConfigError). Raw text is kept as typed, so an invalid entry is shown with
+ * its error and never replaced or lost.
+ */
+import { TASKS } from '../engine/tasks';
+import { PERSONA_IDS } from '../engine/users';
+import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, PRESETS, configSchema, diffFromDefaults, parseKnobValue, resolveConfig, type Config, type ConfigKey } from '../engine/config';
+
+export type RawValue = string | boolean;
+export type Overrides = Partial<Record<ConfigKey, RawValue>>;
+
+export type KnobKind =
+  | { kind: 'boolean' }
+  | { kind: 'enum'; options: string[] }
+  | { kind: 'number'; integer: boolean; min: number | null; max: number | null }
+  | { kind: 'text' };
+
+interface ZodLike {
+  def: { type: string; innerType?: ZodLike };
+  options?: readonly string[];
+  minValue?: number | null;
+  maxValue?: number | null;
+  isInt?: boolean;
+}
+
+/** The input widget a knob needs, read from its zod type (so new knobs get a widget for free). */
+export function knobKind(key: ConfigKey): KnobKind {
+  let schema = configSchema.shape[key] as unknown as ZodLike;
+  while ((schema.def.type === 'default' || schema.def.type === 'optional') && schema.def.innerType) schema = schema.def.innerType;
+  switch (schema.def.type) {
+    case 'boolean':
+      return { kind: 'boolean' };
+    case 'enum':
+      return { kind: 'enum', options: [...(schema.options ?? [])] };
+    case 'number':
+      return { kind: 'number', integer: schema.isInt === true, min: finiteOrNull(schema.minValue), max: finiteOrNull(schema.maxValue) };
+    default:
+      return typeof DEFAULT_CONFIG[key] === 'boolean' ? { kind: 'boolean' } : typeof DEFAULT_CONFIG[key] === 'number' ? { kind: 'number', integer: false, min: null, max: null } : { kind: 'text' };
+  }
+}
+
+function finiteOrNull(x: number | null | undefined): number | null {
+  return typeof x === 'number' && Number.isFinite(x) && Math.abs(x) < Number.MAX_SAFE_INTEGER ? x : null;
+}
+
+/** Defaults with the preset's values on top ('' = no preset). */
+export function baseConfig(preset: string): Config {
+  return { ...DEFAULT_CONFIG, ...(preset && PRESETS[preset] ? PRESETS[preset].values : {}) } as Config;
+}
+
+/** What a field shows: the user's raw edit, else the preset/default value. */
+export function displayValue(key: ConfigKey, preset: string, overrides: Overrides): RawValue {
+  const raw = overrides[key];
+  if (raw !== undefined) return raw;
+  const value = baseConfig(preset)[key];
+  return typeof value === 'boolean' ? value : String(value);
+}
+
+export interface Validation {
+  /** The resolved config, or null while any field is invalid. */
+  config: Config | null;
+  /** Per-key messages (from parseKnobValue or resolveConfig), shown next to the field. */
+  errors: Partial<Record<ConfigKey, string>>;
+  /** Problems that name no single key. */
+  general: string[];
+}
+
+const KEY_OF_PROBLEM = /^([A-Za-z0-9_]+) = /;
+
+/** Resolve preset + overrides; never throws. */
+export function validateSetup(preset: string, overrides: Overrides): Validation {
+  const errors: Partial<Record<ConfigKey, string>> = {};
+  const general: string[] = [];
+  if (preset && !PRESETS[preset]) general.push(`unknown preset "${preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
+  const input: Record<string, unknown> = { ...(preset && PRESETS[preset] ? PRESETS[preset].values : {}) };
+  for (const [key, raw] of Object.entries(overrides) as [ConfigKey, RawValue][]) {
+    if (raw === undefined) continue;
+    try {
+      input[key] = typeof raw === 'boolean' ? raw : parseKnobValue(key, raw);
+    } catch (error) {
+      errors[key] = error instanceof ConfigError ? error.problems.join('; ') : String(error);
+      delete input[key];
+    }
+  }
+  let config: Config | null = null;
+  try {
+    config = resolveConfig(input);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) {
+      const key = problem.match(KEY_OF_PROBLEM)?.[1];
+      if (key && (CONFIG_KEYS as string[]).includes(key)) {
+        const k = key as ConfigKey;
+        errors[k] = errors[k] ? `${errors[k]}; ${problem}` : problem;
+      } else general.push(problem);
+    }
+  }
+  if (config) {
+    // The schema checks the shape of these strings; the registries decide which ids exist.
+    const unknownTasks = config.task.split(',').filter((id) => !TASKS[id]);
+    if (unknownTasks.length) errors.task = `task = ${JSON.stringify(config.task)}: unknown task ${unknownTasks.map((t) => JSON.stringify(t)).join(', ')} (known: ${Object.keys(TASKS).join(', ')})`;
+    const personas = PERSONA_IDS as readonly string[];
+    if (!personas.includes(config.persona)) errors.persona = `persona = ${JSON.stringify(config.persona)}: unknown persona (known: ${personas.join(', ')})`;
+    if (config.evalPersona !== '' && !personas.includes(config.evalPersona)) errors.evalPersona = `evalPersona = ${JSON.stringify(config.evalPersona)}: unknown persona (known: ${personas.join(', ')}, or empty for the training persona)`;
+  }
+  const ok = Object.keys(errors).length === 0 && general.length === 0;
+  return { config: ok ? config : null, errors, general };
+}
+
+/** Overrides that reproduce a config exactly with no preset (used when a shared link is opened). */
+export function overridesFromConfig(config: Config): Overrides {
+  const out: Overrides = {};
+  for (const [key, value] of Object.entries(diffFromDefaults(config)) as [ConfigKey, unknown][]) {
+    out[key] = typeof value === 'boolean' ? value : String(value);
+  }
+  return out;
+}
+
+/** Set one field; an edit equal to the preset/default value removes the override. */
+export function withOverride(preset: string, overrides: Overrides, key: ConfigKey, raw: RawValue): Overrides {
+  const next = { ...overrides };
+  const base = baseConfig(preset)[key];
+  const same = typeof raw === 'boolean' ? raw === base : raw === String(base);
+  if (same) delete next[key];
+  else next[key] = raw;
+  return next;
+}
