@@ -124,7 +124,7 @@ class RunStore {
     const remaining = this.config.steps - this.lastStep;
     if (remaining <= 0) return 0;
     const recent = this.stepStamps.slice(-11);
-    const per = recent.length >= 2 ? (recent[recent.length - 1] - recent[0]) / (recent.length - 1) : (this.steps[n - 1]?.metrics.step_ms ?? NaN);
+    const per = recent.length >= 2 ? (recent[recent.length - 1] - recent[0]) / (recent.length - 1) : (this.steps[this.steps.length - 1]?.metrics.step_ms ?? NaN);
     return Number.isFinite(per) ? per * remaining : null;
   });
 
@@ -219,6 +219,8 @@ class RunStore {
         break;
       case 'resumed':
         this.paused = false;
+        // The pause is not step time: restart the ETA's clock.
+        this.stepStamps = [];
         this.log('resumed');
         break;
       case 'complete':
