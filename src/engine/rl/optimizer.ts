@@ -20,11 +20,18 @@ export class AdamW {
   }
 
   /** Apply one update; returns the gradient norm before clipping. Grads are consumed (disposed). */
-  step(grads: tf.Tensor[], lr: number): number {
+  async step(grads: tf.Tensor[], lr: number): Promise<number> {
     this.t++;
     const { beta1, beta2, weightDecay, gradClip } = this.o;
     const eps = this.o.eps ?? 1e-8;
-    const norm = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+    // Asynchronous read: tfjs-webgpu's dataSync goes through an OffscreenCanvas and, on Chromium +
+    // SwiftShader, returns 0 and destroys the GPU device.
+    // Pairwise adds, not tf.addN: tfjs-webgpu's AddN binds every input as a storage buffer, and more
+    // than maxStorageBuffersPerShaderStage - 1 (7 on SwiftShader) makes an invalid pipeline whose
+    // output silently keeps a recycled buffer's stale contents.
+    const normT = tf.tidy(() => tf.sqrt(grads.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b))));
+    const norm = (await normT.data())[0];
+    normT.dispose();
     const scale = gradClip > 0 && norm > gradClip ? gradClip / (norm + 1e-6) : 1;
     const bc1 = 1 - beta1 ** this.t;
     const bc2 = 1 - beta2 ** this.t;

@@ -80,7 +80,7 @@ export class Trainer {
         const mask = tf.tensor2d(batch.mask, [batch.n, batch.t - 1]);
         return tf.div(tf.neg(tf.sum(tf.mul(logp, mask))), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
       }, this.policy.variables);
-      optimizer.step(this.policy.variables.map((v) => grads[v.name]), c.sftLr);
+      await optimizer.step(this.policy.variables.map((v) => grads[v.name]), c.sftLr);
       last = (await value.data())[0];
       value.dispose();
       await onProgress?.(s + 1, last);
@@ -200,7 +200,7 @@ export class Trainer {
         };
         const mb: PackedBatch = { n: rows.length, t: batch.t, tokens: pick(batch.tokens, batch.t) as Int32Array, mask: pick(batch.mask, T1) as Float32Array };
         const shape: [number, number] = [rows.length, T1];
-        let terms: Record<string, number> = {};
+        let kept: tf.Tensor[] = [];
         const { value, grads } = tf.variableGrads(() => {
           const { logp, entropy } = tokenLogProbs(this.policy, mb, { entropy: true });
           const out = policyLoss(
@@ -214,13 +214,16 @@ export class Trainer {
             },
             { ...c, horizon: c.maxContext },
           );
-          terms = { policyLoss: out.policyLoss.dataSync()[0], entropy: out.entropy.dataSync()[0], klRef: out.klRef.dataSync()[0], clipFraction: out.clipFraction.dataSync()[0], approxKl: out.approxKl.dataSync()[0] };
+          kept = [out.policyLoss, out.entropy, out.klRef, out.clipFraction, out.approxKl].map((t) => tf.keep(t));
           return out.loss;
         }, this.policy.variables);
-        const gradNorm = this.optimizer.step(this.policy.variables.map((v) => grads[v.name]), lr);
+        const gradNorm = await this.optimizer.step(this.policy.variables.map((v) => grads[v.name]), lr);
+        const read = await Promise.all(kept.map(async (t) => (await t.data())[0]));
+        tf.dispose(kept);
+        const terms = { policyLoss: read[0], entropy: read[1], klRef: read[2], clipFraction: read[3], approxKl: read[4] };
         sums.loss += (await value.data())[0];
         value.dispose();
-        for (const k of Object.keys(terms) as (keyof typeof sums)[]) sums[k] += terms[k];
+        for (const k of Object.keys(terms) as (keyof typeof terms)[]) sums[k] += terms[k];
         sums.gradNorm += gradNorm;
         sums.n++;
       }
