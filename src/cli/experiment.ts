@@ -10,7 +10,7 @@ import { CONFIG_KEYS, ConfigError, configFromPresets, diffFromDefaults, parseKno
 import { runExperiment } from '../engine/experiment';
 import { exportPolicy } from '../engine/policy/checkpoint';
 import { metricsCsv, RUN_FORMAT, type RunRecord } from '../engine/run';
-import { nodeBackend, nodeEnvironment, nodeTokenizer, quietTfjsBanner } from './node-env';
+import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -135,9 +135,9 @@ async function main(): Promise<void> {
         if (!bar && !opts.quiet) console.error(`step ${e.entry.step}/${e.total} success ${m.success.toFixed(3)} return ${m.return.toFixed(3)} ${m.step_ms.toFixed(0)} ms`);
       } else if (e.type === 'evaluation') {
         if (!bar && !opts.quiet) console.error(`eval @${e.entry.step}: success ${e.entry.success.toFixed(3)} return ${e.entry.return.toFixed(3)}`);
-      }
+      } else if (e.type === 'log' && !opts.quiet) console.error(e.message);
     },
-  });
+  }, { loadPretrained: nodePretrained });
   bar?.stop();
   const { modelJson, weights } = await exportPolicy(trainer.policy);
   trainer.dispose();

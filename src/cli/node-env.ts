@@ -1,9 +1,10 @@
 /** Node host of the engine: backend, tokenizer from models/, environment info. */
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { initBackend, type BackendChoice, type BackendName } from '../engine/backend';
+import { WARM_START_NAME } from '../engine/policy/checkpoint';
 import type { EnvironmentInfo } from '../engine/run';
 import { loadTokenizer, type WordTokenizer } from '../engine/text/tokenizer';
 
@@ -24,6 +25,15 @@ export async function nodeBackend(name: BackendName): Promise<BackendChoice> {
   return initBackend([name], async (n) => {
     if (n === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   });
+}
+
+/** The shipped warm-start checkpoint, read from models/ (for init=pretrained). */
+export async function nodePretrained(): Promise<{ modelJson: string; weights: ArrayBuffer }> {
+  const dir = resolve(MODELS_DIR, WARM_START_NAME);
+  const model = resolve(dir, 'model.json');
+  if (!existsSync(model)) throw new Error(`${model} is missing: run npm run make-warm-start`);
+  const bin = readFileSync(resolve(dir, 'weights.bin'));
+  return { modelJson: readFileSync(model, 'utf8'), weights: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer };
 }
 
 export async function nodeTokenizer(): Promise<WordTokenizer> {

@@ -48,6 +48,7 @@ export const configSchema = z.strictObject({
   topK: int(0, 100000).default(0).describe('Keep only the k most likely tokens when sampling (0 = off). [trl]'),
   topP: num(0.01, 1).default(1).describe('Nucleus sampling mass (1 = off). [trl]'),
   // -- supervised warm start
+  init: z.enum(['scratch', 'pretrained']).default('scratch').describe('scratch: random weights from the seed; pretrained: the shipped warm-start checkpoint models/infopo-warm (imitation of every task\'s demo agent, made by npm run make-warm-start; needs dModel 64, nLayers 2, nHeads 4, maxContext 192). sftSteps then continue from it. [sandbox]'),
   sftSteps: int(0, 100000).default(150).describe('Supervised steps on scripted demonstrations before RL (0 = none). [sandbox]'),
   sftBatch: int(1, 1024).default(32).describe('Demonstration dialogues per supervised step. [sandbox]'),
   sftLr: num(0, 1).default(3e-3).describe('Learning rate of the warm start. [sandbox]'),
@@ -96,7 +97,7 @@ export const KNOB_GROUPS: Record<string, ConfigKey[]> = {
   Run: ['seed', 'method', 'task', 'persona', 'evalPersona', 'noise', 'wrongGuess', 'kinds', 'implicitRate', 'steps', 'promptsPerStep', 'groupSize', 'maxTurns', 'maxActionTokens', 'maxContext', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalSeed'],
   Model: ['dModel', 'nLayers', 'nHeads'],
   Sampling: ['temperature', 'topK', 'topP'],
-  'Warm start': ['sftSteps', 'sftBatch', 'sftLr'],
+  'Warm start': ['init', 'sftSteps', 'sftBatch', 'sftLr'],
   Optimiser: ['lr', 'warmupSteps', 'adamBeta1', 'adamBeta2', 'weightDecay', 'gradClip'],
   'PPO / GRPO': ['ppoEpochs', 'miniBatches', 'epsLow', 'epsHigh', 'dualClip', 'entropyCoef', 'lossAgg', 'outcomeScaling', 'klCoef', 'klEstimator', 'keepFraction'],
   InfoPO: ['beta', 'betaDecay', 'gateTemperature', 'normalizeIntrinsic', 'intrinsicOnly', 'capIntrinsic', 'infoGainEstimator', 'placeholder', 'placeholderMode', 'divergenceImpl', 'prefixReuse'],

@@ -4,6 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromPresets, type Config } from './config';
 import { runExperiment } from './experiment';
 import { Trainer } from './rl/trainer';
+import { Policy } from './policy/model';
+import { exportPolicy } from './policy/checkpoint';
+import { Rng } from './random';
 import type { EnvironmentInfo, GroupTrace } from './run';
 import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
 
@@ -108,5 +111,18 @@ describe('experiment (smoke preset, cpu backend)', () => {
     trainer.dispose();
     expect(record.status).toBe('stopped');
     expect(record.steps.length).toBe(2);
+  });
+
+  it('init=pretrained starts from the host-provided checkpoint, and says clearly when its shape does not fit', async () => {
+    const shape = { vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 1, nHeads: 2, maxContext: 96 };
+    const source = new Policy(shape, new Rng(77));
+    const files = await exportPolicy(source);
+    const config = smoke({ init: 'pretrained', sftSteps: 0, steps: 0, evalEpisodes: 0 });
+    const { trainer } = await runExperiment(config, tokenizer, env, {}, { loadPretrained: async () => files });
+    expect(trainer.policy.get('head').arraySync()).toEqual(source.get('head').arraySync());
+    trainer.dispose();
+    await expect(runExperiment({ ...config, dModel: 32 }, tokenizer, env, {}, { loadPretrained: async () => files })).rejects.toThrow(/init=pretrained: the checkpoint's model has dModel 16.*this run's has dModel 32/);
+    await expect(runExperiment(config, tokenizer, env)).rejects.toThrow(/provides no warm-start checkpoint/);
+    source.dispose();
   });
 });

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from './config';
+import { loadCheckpointInto } from './policy/checkpoint';
 import { evaluatePolicy } from './rl/evaluate';
 import { Trainer } from './rl/trainer';
 import { fingerprint, RUN_FORMAT, type EnvironmentInfo, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from './run';
@@ -14,6 +15,12 @@ export type ExperimentEvent =
   | { type: 'step'; entry: StepEntry; traces: GroupTrace[]; total: number }
   | { type: 'evaluation'; entry: EvaluationEntry }
   | { type: 'log'; message: string };
+
+/** Files the host provides (Node reads models/, the worker fetches /models/). */
+export interface ExperimentResources {
+  /** The shipped warm-start checkpoint (models/infopo-warm), for `init=pretrained`. */
+  loadPretrained?: () => Promise<{ modelJson: string; weights: ArrayBuffer }>;
+}
 
 export interface ExperimentHooks {
   onEvent?: (event: ExperimentEvent) => void | Promise<void>;
@@ -29,9 +36,20 @@ export function isTraced(step: number, config: Config): boolean {
   return step === 1 || step === config.steps || step % config.traceEvery === 0;
 }
 
-export async function runExperiment(config: Config, tokenizer: WordTokenizer, environment: EnvironmentInfo, hooks: ExperimentHooks = {}): Promise<{ record: RunRecord; trainer: Trainer }> {
+export async function runExperiment(config: Config, tokenizer: WordTokenizer, environment: EnvironmentInfo, hooks: ExperimentHooks = {}, resources: ExperimentResources = {}): Promise<{ record: RunRecord; trainer: Trainer }> {
   const emit = async (e: ExperimentEvent) => hooks.onEvent?.(e);
   const trainer = new Trainer(config, tokenizer);
+  if (config.init === 'pretrained') {
+    if (!resources.loadPretrained) throw new Error('init=pretrained: this host provides no warm-start checkpoint');
+    const { modelJson, weights } = await resources.loadPretrained();
+    try {
+      loadCheckpointInto(trainer.policy, modelJson, weights);
+    } catch (e) {
+      trainer.dispose();
+      throw new Error(`init=pretrained: ${(e as Error).message}`);
+    }
+    await emit({ type: 'log', message: 'loaded the warm-start checkpoint models/infopo-warm' });
+  }
   const record: RunRecord = {
     format: RUN_FORMAT,
     config,

@@ -4,7 +4,7 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../engine/backend';
 import { runExperiment } from '../engine/experiment';
-import { exportPolicy } from '../engine/policy/checkpoint';
+import { exportPolicy, WARM_START_NAME } from '../engine/policy/checkpoint';
 import type { Trainer } from '../engine/rl/trainer';
 import { loadTokenizer } from '../engine/text/tokenizer';
 import type { BackendPreference, TrainerApi, WorkerEvent } from './protocol';
@@ -48,6 +48,14 @@ function watchGpuErrors(): void {
   void device.lost.then((info) => emit({ type: 'log', message: `WebGPU error: device lost (${info.reason}): ${info.message}` }));
 }
 
+/** The shipped warm-start checkpoint (init=pretrained), fetched from the app's models/ folder. */
+async function loadPretrained(): Promise<{ modelJson: string; weights: ArrayBuffer }> {
+  const base = `${import.meta.env.BASE_URL}models/${WARM_START_NAME}/`;
+  const [model, weights] = await Promise.all([fetch(base + 'model.json'), fetch(base + 'weights.bin')]);
+  if (!model.ok || !weights.ok) throw new Error(`could not fetch ${base}model.json / weights.bin (HTTP ${model.status} / ${weights.status})`);
+  return { modelJson: await model.text(), weights: await weights.arrayBuffer() };
+}
+
 let stopRequested = false;
 let paused: { promise: Promise<void>; resolve: () => void } | null = null;
 let current: Trainer | null = null;
@@ -75,7 +83,7 @@ const api: TrainerApi = {
         beforeStep: async () => {
           if (paused) await paused.promise;
         },
-      });
+      }, { loadPretrained });
       current = trainer;
       emit({ type: 'complete', record });
     } catch (error) {

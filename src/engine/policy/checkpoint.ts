@@ -24,6 +24,29 @@ export async function exportPolicy(policy: Policy, tokenizer = 'infopo-words'): 
 
 /** Rebuild a policy from model.json text and its weights; errors name what does not match. */
 export function importPolicy(modelJson: string, weights: ArrayBuffer, expectedVocab?: number): Policy {
+  const { shape, tensors } = decodeCheckpoint(modelJson, weights, expectedVocab);
+  const policy = new Policy(shape, new Rng(0));
+  try {
+    policy.load(tensors);
+  } finally {
+    tf.dispose([...tensors.values()]);
+  }
+  return policy;
+}
+
+/** Load a checkpoint into an existing policy; its shape must match exactly. */
+export function loadCheckpointInto(policy: Policy, modelJson: string, weights: ArrayBuffer): void {
+  const { shape, tensors } = decodeCheckpoint(modelJson, weights, policy.shape.vocabSize);
+  try {
+    const mismatch = (Object.keys(shape) as (keyof ModelShape)[]).filter((k) => shape[k] !== policy.shape[k]);
+    if (mismatch.length) throw new Error(`the checkpoint's model has ${mismatch.map((k) => `${k} ${shape[k]}`).join(', ')}; this run's has ${mismatch.map((k) => `${k} ${policy.shape[k]}`).join(', ')}`);
+    policy.load(tensors);
+  } finally {
+    tf.dispose([...tensors.values()]);
+  }
+}
+
+export function decodeCheckpoint(modelJson: string, weights: ArrayBuffer, expectedVocab?: number): { shape: ModelShape; tensors: Map<string, tf.Tensor> } {
   let json: CheckpointJson;
   try {
     json = JSON.parse(modelJson);
@@ -36,11 +59,8 @@ export function importPolicy(modelJson: string, weights: ArrayBuffer, expectedVo
   const expectedBytes = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (weights.byteLength !== expectedBytes) throw new Error(`weights file has ${weights.byteLength} bytes, model.json describes ${expectedBytes}`);
   const decoded = tf.io.decodeWeights(weights, specs);
-  const policy = new Policy(json.shape, new Rng(0));
-  try {
-    policy.load(new Map(Object.entries(decoded)));
-  } finally {
-    tf.dispose(Object.values(decoded));
-  }
-  return policy;
+  return { shape: json.shape, tensors: new Map(Object.entries(decoded)) };
 }
+
+/** Where the shipped warm-start checkpoint lives under models/. */
+export const WARM_START_NAME = 'infopo-warm';
