@@ -42,6 +42,8 @@ export interface GroupTrace {
   group: number;
   task: string;
   instance: string;
+  /** The user's opening request (what the agent saw first). Absent in records made before it was added. */
+  request?: string;
   gate: number;
   outcome_mean: number;
   outcome_std: number;

@@ -28,6 +28,8 @@ export type EndReason = 'done' | 'max-turns' | 'context';
 export interface Rollout {
   family: string;
   instanceId: string;
+  /** The user's opening request. */
+  request: string;
   group: number;
   dialogue: Dialogue;
   /** Final reward of the task. */
@@ -152,6 +154,7 @@ function toRollout(r: Row): Rollout {
   return {
     family: r.request.family.id,
     instanceId: r.request.instance.id,
+    request: r.request.instance.request,
     group: r.request.group,
     dialogue: r.dialogue,
     finalReward: reward,

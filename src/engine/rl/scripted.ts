@@ -43,5 +43,5 @@ export function scriptedRollout(
   }
   const { reward, success } = episode.outcome();
   const outcome = dialogue.turns.slice(0, -1).reduce((a, t) => a + t.stepReward, 0) + reward;
-  return { family: family.id, instanceId: instance.id, group, dialogue, finalReward: reward, outcome, success, endReason: ended };
+  return { family: family.id, instanceId: instance.id, request: instance.request, group, dialogue, finalReward: reward, outcome, success, endReason: ended };
 }

@@ -286,6 +286,7 @@ export class Trainer {
         group: gi,
         task: first.family,
         instance: first.instanceId,
+        request: first.request,
         gate: g.gate,
         outcome_mean: g.mean,
         outcome_std: g.std,
