@@ -16,14 +16,14 @@ import { CHROMIUM_ARGS, systemChromium } from '../../e2e/browser';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
-/** The step benchmark's config: the quick preset's model, fewer groups and a short warm start. */
-const NODE_CONFIG: ConfigInput = { dModel: 64, nLayers: 2, nHeads: 4, promptsPerStep: 4, groupSize: 5, maxTurns: 5, sftSteps: 20, sftBatch: 16 };
-/** SwiftShader runs ~1 GFLOP/s: the browser step benchmark uses a smaller model. */
-const WEBGPU_CONFIG: ConfigInput = { dModel: 32, nLayers: 2, nHeads: 2, promptsPerStep: 2, groupSize: 3, maxTurns: 4, sftSteps: 5, sftBatch: 8 };
+/** The step benchmark's config: the quick model shape on 20 questions, fewer groups, a short warm start. */
+const NODE_CONFIG: ConfigInput = { task: '20q', dModel: 64, nLayers: 2, nHeads: 4, promptsPerStep: 4, groupSize: 5, maxTurns: 5, sftSteps: 20, sftBatch: 16 };
+/** SwiftShader (~1 GFLOP/s) and the cpu backend (plain JS) are slow: their step benchmark uses a smaller model. */
+const SMALL_CONFIG: ConfigInput = { task: '20q', dModel: 32, nLayers: 2, nHeads: 2, promptsPerStep: 2, groupSize: 3, maxTurns: 4, sftSteps: 5, sftBatch: 8 };
 const SIZES: [number, number][] = [
   [64, 512],
   [256, 2048],
-  [1024, 8192],
+  [256, 8192],
 ];
 
 interface BackendResult {
@@ -65,14 +65,15 @@ function summarise(backend: string, config: ConfigInput, divergence: KernelTimin
 async function benchNode(backend: 'cpu' | 'wasm', steps: number, repeats: number): Promise<BackendResult> {
   await nodeBackend(backend);
   const tokenizer = await nodeTokenizer();
-  const config = configFromPresets(['quick'], NODE_CONFIG);
-  const sizes = backend === 'cpu' ? SIZES.slice(0, 2) : SIZES;
+  const shape = backend === 'cpu' ? SMALL_CONFIG : NODE_CONFIG;
+  const config = configFromPresets(backend === 'cpu' ? ['smoke'] : [], { ...shape, steps: 1 });
+  const sizes = SIZES;
   const divergence: KernelTiming[] = [];
   for (const [p, v] of sizes) divergence.push(await benchDivergence(p, v, repeats));
   const stepTimes = await benchTrainSteps(config, tokenizer, ['grpo', 'infopo'], steps);
   const prefix = await benchPrefixReuse(config, tokenizer, repeats);
   const decode = await benchDecode({ vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext }, 16, 96);
-  return summarise(backend, NODE_CONFIG, divergence, stepTimes, prefix, decode);
+  return summarise(backend, shape, divergence, stepTimes, prefix, decode);
 }
 
 async function benchWebgpu(steps: number, repeats: number): Promise<BackendResult> {
@@ -102,9 +103,9 @@ async function benchWebgpu(steps: number, repeats: number): Promise<BackendResul
       }
       return { log_ratio: logRatio, kl };
     });
-    const r = await page.evaluate((o) => window.infopoLab.benchEngine(o), { config: { ...configFromPresets(['smoke'], WEBGPU_CONFIG) }, steps, repeats, sizes: SIZES, decode: { batch: 8, length: 32 } });
+    const r = await page.evaluate((o) => window.infopoLab.benchEngine(o), { config: { ...configFromPresets(['smoke'], SMALL_CONFIG) }, steps, repeats, sizes: SIZES, decode: { batch: 8, length: 32 } });
     if (problems.length) throw new Error(`the lab page reported errors: ${problems.join(' | ')}`);
-    return { ...summarise('webgpu', WEBGPU_CONFIG, r.divergence, r.steps, r.prefix, r.decode), fidelity_max_abs: fidelity };
+    return { ...summarise('webgpu', SMALL_CONFIG, r.divergence, r.steps, r.prefix, r.decode), fidelity_max_abs: fidelity };
   } finally {
     await browser.close();
     await new Promise<void>((done) => server.httpServer.close(() => done()));
