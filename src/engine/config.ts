@@ -114,9 +114,10 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
     values: { steps: 3, promptsPerStep: 2, groupSize: 3, maxTurns: 3, dModel: 16, nLayers: 1, nHeads: 2, sftSteps: 4, sftBatch: 4, traceEvery: 1, evalEpisodes: 4, maxContext: 96 },
   },
   quick: {
-    help: 'InfoPO vs GRPO in a few minutes on 2 CPU cores (wasm backend): 20 questions over 12 animals (kinds 1), binary reward, G = 5. Measured in docs/results.md: at this budget neither method yet learns beyond chance.',
-    values: { task: '20q', kinds: 1, steps: 60, promptsPerStep: 8, groupSize: 5, maxTurns: 5, dModel: 64, nLayers: 2, nHeads: 4, sftSteps: 150, traceEvery: 10, evalEpisodes: 64 },
+    help: 'InfoPO vs GRPO in a few minutes on 2 CPU cores (wasm, ~2.5 min a run): tool-augmented booking (travel) from the shipped warm-start checkpoint, 60 RL steps of 8 groups x G = 5, with the reference tau2 settings for tool tasks (beta0 0.1, T 0.05). Measured in docs/results.md; compare with --set method=grpo.',
+    values: { task: 'travel', init: 'pretrained', sftSteps: 0, steps: 60, promptsPerStep: 8, groupSize: 5, maxTurns: 0, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.1, gateTemperature: 0.05, traceEvery: 10, evalEpisodes: 64 },
   },
+
   'ref-userrl': {
     help: 'Reference InfoPO settings for the UserRL gyms: beta0 = 0.5, T = 0.5.',
     values: { method: 'infopo', beta: 0.5, gateTemperature: 0.5 },

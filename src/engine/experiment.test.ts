@@ -125,4 +125,16 @@ describe('experiment (smoke preset, cpu backend)', () => {
     await expect(runExperiment(config, tokenizer, env)).rejects.toThrow(/provides no warm-start checkpoint/);
     source.dispose();
   });
+
+  it('the shipped warm-start checkpoint (models/infopo-warm) fits the quick preset and the shipped tokenizer', async () => {
+    const { readFileSync } = await import('node:fs');
+    const dir = resolve(import.meta.dirname, '../../models/infopo-warm');
+    const bin = readFileSync(resolve(dir, 'weights.bin'));
+    const files = { modelJson: readFileSync(resolve(dir, 'model.json'), 'utf8'), weights: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer };
+    const config = configFromPresets(['quick'], { steps: 0, evalEpisodes: 0 });
+    expect(config.init).toBe('pretrained');
+    const { trainer } = await runExperiment(config, tokenizer, env, {}, { loadPretrained: async () => files });
+    expect(trainer.policy.shape.vocabSize).toBe(tokenizer.vocabSize);
+    trainer.dispose();
+  });
 });
