@@ -31,6 +31,8 @@ interface BackendResult {
   config: ConfigInput;
   divergence: (KernelTiming & { kernel_speedup: number | null; kernel_gb_per_s: number | null; ops_gb_per_s: number })[];
   infopo_over_grpo: number;
+  /** InfoPO step over the same InfoPO step without its information-gain phase (same rollouts). */
+  infopo_overhead: number;
   step_ms: { grpo: number; infopo: number; infopo_infogain: number };
   prefix_reuse_speedup: number;
   prefix_reuse: PrefixReuseTiming;
@@ -54,6 +56,7 @@ function summarise(backend: string, config: ConfigInput, divergence: KernelTimin
       ops_gb_per_s: d.bytes / d.opsMs / 1e6,
     })),
     infopo_over_grpo: median(infopo.stepMs) / median(grpo.stepMs),
+    infopo_overhead: median(infopo.stepMs.map((ms, i) => ms / (ms - infopo.infogainMs[i]))),
     step_ms: { grpo: median(grpo.stepMs), infopo: median(infopo.stepMs), infopo_infogain: median(infopo.infogainMs) },
     prefix_reuse_speedup: prefix.fullMs / prefix.reuseMs,
     prefix_reuse: prefix,
@@ -123,6 +126,7 @@ function table(results: BackendResult[]): string {
     row(`  ops GB/s | kernel GB/s ${p}x${v}`, ...results.map((r) => `${f(r.divergence[i]?.ops_gb_per_s, 3)}|${f(r.divergence[i]?.kernel_gb_per_s, 3)}`));
   }
   row('infopo_over_grpo (step time)', ...results.map((r) => f(r.infopo_over_grpo)));
+  row('infopo_overhead (IG phase share)', ...results.map((r) => f(r.infopo_overhead)));
   row('  grpo step ms | infopo step ms', ...results.map((r) => `${f(r.step_ms.grpo, 0)}|${f(r.step_ms.infopo, 0)}`));
   row('prefix_reuse_speedup', ...results.map((r) => f(r.prefix_reuse_speedup)));
   row('  counterfactual GFLOP full|reuse', ...results.map((r) => `${f(r.prefix_reuse.fullFlops / 1e9, 3)}|${f(r.prefix_reuse.reuseFlops / 1e9, 3)}`));
