@@ -1,18 +1,19 @@
 /**
- * Multi-turn rollouts, many episodes at once. Every live sequence advances one token per step
- * (lockstep), so all rows share one position and one KV cache: a row either consumes a forced
- * token (request, feedback, role tokens) or, at its frontier while the agent speaks, a token
- * sampled from its logits. Rows leave the batch when their episode ends.
+ * Multi-turn rollouts, many episodes at once, decoded in lockstep (lockstep.ts): a row consumes
+ * forced tokens (request, feedback, role tokens) and, at its frontier while the agent speaks,
+ * samples its next token; a finished action goes to the simulated user, whose reply becomes
+ * more forced tokens. Rows leave the batch when their episode ends.
  */
-import * as tf from '@tensorflow/tfjs';
 import { appendAction, appendFeedback, closeAction, feedbackTokens, startDialogue, type Dialogue } from '../dialogue';
-import type { KV, Policy } from '../policy/model';
-import { tidy } from '../policy/ops';
+import type { Policy } from '../policy/model';
 import { sampleToken, type SamplingOptions } from '../policy/sampler';
 import type { Rng } from '../random';
 import type { Episode, EpisodeOptions, TaskFamily, TaskInstance } from '../tasks/types';
 import { EOT, SPECIAL_TOKENS } from '../text/special';
 import type { WordTokenizer } from '../text/tokenizer';
+import { decodeLockstep } from './lockstep';
+
+export { disposeKV } from './lockstep';
 
 export interface RolloutRequest {
   family: TaskFamily;
@@ -60,8 +61,6 @@ interface Row {
   dialogue: Dialogue;
   /** Tokens of the action being generated (not yet in the dialogue). */
   action: number[];
-  /** Tokens already consumed into the KV cache. */
-  fed: number;
   ended: EndReason | null;
 }
 
@@ -75,46 +74,24 @@ export async function generateRollouts(
   const rows: Row[] = requests.map((request, i) => {
     const episodeOptions = episodeOptionsFor(request.family, options);
     const episode = request.family.start(request.instance, episodeOptions, request.userRng ?? rngs.user.fork(`episode-${i}`));
-    return { request, maxTurns: episodeOptions.maxTurns, episode, dialogue: startDialogue(tokenizer.encode(request.instance.request)), action: [], fed: 0, ended: null };
+    return { request, maxTurns: episodeOptions.maxTurns, episode, dialogue: startDialogue(tokenizer.encode(request.instance.request)), action: [], ended: null };
   });
   const limit = Math.min(options.maxContext, policy.shape.maxContext);
   for (const row of rows) if (row.dialogue.tokens.length >= limit) row.ended = 'context';
 
-  let live = rows.filter((r) => !r.ended);
-  let cache: KV | null = null;
-  while (live.length > 0) {
-    const input = live.map((r) => (r.fed < r.dialogue.tokens.length ? r.dialogue.tokens[r.fed] : r.action[r.fed - r.dialogue.tokens.length]));
-    const { logits, kv } = tidy(() => {
-      const out = policy.forward(tf.tensor2d(input, [live.length, 1], 'int32'), { past: cache ?? undefined, returnKV: true });
-      return { logits: out.logits.reshape([live.length, -1]), kv: out.kv! };
-    });
-    if (cache) disposeKV(cache);
-    cache = kv;
-    for (const r of live) r.fed++;
-    const atFrontier = live.map((r) => r.fed === r.dialogue.tokens.length + r.action.length);
-    const rowsLogits = atFrontier.some(Boolean) ? await logits.data() : null;
-    logits.dispose();
-    const vocab = policy.shape.vocabSize;
-    live.forEach((r, i) => {
-      if (!atFrontier[i] || !rowsLogits) return;
-      const id = sampleToken(rowsLogits.subarray(i * vocab, (i + 1) * vocab), options, rngs.sampling, agentMayEmit);
-      r.action.push(id);
-      const full = r.dialogue.tokens.length + r.action.length >= limit;
-      if (id === EOT || r.action.length >= options.maxActionTokens || full) finishAction(r, tokenizer, limit);
-    });
-    const keep = live.map((r) => !r.ended);
-    if (keep.every(Boolean)) continue;
-    const kept = keep.flatMap((k, i) => (k ? [i] : []));
-    live = live.filter((r) => !r.ended);
-    if (live.length === 0) break;
-    const old: KV = cache;
-    cache = tidy(() => {
-      const idx = tf.tensor1d(kept, 'int32');
-      return { k: old.k.map((t) => tf.gather(t, idx)), v: old.v.map((t) => tf.gather(t, idx)) };
-    });
-    disposeKV(old);
-  }
-  if (cache) disposeKV(cache);
+  await decodeLockstep(
+    policy,
+    rows.map((r) => ({
+      stream: () => (r.action.length ? [...r.dialogue.tokens, ...r.action] : r.dialogue.tokens),
+      done: () => r.ended !== null,
+      onFrontier: (logits: Float32Array) => {
+        const id = sampleToken(logits, options, rngs.sampling, agentMayEmit);
+        r.action.push(id);
+        const full = r.dialogue.tokens.length + r.action.length >= limit;
+        if (id === EOT || r.action.length >= options.maxActionTokens || full) finishAction(r, tokenizer, limit);
+      },
+    })),
+  );
   return rows.map((r) => toRollout(r));
 }
 
@@ -162,8 +139,4 @@ function toRollout(r: Row): Rollout {
     success,
     endReason: r.ended ?? 'context',
   };
-}
-
-export function disposeKV(kv: KV): void {
-  for (const t of [...kv.k, ...kv.v]) t.dispose();
 }
