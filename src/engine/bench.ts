@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from './config';
+import { buildCounterfactual, scoredTurns } from './dialogue';
 import { counterfactualDivergence, hasFusedDivergenceKernel } from './kernels/divergence';
 import { makeDivergenceCase } from './kernels/reference';
 import { Policy, type ModelShape } from './policy/model';
@@ -91,7 +92,6 @@ export async function benchPrefixReuse(config: Config, tokenizer: WordTokenizer,
     }
   }
   // Padded tokens each variant runs through the model (what the batched passes actually compute).
-  const { buildCounterfactual, scoredTurns } = await import('./dialogue');
   const cfs = dialogues.flatMap((d) => scoredTurns(d).map((t) => buildCounterfactual(d, t, placeholderIds, config.placeholderMode)));
   if (cfs.length) {
     fullTokens = cfs.length * Math.max(...cfs.map((c) => c.nextActionEnd - 1));

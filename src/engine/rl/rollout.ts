@@ -4,11 +4,11 @@
  * samples its next token; a finished action goes to the simulated user, whose reply becomes
  * more forced tokens. Rows leave the batch when their episode ends.
  */
-import { appendAction, appendFeedback, closeAction, feedbackTokens, startDialogue, type Dialogue } from '../dialogue';
+import { appendAction, appendFeedback, closeAction, feedbackTokens, startDialogue, type Dialogue, type DialogueTurn } from '../dialogue';
 import type { Policy } from '../policy/model';
 import { sampleToken, type SamplingOptions } from '../policy/sampler';
 import type { Rng } from '../random';
-import type { Episode, EpisodeOptions, TaskFamily, TaskInstance } from '../tasks/types';
+import type { Episode, EpisodeOptions, Reply, TaskFamily, TaskInstance } from '../tasks/types';
 import { EOT, SPECIAL_TOKENS } from '../text/special';
 import type { WordTokenizer } from '../text/tokenizer';
 import { decodeLockstep } from './lockstep';
@@ -92,7 +92,7 @@ export async function generateRollouts(
       },
     })),
   );
-  return rows.map((r) => toRollout(r));
+  return rows.map((r) => toRollout(r.request.family, r.request.instance, r.request.group, r.dialogue, r.episode, r.ended ?? 'context'));
 }
 
 function finishAction(r: Row, tokenizer: WordTokenizer, limit: number): void {
@@ -103,40 +103,31 @@ function finishAction(r: Row, tokenizer: WordTokenizer, limit: number): void {
   // Keep the format "action <eot>" even when the agent ran out of tokens (the policy agent of
   // evaluations rebuilds contexts that way), when the context has room.
   if (ids[ids.length - 1] !== EOT && r.dialogue.tokens.length < limit) closeAction(r.dialogue);
-  const reply = r.episode.respond(text);
-  turn.stepReward = reply.stepReward;
-  turn.valid = reply.valid;
-  turn.done = reply.done;
-  if (reply.done || r.dialogue.turns.length >= r.maxTurns) {
-    turn.feedback = reply.feedback;
-    turn.role = reply.role;
-    r.ended = reply.done ? 'done' : 'max-turns';
-    return;
-  }
-  const feedbackIds = tokenizer.encode(reply.feedback);
-  // The feedback, its role tokens and at least one agent token must fit.
-  if (r.dialogue.tokens.length + feedbackTokens(feedbackIds, reply.role).length + 1 > limit) {
-    turn.feedback = reply.feedback;
-    turn.role = reply.role;
-    r.ended = 'context';
-    return;
-  }
-  appendFeedback(r.dialogue, feedbackIds, reply.feedback, reply.role);
+  r.ended = recordReply(r.dialogue, turn, r.episode.respond(text), tokenizer, r.maxTurns, limit);
 }
 
-function toRollout(r: Row): Rollout {
-  const { reward, success } = r.episode.outcome();
-  const steps = r.dialogue.turns.map((t) => t.stepReward);
-  const outcome = steps.slice(0, -1).reduce((a, b) => a + b, 0) + reward;
-  return {
-    family: r.request.family.id,
-    instanceId: r.request.instance.id,
-    request: r.request.instance.request,
-    group: r.request.group,
-    dialogue: r.dialogue,
-    finalReward: reward,
-    outcome,
-    success,
-    endReason: r.ended ?? 'context',
-  };
+/**
+ * Record the user's or environment's reply to the turn just appended, and either end the episode
+ * (final move, turn budget, or no room for the reply plus one agent token) or append the reply.
+ */
+export function recordReply(dialogue: Dialogue, turn: DialogueTurn, reply: Reply, tokenizer: WordTokenizer, maxTurns: number, limit: number): EndReason | null {
+  Object.assign(turn, { stepReward: reply.stepReward, valid: reply.valid, done: reply.done });
+  const feedbackIds = tokenizer.encode(reply.feedback);
+  const ended: EndReason | null = reply.done
+    ? 'done'
+    : dialogue.turns.length >= maxTurns
+      ? 'max-turns'
+      : dialogue.tokens.length + feedbackTokens(feedbackIds, reply.role).length + 1 > limit
+        ? 'context'
+        : null;
+  if (ended) Object.assign(turn, { feedback: reply.feedback, role: reply.role });
+  else appendFeedback(dialogue, feedbackIds, reply.feedback, reply.role);
+  return ended;
+}
+
+/** The finished episode as a Rollout, with R = step rewards of all turns but the last + the final reward. */
+export function toRollout(family: TaskFamily, instance: TaskInstance, group: number, dialogue: Dialogue, episode: Episode, endReason: EndReason): Rollout {
+  const { reward, success } = episode.outcome();
+  const outcome = dialogue.turns.slice(0, -1).reduce((a, t) => a + t.stepReward, 0) + reward;
+  return { family: family.id, instanceId: instance.id, request: instance.request, group, dialogue, finalReward: reward, outcome, success, endReason };
 }

@@ -1,10 +1,10 @@
 /** Dialogues played by a scripted agent (demonstrations for the warm start, baseline traces). */
-import { appendAction, appendFeedback, feedbackTokens, startDialogue } from '../dialogue';
+import { appendAction, startDialogue } from '../dialogue';
 import type { Rng } from '../random';
 import type { EpisodeOptions, Exchange, ScriptedAgent, TaskFamily, TaskInstance } from '../tasks/types';
 import { EOT } from '../text/special';
 import type { WordTokenizer } from '../text/tokenizer';
-import { episodeOptionsFor, type EndReason, type Rollout } from './rollout';
+import { episodeOptionsFor, recordReply, toRollout, type EndReason, type Rollout } from './rollout';
 
 export function scriptedRollout(
   family: TaskFamily,
@@ -30,18 +30,12 @@ export function scriptedRollout(
     }
     const turn = appendAction(dialogue, ids, tokenizer.decode(ids));
     const reply = episode.respond(turn.action);
-    Object.assign(turn, { stepReward: reply.stepReward, valid: reply.valid, done: reply.done });
     exchanges.push({ action: turn.action, feedback: reply.feedback, role: reply.role });
-    const feedbackIds = tokenizer.encode(reply.feedback);
-    if (reply.done || dialogue.turns.length >= options.maxTurns || dialogue.tokens.length + feedbackTokens(feedbackIds, reply.role).length + 1 > options.maxContext) {
-      turn.feedback = reply.feedback;
-      turn.role = reply.role;
-      ended = reply.done ? 'done' : dialogue.turns.length >= options.maxTurns ? 'max-turns' : 'context';
+    const end = recordReply(dialogue, turn, reply, tokenizer, maxTurns, options.maxContext);
+    if (end) {
+      ended = end;
       break;
     }
-    appendFeedback(dialogue, feedbackIds, reply.feedback, reply.role);
   }
-  const { reward, success } = episode.outcome();
-  const outcome = dialogue.turns.slice(0, -1).reduce((a, t) => a + t.stepReward, 0) + reward;
-  return { family: family.id, instanceId: instance.id, request: instance.request, group, dialogue, finalReward: reward, outcome, success, endReason: ended };
+  return toRollout(family, instance, group, dialogue, episode, ended);
 }
