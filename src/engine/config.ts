@@ -118,6 +118,11 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
     values: { task: 'travel', init: 'pretrained', sftSteps: 0, steps: 60, promptsPerStep: 8, groupSize: 5, maxTurns: 0, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.1, gateTemperature: 0.05, traceEvery: 10, evalEpisodes: 64 },
   },
 
+  demo: {
+    help: 'The page\'s landing state: a short InfoPO run from a shipped checkpoint, made to show a rise in success within a minute on wasm. (Provisional: being retuned with the answer-conditioned warm starts, issue 9.)',
+    values: { task: 'travel', init: 'pretrained', sftSteps: 0, steps: 30, promptsPerStep: 4, groupSize: 5, maxTurns: 0, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.1, gateTemperature: 0.05, traceEvery: 5, evalEvery: 10, evalEpisodes: 32 },
+  },
+
   'ref-userrl': {
     help: 'Reference InfoPO settings for the UserRL gyms: beta0 = 0.5, T = 0.5.',
     values: { method: 'infopo', beta: 0.5, gateTemperature: 0.5 },
