@@ -4,7 +4,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { initBackend, type BackendChoice, type BackendName } from '../engine/backend';
-import { WARM_START_NAME } from '../engine/policy/checkpoint';
 import type { EnvironmentInfo } from '../engine/run';
 import { loadTokenizer, type WordTokenizer } from '../engine/text/tokenizer';
 
@@ -27,9 +26,9 @@ export async function nodeBackend(name: BackendName): Promise<BackendChoice> {
   });
 }
 
-/** The shipped warm-start checkpoint, read from models/ (for init=pretrained). */
-export async function nodePretrained(): Promise<{ modelJson: string; weights: ArrayBuffer }> {
-  const dir = resolve(MODELS_DIR, WARM_START_NAME);
+/** A checkpoint folder under models/, by name (init=pretrained reads infopo-warm). */
+export async function nodePretrained(name: string): Promise<{ modelJson: string; weights: ArrayBuffer }> {
+  const dir = resolve(MODELS_DIR, name);
   const model = resolve(dir, 'model.json');
   if (!existsSync(model)) throw new Error(`${model} is missing: run npm run make-warm-start`);
   const bin = readFileSync(resolve(dir, 'weights.bin'));

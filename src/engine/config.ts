@@ -48,7 +48,12 @@ export const configSchema = z.strictObject({
   topK: int(0, 100000).default(0).describe('Keep only the k most likely tokens when sampling (0 = off). [trl]'),
   topP: num(0.01, 1).default(1).describe('Nucleus sampling mass (1 = off). [trl]'),
   // -- supervised warm start
-  init: z.enum(['scratch', 'pretrained']).default('scratch').describe('scratch: random weights from the seed; pretrained: the shipped warm-start checkpoint models/infopo-warm (imitation of every task\'s demo agent, made by npm run make-warm-start; needs dModel 64, nLayers 2, nHeads 4, maxContext 192). sftSteps then continue from it. [sandbox]'),
+  init: z
+    .string()
+    .max(64)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'scratch, pretrained, or the name of a checkpoint folder under models/ (lower-case letters, digits, . _ -)')
+    .default('scratch')
+    .describe('scratch: random weights from the seed; pretrained: the shipped all-task warm start models/infopo-warm; any other value names a checkpoint folder under models/ (e.g. a per-task warm start). The checkpoint must match dModel, nLayers, nHeads. sftSteps then continue from it. [sandbox]'),
   sftSteps: int(0, 100000).default(150).describe('Supervised steps on scripted demonstrations before RL (0 = none). [sandbox]'),
   sftBatch: int(1, 1024).default(32).describe('Demonstration dialogues per supervised step. [sandbox]'),
   sftLr: num(0, 1).default(3e-3).describe('Learning rate of the warm start. [sandbox]'),

@@ -122,7 +122,7 @@ describe('experiment (smoke preset, cpu backend)', () => {
     expect(trainer.policy.get('head').arraySync()).toEqual(source.get('head').arraySync());
     trainer.dispose();
     await expect(runExperiment({ ...config, dModel: 32 }, tokenizer, env, {}, { loadPretrained: async () => files })).rejects.toThrow(/init=pretrained: the checkpoint's model has dModel 16.*this run's has dModel 32/);
-    await expect(runExperiment(config, tokenizer, env)).rejects.toThrow(/provides no warm-start checkpoint/);
+    await expect(runExperiment(config, tokenizer, env)).rejects.toThrow(/init=pretrained: this host provides no checkpoints/);
     source.dispose();
   });
 

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from './config';
-import { loadCheckpointInto } from './policy/checkpoint';
+import { checkpointNameOf, loadCheckpointInto } from './policy/checkpoint';
 import { evaluatePolicy } from './rl/evaluate';
 import { Trainer } from './rl/trainer';
 import { fingerprint, RUN_FORMAT, type EnvironmentInfo, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from './run';
@@ -18,8 +18,8 @@ export type ExperimentEvent =
 
 /** Files the host provides (Node reads models/, the worker fetches /models/). */
 export interface ExperimentResources {
-  /** The shipped warm-start checkpoint (models/infopo-warm), for `init=pretrained`. */
-  loadPretrained?: () => Promise<{ modelJson: string; weights: ArrayBuffer }>;
+  /** A checkpoint folder under models/ by name (`init=pretrained` reads models/infopo-warm). */
+  loadPretrained?: (name: string) => Promise<{ modelJson: string; weights: ArrayBuffer }>;
 }
 
 export interface ExperimentHooks {
@@ -39,16 +39,17 @@ export function isTraced(step: number, config: Config): boolean {
 export async function runExperiment(config: Config, tokenizer: WordTokenizer, environment: EnvironmentInfo, hooks: ExperimentHooks = {}, resources: ExperimentResources = {}): Promise<{ record: RunRecord; trainer: Trainer }> {
   const emit = async (e: ExperimentEvent) => hooks.onEvent?.(e);
   const trainer = new Trainer(config, tokenizer);
-  if (config.init === 'pretrained') {
-    if (!resources.loadPretrained) throw new Error('init=pretrained: this host provides no warm-start checkpoint');
-    const { modelJson, weights } = await resources.loadPretrained();
+  if (config.init !== 'scratch') {
+    const name = checkpointNameOf(config.init);
     try {
+      if (!resources.loadPretrained) throw new Error('this host provides no checkpoints');
+      const { modelJson, weights } = await resources.loadPretrained(name);
       loadCheckpointInto(trainer.policy, modelJson, weights);
     } catch (e) {
       trainer.dispose();
-      throw new Error(`init=pretrained: ${(e as Error).message}`);
+      throw new Error(`init=${config.init}: ${(e as Error).message}`);
     }
-    await emit({ type: 'log', message: 'loaded the warm-start checkpoint models/infopo-warm' });
+    await emit({ type: 'log', message: `loaded the warm-start checkpoint models/${name}` });
   }
   const record: RunRecord = {
     format: RUN_FORMAT,

@@ -4,7 +4,7 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../engine/backend';
 import { runExperiment } from '../engine/experiment';
-import { exportPolicy, WARM_START_NAME } from '../engine/policy/checkpoint';
+import { exportPolicy } from '../engine/policy/checkpoint';
 import type { Trainer } from '../engine/rl/trainer';
 import { loadTokenizer } from '../engine/text/tokenizer';
 import type { BackendPreference, TrainerApi, WorkerEvent } from './protocol';
@@ -48,9 +48,9 @@ function watchGpuErrors(): void {
   void device.lost.then((info) => emit({ type: 'log', message: `WebGPU error: device lost (${info.reason}): ${info.message}` }));
 }
 
-/** The shipped warm-start checkpoint (init=pretrained), fetched from the app's models/ folder. */
-async function loadPretrained(): Promise<{ modelJson: string; weights: ArrayBuffer }> {
-  const base = `${import.meta.env.BASE_URL}models/${WARM_START_NAME}/`;
+/** A checkpoint folder by name (init=pretrained: infopo-warm), fetched from the app's models/ folder. */
+async function loadPretrained(name: string): Promise<{ modelJson: string; weights: ArrayBuffer }> {
+  const base = `${import.meta.env.BASE_URL}models/${name}/`;
   const [model, weights] = await Promise.all([fetch(base + 'model.json'), fetch(base + 'weights.bin')]);
   if (!model.ok || !weights.ok) throw new Error(`could not fetch ${base}model.json / weights.bin (HTTP ${model.status} / ${weights.status})`);
   return { modelJson: await model.text(), weights: await weights.arrayBuffer() };

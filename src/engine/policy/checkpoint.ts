@@ -62,5 +62,10 @@ export function decodeCheckpoint(modelJson: string, weights: ArrayBuffer, expect
   return { shape: json.shape, tensors: new Map(Object.entries(decoded)) };
 }
 
-/** Where the shipped warm-start checkpoint lives under models/. */
+/** Where the shipped all-task warm-start checkpoint lives under models/. */
 export const WARM_START_NAME = 'infopo-warm';
+
+/** The models/ folder an `init` value names (`pretrained` is the all-task warm start). */
+export function checkpointNameOf(init: string): string {
+  return init === 'pretrained' ? WARM_START_NAME : init;
+}
