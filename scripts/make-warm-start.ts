@@ -1,30 +1,53 @@
 /**
- * Builds models/infopo-warm/: the project's warm-start policy checkpoint (model.json + weights.bin,
- * tfjs weights format), a transformer trained by imitation of every task family's scripted `demo`
- * agent. Runs that set `init=pretrained` start RL from it instead of a short in-run warm start.
+ * Builds a warm-start checkpoint under models/: a transformer trained by imitation of the task
+ * families' answer-conditioned demonstrators (`family.demonstrator(demoSlip)`). Runs whose `init`
+ * names the folder start RL from it instead of a warm start of their own.
  *
- *   npm run make-warm-start -- [--steps 2500] [--seed 1]
+ *   npm run make-warm-start -- --preset paper-20q [--steps 800] [--seed 1]   # writes models/warm-20q
+ *   npm run make-warm-start -- --all-tasks [--steps 2500]                      # writes models/infopo-warm
  *
- * Deterministic on the wasm backend for a given seed; takes ~15-20 minutes on 2 cores.
+ * With --preset, the checkpoint is made for that preset's task, simulator knobs (kinds, maxTurns,
+ * persona), demonstrator slip and model shape, and written to the folder its `init` names.
+ * Deterministic on the wasm backend for a given seed. Cost on 2 cores (wasm): about 1 s a step at
+ * d 64 / 2 layers and batch 32 (see docs/tasks.md for the measured times of the shipped ones).
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { nodeBackend, nodeTokenizer, quietTfjsBanner } from '../src/cli/node-env';
-import { resolveConfig } from '../src/engine/config';
+import { configFromPresets, resolveConfig, type Config } from '../src/engine/config';
 import { exportPolicy, WARM_START_NAME } from '../src/engine/policy/checkpoint';
 import { evaluatePolicy } from '../src/engine/rl/evaluate';
 import { Trainer } from '../src/engine/rl/trainer';
 import { TASK_IDS } from '../src/engine/tasks';
 
-const program = new Command().option('--steps <n>', 'supervised steps', '2500').option('--seed <n>', 'seed', '1').option('--eval-every <n>', 'evaluate every n steps', '500');
+const program = new Command()
+  .option('--preset <name>', 'make the checkpoint a preset names in its init (its task, knobs and model shape)')
+  .option('--all-tasks', 'the all-task checkpoint models/infopo-warm (init=pretrained)')
+  .option('--steps <n>', 'supervised steps', '800')
+  .option('--seed <n>', 'seed', '1')
+  .option('--eval-every <n>', 'evaluate every n steps', '200')
+  .option('--eval-episodes <n>', 'test episodes per evaluation', '64');
 program.parse();
-const o = program.opts<{ steps: string; seed: string; evalEvery: string }>();
+const o = program.opts<{ preset?: string; allTasks?: boolean; steps: string; seed: string; evalEvery: string; evalEpisodes: string }>();
+if (!o.preset === !o.allTasks) program.error('give exactly one of --preset NAME or --all-tasks');
 quietTfjsBanner();
 await nodeBackend('wasm');
 const tokenizer = await nodeTokenizer();
-const config = resolveConfig({ task: TASK_IDS.join(','), seed: Number(o.seed), sftSteps: Number(o.steps), sftBatch: 32, sftLr: 3e-3, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, steps: 0 });
+
+const supervised = { seed: Number(o.seed), sftSteps: Number(o.steps), sftBatch: 32, sftLr: 3e-3, steps: 0, init: 'scratch' };
+let config: Config;
+let name: string;
+if (o.preset) {
+  const preset = configFromPresets([o.preset]);
+  if (preset.init === 'scratch' || preset.init === 'pretrained') program.error(`preset ${o.preset} has init=${preset.init}: it names no checkpoint folder to make`);
+  name = preset.init;
+  config = resolveConfig({ ...preset, ...supervised });
+} else {
+  name = WARM_START_NAME;
+  config = resolveConfig({ task: TASK_IDS.join(','), dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, ...supervised });
+}
 const trainer = new Trainer(config, tokenizer);
 const started = Date.now();
 const evaluations: unknown[] = [];
@@ -32,16 +55,17 @@ let finalLoss = NaN;
 await trainer.warmStart(async (step, loss) => {
   finalLoss = loss;
   if (step % Number(o.evalEvery) !== 0 && step !== config.sftSteps) return;
-  const { entry } = await evaluatePolicy(trainer.policy, tokenizer, config, { persona: 'cooperative', episodes: 32, seed: 1, step });
+  const { entry } = await evaluatePolicy(trainer.policy, tokenizer, config, { persona: config.persona, episodes: Number(o.evalEpisodes), seed: config.evalSeed, step });
   evaluations.push(entry);
   const perTask = Object.entries(entry.per_task).map(([t, v]) => `${t} ${v.success.toFixed(2)}`).join(' ');
-  console.error(`step ${step} loss ${loss.toFixed(3)} test success ${entry.success.toFixed(3)} (${perTask}) ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.error(`${name} step ${step} loss ${loss.toFixed(3)} test success ${entry.success.toFixed(3)} (${perTask}) ${((Date.now() - started) / 1000).toFixed(0)} s`);
 });
-const dir = resolve(import.meta.dirname, '..', 'models', WARM_START_NAME);
+const dir = resolve(import.meta.dirname, '..', 'models', name);
 mkdirSync(dir, { recursive: true });
 const { modelJson, weights } = await exportPolicy(trainer.policy);
 writeFileSync(join(dir, 'model.json'), modelJson + '\n');
 writeFileSync(join(dir, 'weights.bin'), new Uint8Array(weights));
-writeFileSync(join(dir, 'training.json'), JSON.stringify({ made_by: 'npm run make-warm-start', config, final_loss: finalLoss, seconds: (Date.now() - started) / 1000, backend: tf.getBackend(), evaluations }, null, 1) + '\n');
+const command = `npm run make-warm-start -- ${o.preset ? `--preset ${o.preset}` : '--all-tasks'} --steps ${o.steps} --seed ${o.seed}`;
+writeFileSync(join(dir, 'training.json'), JSON.stringify({ made_by: command, preset: o.preset ?? null, config, final_loss: finalLoss, seconds: (Date.now() - started) / 1000, backend: tf.getBackend(), evaluations }, null, 1) + '\n');
 console.error(`wrote ${dir} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 trainer.dispose();

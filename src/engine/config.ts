@@ -29,6 +29,7 @@ export const configSchema = z.strictObject({
   wrongGuess: z.enum(['end', 'turn']).default('end').describe('20 questions: a wrong guess ends the episode (end) or only costs a turn (turn). [TelepathyGym, sandbox]'),
   kinds: int(1, 6).default(6).describe('20 questions: play only the first N kinds of the catalogue (animal, food, vehicle, tool, furniture, instrument; 12 items each, 3 of them test-only); 6 = all 72 items. A task-size knob for small policies and short runs. [sandbox]'),
   implicitRate: num(0, 1).default(0.3).describe("Travel: probability that a cooperative user states a preference only implicitly ('i travel for work' = refundable). [UserBench]"),
+  reward: z.enum(['task', 'success']).default('task').describe("Episode score R: task = the family's own (step rewards + final score, the reference); success = 1 for a successful episode, else 0 (binary: the paper's sparse regime, e.g. travel best-only). [ref, sandbox]"),
   steps: int(0, 100000).default(60).describe('RL training steps (one step = promptsPerStep groups of groupSize rollouts). [sandbox]'),
   promptsPerStep: int(1, 512).default(8).describe('Task instances (GRPO groups) per step. [verl: train_batch_size]'),
   groupSize: int(1, 64).default(5).describe('Rollouts per task instance (G). [ref: 5]'),
@@ -57,6 +58,7 @@ export const configSchema = z.strictObject({
   sftSteps: int(0, 100000).default(150).describe('Supervised steps on scripted demonstrations before RL (0 = none). [sandbox]'),
   sftBatch: int(1, 1024).default(32).describe('Demonstration dialogues per supervised step. [sandbox]'),
   sftLr: num(0, 1).default(3e-3).describe('Learning rate of the warm start. [sandbox]'),
+  demoSlip: num(0, 1).default(0.3).describe("Share of uninformed moves of the warm-start demonstrator (redundant questions, acting before it knows enough); the rest are an expert's moves, which depend on the answers. Leaves RL room to improve. [sandbox]"),
   // -- optimiser
   lr: num(0, 1).default(3e-4).describe('AdamW learning rate for RL (constant after warm-up). [ref: constant LR]'),
   warmupSteps: int(0, 100000).default(0).describe('Linear learning-rate warm-up steps for RL. [trl]'),
@@ -99,10 +101,10 @@ export const DEFAULT_CONFIG: Config = configSchema.parse({});
 
 /** Knob groups for forms and docs, in display order. */
 export const KNOB_GROUPS: Record<string, ConfigKey[]> = {
-  Run: ['seed', 'method', 'task', 'persona', 'evalPersona', 'noise', 'wrongGuess', 'kinds', 'implicitRate', 'steps', 'promptsPerStep', 'groupSize', 'maxTurns', 'maxActionTokens', 'maxContext', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalSeed'],
+  Run: ['seed', 'method', 'task', 'persona', 'evalPersona', 'noise', 'wrongGuess', 'kinds', 'implicitRate', 'reward', 'steps', 'promptsPerStep', 'groupSize', 'maxTurns', 'maxActionTokens', 'maxContext', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalSeed'],
   Model: ['dModel', 'nLayers', 'nHeads'],
   Sampling: ['temperature', 'topK', 'topP'],
-  'Warm start': ['init', 'sftSteps', 'sftBatch', 'sftLr'],
+  'Warm start': ['init', 'sftSteps', 'sftBatch', 'sftLr', 'demoSlip'],
   Optimiser: ['lr', 'warmupSteps', 'adamBeta1', 'adamBeta2', 'weightDecay', 'gradClip'],
   'PPO / GRPO': ['ppoEpochs', 'miniBatches', 'epsLow', 'epsHigh', 'dualClip', 'entropyCoef', 'lossAgg', 'outcomeScaling', 'klCoef', 'klEstimator', 'keepFraction'],
   InfoPO: ['beta', 'betaDecay', 'gateTemperature', 'normalizeIntrinsic', 'intrinsicOnly', 'capIntrinsic', 'infoGainEstimator', 'placeholder', 'placeholderMode', 'divergenceImpl', 'prefixReuse'],
@@ -126,6 +128,30 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
   demo: {
     help: 'The page\'s landing state: a short InfoPO run from a shipped checkpoint, made to show a rise in success within a minute on wasm. (Provisional: being retuned with the answer-conditioned warm starts, issue 9.)',
     values: { task: 'travel', init: 'pretrained', sftSteps: 0, steps: 30, promptsPerStep: 4, groupSize: 5, maxTurns: 0, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.1, gateTemperature: 0.05, traceEvery: 5, evalEvery: 10, evalEpisodes: 32 },
+  },
+
+  // The paper's regime (INFOPO.md §6): binary outcomes, small groups, most groups tied at the
+  // start, from a warm start that imitates an answer-conditioned demonstrator with 30% uninformed
+  // moves (npm run make-warm-start -- --preset NAME builds the checkpoint each one names).
+  'paper-20q': {
+    help: "20 questions in the paper's regime: 24 items (kinds 2; 6 held out for testing, never rewarded in RL), 6 turns, binary reward, G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-20q.",
+    values: { task: '20q', kinds: 2, maxTurns: 6, reward: 'success', init: 'warm-20q', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalEvery: 20, traceEvery: 10 },
+  },
+  'paper-intent': {
+    help: "Intent clarification in the paper's regime: 5 turns, binary reward (every missing detail right), G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-intent.",
+    values: { task: 'intent', maxTurns: 5, reward: 'success', init: 'warm-intent', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalEvery: 20, traceEvery: 10 },
+  },
+  'paper-code': {
+    help: "Collaborative coding in the paper's regime: 6 turns, binary reward (every hidden test passes), G = 5, ColBench settings (beta0 0.3, T 0.5), from the warm start models/warm-code.",
+    values: { task: 'code', maxTurns: 6, reward: 'success', init: 'warm-code', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.3, gateTemperature: 0.5, evalEpisodes: 256, evalEvery: 20, traceEvery: 10 },
+  },
+  'paper-travel': {
+    help: "Tool-augmented booking in the paper's regime: 8 turns, best-only binary reward, G = 5, tau2 settings (beta0 0.1, T 0.05), from the warm start models/warm-travel.",
+    values: { task: 'travel', maxTurns: 8, reward: 'success', init: 'warm-travel', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.1, gateTemperature: 0.05, evalEpisodes: 256, evalEvery: 20, traceEvery: 10 },
+  },
+  'paper-mastermind': {
+    help: "The environment-interactive task (no user: the feedback is the environment's): Mastermind, 6 turns, binary reward, G = 5, UserRL settings, from the warm start models/warm-mastermind.",
+    values: { task: 'mastermind', maxTurns: 6, reward: 'success', init: 'warm-mastermind', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalEvery: 20, traceEvery: 10 },
   },
 
   'ref-userrl': {

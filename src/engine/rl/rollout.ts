@@ -92,7 +92,7 @@ export async function generateRollouts(
       },
     })),
   );
-  return rows.map((r) => toRollout(r.request.family, r.request.instance, r.request.group, r.dialogue, r.episode, r.ended ?? 'context'));
+  return rows.map((r) => toRollout(r.request.family, r.request.instance, r.request.group, r.dialogue, r.episode, r.ended ?? 'context', options.reward));
 }
 
 function finishAction(r: Row, tokenizer: WordTokenizer, limit: number): void {
@@ -125,9 +125,12 @@ export function recordReply(dialogue: Dialogue, turn: DialogueTurn, reply: Reply
   return ended;
 }
 
-/** The finished episode as a Rollout, with R = step rewards of all turns but the last + the final reward. */
-export function toRollout(family: TaskFamily, instance: TaskInstance, group: number, dialogue: Dialogue, episode: Episode, endReason: EndReason): Rollout {
+/**
+ * The finished episode as a Rollout, with R = step rewards of all turns but the last + the final
+ * reward (`reward: 'task'`, the reference), or R = 1 for success and 0 otherwise (`'success'`).
+ */
+export function toRollout(family: TaskFamily, instance: TaskInstance, group: number, dialogue: Dialogue, episode: Episode, endReason: EndReason, rewardMode: EpisodeOptions['reward'] = 'task'): Rollout {
   const { reward, success } = episode.outcome();
-  const outcome = dialogue.turns.slice(0, -1).reduce((a, t) => a + t.stepReward, 0) + reward;
+  const outcome = rewardMode === 'success' ? (success ? 1 : 0) : dialogue.turns.slice(0, -1).reduce((a, t) => a + t.stepReward, 0) + reward;
   return { family: family.id, instanceId: instance.id, request: instance.request, group, dialogue, finalReward: reward, outcome, success, endReason };
 }

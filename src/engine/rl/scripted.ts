@@ -37,5 +37,5 @@ export function scriptedRollout(
       break;
     }
   }
-  return toRollout(family, instance, group, dialogue, episode, ended);
+  return toRollout(family, instance, group, dialogue, episode, ended, options.reward);
 }

@@ -57,7 +57,7 @@ export class Trainer {
 
   private episodeOptions(persona = this.config.persona) {
     const c = this.config;
-    return { maxTurns: c.maxTurns, persona, noise: c.noise, wrongGuess: c.wrongGuess, implicitRate: c.implicitRate, kinds: c.kinds, maxActionTokens: c.maxActionTokens, maxContext: c.maxContext };
+    return { maxTurns: c.maxTurns, persona, noise: c.noise, wrongGuess: c.wrongGuess, implicitRate: c.implicitRate, kinds: c.kinds, reward: c.reward, maxActionTokens: c.maxActionTokens, maxContext: c.maxContext };
   }
 
   /** Supervised warm start on the families' `demo` agents: imitation of action tokens. */
@@ -67,12 +67,13 @@ export class Trainer {
     const optimizer = new AdamW(this.policy.variables, { beta1: c.adamBeta1, beta2: c.adamBeta2, weightDecay: 0, gradClip: c.gradClip });
     const rng = this.streams.sft;
     let last = NaN;
+    const demonstrators = new Map(this.families.map((f) => [f, f.demonstrator(c.demoSlip)]));
     for (let s = 0; s < c.sftSteps; s++) {
       const dialogues: Dialogue[] = [];
       for (let i = 0; i < c.sftBatch; i++) {
         const family = rng.pick(this.families);
-        const instance = family.sample(rng, 'train', this.episodeOptions());
-        dialogues.push(scriptedRollout(family, instance, family.agents.demo, this.episodeOptions(), { agent: rng, user: rng }, this.tokenizer).dialogue);
+        const instance = family.sampleDemo?.(rng, this.episodeOptions()) ?? family.sample(rng, 'train', this.episodeOptions());
+        dialogues.push(scriptedRollout(family, instance, demonstrators.get(family)!, this.episodeOptions(), { agent: rng, user: rng }, this.tokenizer).dialogue);
       }
       const batch = packDialogues(dialogues);
       const { value, grads } = tf.variableGrads(() => {

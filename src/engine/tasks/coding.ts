@@ -7,9 +7,9 @@
  */
 import type { Rng } from '../random';
 import { createVoice, NOT_UNDERSTOOD, personaVocabulary, replyCore, type Answer } from '../users';
-import { argmax, assumedNoise, entropy, expectedInfoGain, noisyCategorical, NUMBER_WORDS, reply, sampleInSplit, turnsLeft, vocabularyOf, words } from './common';
+import { argmax, assumedNoise, DEFAULT_DEMO_SLIP, entropy, expectedInfoGain, noisyCategorical, NUMBER_WORDS, reply, sampleInSplit, slipping, turnsLeft, viewBefore, vocabularyOf, words } from './common';
 import { OP_WORDS, parseProgram, passRate, programText, runProgram, valueText, type Program, type UnitTest, type Value } from './dsl';
-import type { AgentView, Episode, EpisodeOptions, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
+import type { AgentView, Episode, EpisodeOptions, FeedbackKind, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
 
 export const STAGES = ['filter', 'map', 'dedupe', 'order', 'slice', 'result'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -302,15 +302,35 @@ export const agents: Record<string, ScriptedAgent> = {
     if (exampleGain(w, rng) > gain + 0.05) ask = 'ask example ?';
     return ask || final;
   },
-  /** Warm-start demonstrator: a random number of random stage questions (sometimes an example), then codes what it heard. */
-  demo: (view, rng) => {
-    const asked = askedStages(view);
-    const open = STAGES.filter((s) => !asked.has(s) && !(readRequest(view.request)?.stage === s));
-    if (turnsLeft(view) <= 1 || open.length === 0 || rng.bernoulli(0.15)) return codeOf(heardStages(view));
-    if (!asked.has('example') && rng.bernoulli(0.1)) return 'ask example ?';
-    return `ask ${rng.pick(open)} ?`;
-  },
 };
+
+/** The demonstrator's expert is the oracle: its next question depends on what the answers have ruled out, and it codes once sure. */
+const expert: ScriptedAgent = (view, rng) => agents.oracle(view, rng);
+
+/** An uninformed move: asks again about a stage already known (or the one the request states), or codes what it heard before it is sure. */
+const slip: ScriptedAgent = (view, rng) => {
+  const revealed = readRequest(view.request)?.stage;
+  const known = [...askedStages(view), ...(revealed ? [revealed] : [])].filter((s) => s !== 'example');
+  if (known.length === 0 || rng.bernoulli(0.3)) return codeOf(heardStages(view));
+  return `ask ${rng.pick(known)} ?`;
+};
+
+/** Warm-start demonstrator: the expert, with a share `rate` of uninformed moves. */
+export const demonstrator = (rate: number): ScriptedAgent => slipping(expert, slip, rate);
+agents.demo = demonstrator(DEFAULT_DEMO_SLIP);
+
+/** Programs still consistent with the dialogue (noise-free reading). */
+const consistentCount = (view: AgentView): number => posterior(view, 0).filter((w) => w > 0).length;
+
+/** Feedback of exchange `index`: did the answer or example rule out programs? */
+export function describeFeedback(view: AgentView, index: number): FeedbackKind {
+  const a = parseAction(view.exchanges[index].action);
+  if (a.type === 'code') return { label: 'final', informative: false };
+  if (a.type === 'invalid') return { label: 'not-understood', informative: false };
+  const narrowed = consistentCount(viewBefore(view, index + 1)) < consistentCount(viewBefore(view, index));
+  if (a.type === 'example') return { label: narrowed ? 'example' : 'example-implied', informative: narrowed };
+  return { label: narrowed ? 'stage' : 'stage-known', informative: narrowed };
+}
 
 export const coding: TaskFamily = {
   id: 'code',
@@ -371,4 +391,7 @@ export const coding: TaskFamily = {
     };
   },
   agents,
+  demonstrator,
+  describeFeedback,
+  actionKind: (action: string) => parseAction(action).type,
 };

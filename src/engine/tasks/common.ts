@@ -4,7 +4,7 @@
  * the token count of a dialogue.
  */
 import type { Rng } from '../random';
-import type { AgentView, Reply, Split } from './types';
+import type { AgentView, Reply, ScriptedAgent, Split } from './types';
 
 /** Split text like the tokenizer's Whitespace pre-tokenizer (\w+ | [^\w\s]+), lower-cased. */
 export function words(text: string): string[] {
@@ -52,6 +52,21 @@ export function turnsLeft(view: AgentView): number {
 export function assumedNoise(view: AgentView): number {
   return view.simulator?.persona === 'noisy' ? (view.simulator.noise ?? 0) : 0;
 }
+
+/** Share of uninformed moves of the default warm-start demonstrator (`agents.demo`). */
+export const DEFAULT_DEMO_SLIP = 0.3;
+
+/**
+ * A demonstrator that plays the expert's move, except with probability `slip` an uninformed one
+ * (what RL can learn to drop). Only slip moves and rng draws of the expert consume randomness.
+ */
+export function slipping(expert: ScriptedAgent, slip: ScriptedAgent, rate: number): ScriptedAgent {
+  if (!(rate >= 0 && rate <= 1)) throw new Error(`demonstrator slip must be in [0, 1], got ${rate}`);
+  return (view, rng) => (rate > 0 && rng.bernoulli(rate) ? slip(view, rng) : expert(view, rng));
+}
+
+/** The view as it was before exchange `index` (what the agent knew when it acted). */
+export const viewBefore = (view: AgentView, index: number): AgentView => ({ ...view, exchanges: view.exchanges.slice(0, index) });
 
 /** Uniform integer list helper: 0..n-1. */
 export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

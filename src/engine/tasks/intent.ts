@@ -13,8 +13,8 @@
  */
 import type { Rng } from '../random';
 import { createVoice, NOT_UNDERSTOOD, personaVocabulary, replyParts, type Answer } from '../users';
-import { assumedNoise, entropy, expectedInfoGain, noisyCategorical, reply, sampleInSplit, turnsLeft, vocabularyOf, words } from './common';
-import type { AgentView, Episode, EpisodeOptions, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
+import { assumedNoise, DEFAULT_DEMO_SLIP, entropy, expectedInfoGain, noisyCategorical, reply, sampleInSplit, slipping, turnsLeft, viewBefore, vocabularyOf, words } from './common';
+import type { AgentView, Episode, EpisodeOptions, FeedbackKind, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
 
 interface OptionSpec {
   value: string;
@@ -302,21 +302,50 @@ export const agents: Record<string, ScriptedAgent> = {
     if (!best || turnsLeft(view) <= 1) return answerFromBeliefs(view, rng, noise, false);
     return `ask ${best} ?`;
   },
-  /**
-   * Warm-start demonstrator: asks a random number of random slots of the domain (mostly unstated
-   * ones, sometimes two at once), then answers with what it heard and guesses for the rest.
-   */
-  demo: (view, rng) => {
-    const { domain, stated } = readRequest(view.request);
-    const asked = askedSlots(view);
-    const open = domain.slots.filter((s) => !(s.slot in stated) && !asked.has(s.slot)).map((s) => s.slot);
-    if (turnsLeft(view) <= 1 || open.length === 0 || rng.bernoulli(0.2)) return answerFromBeliefs(view, rng, 0, true);
-    const pool = rng.bernoulli(0.15) ? domain.slots.map((s) => s.slot) : open;
-    const first = rng.pick(pool);
-    const second = rng.pick(domain.slots.map((s) => s.slot));
-    return rng.bernoulli(0.1) && second !== first ? `ask ${first} ${second} ?` : `ask ${first} ?`;
-  },
 };
+
+/** Unstated slots of the request's domain whose value the agent has not heard yet. */
+function unknownSlots(view: AgentView): string[] {
+  const { domain, stated } = readRequest(view.request);
+  const heard = new Set(heardAnswers(view, domain).map((h) => h.slot));
+  return domain.slots.filter((s) => !(s.slot in stated) && !heard.has(s.slot)).map((s) => s.slot);
+}
+
+/**
+ * The demonstrator's expert: asks about a detail still unknown (one the user has not made clear:
+ * an unreadable answer leaves it unknown), in random order, and states the request as soon as
+ * nothing is unknown, so the answer that settles the last detail turns the next move into the answer.
+ */
+const expert: ScriptedAgent = (view, rng) => {
+  const open = unknownSlots(view);
+  if (open.length === 0 || turnsLeft(view) <= 1) return answerFromBeliefs(view, rng, 0, true);
+  return `ask ${rng.pick(open)} ?`;
+};
+
+/** An uninformed move: a question about a detail already known (stated, answered or outside the domain), or an answer that guesses. */
+const slip: ScriptedAgent = (view, rng) => {
+  if (rng.bernoulli(0.3)) return answerFromBeliefs(view, rng, 0, true);
+  const open = new Set(unknownSlots(view));
+  const known = SLOT_WORDS.filter((s) => !open.has(s));
+  return `ask ${rng.pick(known)} ?`;
+};
+
+/** Warm-start demonstrator: the expert, with a share `rate` of uninformed moves. */
+export const demonstrator = (rate: number): ScriptedAgent => slipping(expert, slip, rate);
+agents.demo = demonstrator(DEFAULT_DEMO_SLIP);
+
+/** Feedback of exchange `index`: a missing detail revealed, a detail already known repeated, "i do not mind" (no such detail), or nothing readable. */
+export function describeFeedback(view: AgentView, index: number): FeedbackKind {
+  const a = parseAction(view.exchanges[index].action);
+  if (a.type === 'answer') return { label: 'final', informative: false };
+  if (a.type !== 'ask') return { label: 'not-understood', informative: false };
+  const before = unknownSlots(viewBefore(view, index)).length;
+  const after = unknownSlots(viewBefore(view, index + 1)).length;
+  if (after < before) return { label: 'detail', informative: true };
+  const core = replyParts(view.exchanges[index].feedback);
+  if (core.length > 0 && core.every((p) => p === DONT_MIND || p === 'any')) return { label: 'do-not-mind', informative: false };
+  return { label: 'known-detail', informative: false };
+}
 
 export const intent: TaskFamily = {
   id: 'intent',
@@ -342,6 +371,9 @@ export const intent: TaskFamily = {
     const { key, value } = sampleInSplit(rng, split, drawHidden);
     return { family: 'intent', id: `intent/${split}/${key}`, split, request: requestText(value), hidden: value };
   },
+  demonstrator,
+  describeFeedback,
+  actionKind: (action: string) => parseAction(action).type,
   key(instance) {
     const h = instance.hidden as IntentHidden;
     const d = domainById(h.domain);

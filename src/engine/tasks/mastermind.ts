@@ -8,8 +8,8 @@
  * which is the paper's generalisation setting. Personas do not apply.
  */
 import type { Rng } from '../random';
-import { argmax, entropy, reply, sampleInSplit, turnsLeft, vocabularyOf, words } from './common';
-import type { AgentView, Episode, EpisodeOptions, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
+import { argmax, DEFAULT_DEMO_SLIP, entropy, reply, sampleInSplit, slipping, turnsLeft, viewBefore, vocabularyOf, words } from './common';
+import type { AgentView, Episode, EpisodeOptions, FeedbackKind, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
 
 export const COLOURS = ['red', 'blue', 'green', 'yellow', 'white', 'black'] as const;
 export const CODE_LENGTH = 3;
@@ -126,12 +126,26 @@ export const agents: Record<string, ScriptedAgent> = {
     const gains = ALL_CODES.map((_, g) => guessGain(g, candidates) + (consistent.has(g) ? 1e-3 : 0));
     return tryText(ALL_CODES[argmax(gains)]);
   },
-  /** Warm-start demonstrator: a code consistent with the feedback half of the time, else a random code. */
-  demo: (view, rng) => {
-    const candidates = consistentCodes(view);
-    return tryText(candidates.length && rng.bernoulli(0.5) ? rng.pick(candidates) : randomCode(rng));
-  },
 };
+
+/** The demonstrator's expert: a code consistent with every feedback so far. */
+const expert: ScriptedAgent = (view, rng) => {
+  const candidates = consistentCodes(view);
+  return tryText(candidates.length ? rng.pick(candidates) : randomCode(rng));
+};
+/** An uninformed move: a random code, whatever the feedback said. */
+const slip: ScriptedAgent = (_view, rng) => tryText(randomCode(rng));
+
+/** Warm-start demonstrator: the expert, with a share `rate` of uninformed moves. */
+export const demonstrator = (rate: number): ScriptedAgent => slipping(expert, slip, rate);
+agents.demo = demonstrator(DEFAULT_DEMO_SLIP);
+
+/** Feedback of exchange `index`: did it rule out codes? */
+export function describeFeedback(view: AgentView, index: number): FeedbackKind {
+  if (!parseAction(view.exchanges[index].action)) return { label: 'not-understood', informative: false };
+  const narrowed = consistentIndices(viewBefore(view, index + 1)).length < consistentIndices(viewBefore(view, index)).length;
+  return { label: narrowed ? 'narrows' : 'no-news', informative: narrowed };
+}
 
 export interface MastermindHidden {
   code: Code;
@@ -171,4 +185,7 @@ export const mastermind: TaskFamily = {
     };
   },
   agents,
+  demonstrator,
+  describeFeedback,
+  actionKind: (action: string) => (parseAction(action) ? 'try' : 'invalid'),
 };

@@ -9,8 +9,8 @@
  */
 import type { Rng } from '../random';
 import { createVoice, NOT_UNDERSTOOD, personaVocabulary, replyCore, type Answer } from '../users';
-import { argmax, assumedNoise, expectedInfoGain, reply, sampleInSplit, turnsLeft, vocabularyOf, words } from './common';
-import type { AgentView, Episode, EpisodeOptions, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
+import { argmax, assumedNoise, DEFAULT_DEMO_SLIP, expectedInfoGain, reply, sampleInSplit, slipping, turnsLeft, vocabularyOf, words } from './common';
+import type { AgentView, Episode, EpisodeOptions, FeedbackKind, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
 
 export const ASPECTS = ['area', 'price', 'refundable', 'breakfast', 'parking', 'pool'] as const;
 export type Aspect = (typeof ASPECTS)[number];
@@ -275,16 +275,56 @@ export const agents: Record<string, ScriptedAgent> = {
     }
     return finish(view, wanted, rng);
   },
-  /** Warm-start demonstrator: a random number of random aspect questions, then search with what it heard and book. */
-  demo: (view, rng) => {
-    const asked = askedAspects(view);
-    const open = ASPECTS.filter((a) => !asked.has(a));
-    const searching = view.exchanges.some((e) => parseAction(e.action).type === 'search');
-    if (!searching && open.length > 0 && turnsLeft(view) > 2 && !rng.bernoulli(0.15)) return `ask ${rng.pick(open)} ?`;
-    const heard = heardPrefs(view);
-    return finish(view, rng.shuffle(ASPECTS.flatMap((a) => (heard[a] ? [heard[a]!] : []))), rng);
-  },
 };
+
+/** The user cares about exactly this many aspects (the generator's rule, known to the agents). */
+export const CARED_ASPECTS = 3;
+
+const statedValues = (view: AgentView): string[] => {
+  const heard = heardPrefs(view);
+  return ASPECTS.flatMap((a) => (heard[a] ? [heard[a]!] : []));
+};
+const isSearching = (view: AgentView): boolean => view.exchanges.some((e) => parseAction(e.action).type === 'search');
+
+/**
+ * The demonstrator's expert: asks only about aspects still unknown (an unreadable answer leaves
+ * the aspect unknown, so it asks again), in random order; as soon as the user has stated all
+ * three preferences it searches with them and books, so the answer that completes the profile
+ * changes the next move from a question to the search.
+ */
+const expert: ScriptedAgent = (view, rng) => {
+  const heard = heardPrefs(view);
+  const open = ASPECTS.filter((a) => !(a in heard));
+  const wanted = statedValues(view);
+  if (isSearching(view) || wanted.length >= CARED_ASPECTS || open.length === 0 || turnsLeft(view) <= 2) return finish(view, rng.shuffle(wanted), rng);
+  return `ask ${rng.pick(open)} ?`;
+};
+
+/** An uninformed move: asks again about an aspect already answered, or searches before the profile is complete. */
+const slip: ScriptedAgent = (view, rng) => {
+  const heard = Object.keys(heardPrefs(view));
+  if (isSearching(view) || heard.length === 0 || rng.bernoulli(0.3)) return finish(view, rng.shuffle(statedValues(view)), rng);
+  return `ask ${rng.pick(heard)} ?`;
+};
+
+/** Warm-start demonstrator: the expert, with a share `rate` of uninformed moves. */
+export const demonstrator = (rate: number): ScriptedAgent => slipping(expert, slip, rate);
+agents.demo = demonstrator(DEFAULT_DEMO_SLIP);
+
+/** Feedback of exchange `index`: a stated preference, "i do not mind", the tool's list, or nothing readable. */
+export function describeFeedback(view: AgentView, index: number): FeedbackKind {
+  const { action, feedback } = view.exchanges[index];
+  const a = parseAction(action);
+  if (a.type === 'ask') {
+    const v = readPreference(a.aspect, feedback);
+    if (v === undefined) return { label: 'not-understood', informative: false };
+    if (v === null) return { label: 'do-not-mind', informative: false };
+    return { label: 'preference', informative: true };
+  }
+  if (a.type === 'search') return { label: words(feedback).join(' ') === NOTHING_FOUND ? 'nothing-found' : 'tool-results', informative: true };
+  if (a.type === 'book') return { label: 'booked', informative: false };
+  return { label: 'not-understood', informative: false };
+}
 
 export const travel: TaskFamily = {
   id: 'travel',
@@ -314,6 +354,9 @@ export const travel: TaskFamily = {
     return { family: 'travel', id: `travel/${split}/${key}`, split, request: REQUEST, hidden: value };
   },
   key: (instance) => instance.id.split('/').slice(2).join('/'),
+  demonstrator,
+  describeFeedback,
+  actionKind: (action: string) => parseAction(action).type,
   start(instance: TaskInstance, options: EpisodeOptions, rng: Rng): Episode {
     const { hotels, prefs } = instance.hidden as TravelHidden;
     const voice = createVoice(options.persona, options.noise, rng);

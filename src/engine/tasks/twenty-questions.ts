@@ -6,9 +6,9 @@
  */
 import type { Rng } from '../random';
 import { createVoice, NOT_UNDERSTOOD, personaVocabulary, replyCore, type Answer } from '../users';
-import { argmax, assumedNoise, expectedInfoGain, reply, turnsLeft, vocabularyOf, words } from './common';
+import { argmax, assumedNoise, DEFAULT_DEMO_SLIP, expectedInfoGain, reply, slipping, turnsLeft, viewBefore, vocabularyOf, words } from './common';
 import { CATALOGUE, itemSplit, KINDS, QUESTION_VALUES, type CatalogueItem, type Truth } from './twenty-questions-catalogue';
-import type { AgentView, Episode, EpisodeOptions, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
+import type { AgentView, Episode, EpisodeOptions, FeedbackKind, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
 
 export { CATALOGUE, QUESTION_VALUES } from './twenty-questions-catalogue';
 export type { CatalogueItem, Truth } from './twenty-questions-catalogue';
@@ -172,32 +172,66 @@ export const agents: Record<string, ScriptedAgent> = {
     const guess = `guess ${CATALOGUE[best].name}`;
     if (total === 0) return `guess ${viewCatalogue(view)[0].name}`;
     if (w[best] / total > 0.999 || turnsLeft(view) <= 1) return guess;
-    let bestValue = '';
-    let bestGain = 1e-9;
-    for (const v of QUESTION_VALUES) {
-      const gain = expectedInfoGain(CATALOGUE, w, (it) => answerModel(it.answers[v], noise));
-      if (gain > bestGain + 1e-12) [bestValue, bestGain] = [v, gain];
-    }
-    return bestValue ? question(bestValue) : guess;
-  },
-  /**
-   * Warm-start demonstrator: a random number of questions (half of them chosen among those that
-   * still split the consistent items, half at random), then a guess among the consistent items.
-   */
-  demo: (view, rng) => {
-    const items = consistentItems(view);
-    const left = turnsLeft(view);
-    if (left <= 1 || items.length <= 1 || rng.bernoulli(0.12)) return guessConsistent(view, rng);
-    const asked = askedValues(view);
-    const useful = splitting(items).filter((v) => !asked.has(v));
-    const fresh = QUESTION_VALUES.filter((v) => !asked.has(v));
-    return question(useful.length && rng.bernoulli(0.5) ? rng.pick(useful) : rng.pick(fresh.length ? fresh : QUESTION_VALUES));
+    const value = bestQuestion(view);
+    return value ? question(value) : guess;
   },
 };
+
+/** Best question by expected information gain under the true posterior ('' when none helps). */
+function bestQuestion(view: AgentView): string {
+  const noise = assumedNoise(view);
+  const w = posterior(view, noise);
+  let bestValue = '';
+  let bestGain = 1e-9;
+  for (const v of QUESTION_VALUES) {
+    const gain = expectedInfoGain(CATALOGUE, w, (it) => answerModel(it.answers[v], noise));
+    if (gain > bestGain + 1e-12) [bestValue, bestGain] = [v, gain];
+  }
+  return bestValue;
+}
+
+/** The demonstrator's expert: the most informative question given the answers; a consistent guess once one item is left. */
+const expert: ScriptedAgent = (view, rng) => {
+  if (consistentItems(view).length <= 1 || turnsLeft(view) <= 1) return guessConsistent(view, rng);
+  const value = bestQuestion(view);
+  return value ? question(value) : guessConsistent(view, rng);
+};
+
+/** An uninformed move: a question whose answer the earlier answers already imply, or (one time in four) a guess while several items remain. */
+const slip: ScriptedAgent = (view, rng) => {
+  const items = consistentItems(view);
+  if (items.length > 1 && rng.bernoulli(0.25)) return guessConsistent(view, rng);
+  const asked = askedValues(view);
+  const splits = new Set(splitting(items));
+  const implied = QUESTION_VALUES.filter((v) => !asked.has(v) && !splits.has(v));
+  return question(rng.pick(implied.length ? implied : QUESTION_VALUES));
+};
+
+/** Warm-start demonstrator: the expert, with a share `rate` of uninformed moves. */
+export const demonstrator = (rate: number): ScriptedAgent => slipping(expert, slip, rate);
+agents.demo = demonstrator(DEFAULT_DEMO_SLIP);
+
+/** Feedback of exchange `index`: did the answer shrink the set of items consistent with the dialogue? */
+export function describeFeedback(view: AgentView, index: number): FeedbackKind {
+  const a = parseAction(view.exchanges[index].action);
+  if (a.type === 'invalid') return { label: 'not-understood', informative: false };
+  if (a.type === 'guess') {
+    const right = replyCore(view.exchanges[index].feedback).startsWith('yes');
+    return { label: right ? 'guess-right' : 'guess-wrong', informative: !right };
+  }
+  const before = consistentItems(viewBefore(view, index)).length;
+  const after = consistentItems(viewBefore(view, index + 1)).length;
+  return after < before ? { label: 'splits', informative: true } : { label: 'implied', informative: false };
+}
 
 export interface TwentyQuestionsHidden {
   item: CatalogueItem;
 }
+
+const instanceOf = (item: CatalogueItem): TaskInstance => {
+  const split = itemSplit(item);
+  return { family: '20q', id: `20q/${split}/${item.name}`, split, request: REQUEST, hidden: { item } satisfies TwentyQuestionsHidden };
+};
 
 export const twentyQuestions: TaskFamily = {
   id: '20q',
@@ -220,9 +254,12 @@ export const twentyQuestions: TaskFamily = {
     ...personaVocabulary(),
     ),
   sample(rng: Rng, split: Split, options?: Partial<EpisodeOptions>): TaskInstance {
-    const item = rng.pick(catalogueOf(options?.kinds).filter((it) => itemSplit(it) === split));
-    return { family: '20q', id: `20q/${split}/${item.name}`, split, request: REQUEST, hidden: { item } satisfies TwentyQuestionsHidden };
+    return instanceOf(rng.pick(catalogueOf(options?.kinds).filter((it) => itemSplit(it) === split)));
   },
+  sampleDemo: (rng: Rng, options?: Partial<EpisodeOptions>): TaskInstance => instanceOf(rng.pick(catalogueOf(options?.kinds))),
+  demonstrator,
+  describeFeedback,
+  actionKind: (action: string) => parseAction(action).type,
   key: (instance) => (instance.hidden as TwentyQuestionsHidden).item.name,
   start(instance: TaskInstance, options: EpisodeOptions, rng: Rng): Episode {
     const { item } = instance.hidden as TwentyQuestionsHidden;

@@ -81,6 +81,8 @@ export interface EpisodeOptions {
   implicitRate?: number;
   /** 20 questions: the catalogue holds only the first N kinds (12 items each); default 6, all 72 items. */
   kinds?: number;
+  /** The score R of an episode: the task's own (default) or binary success. Not a simulator setting: the trainer's. */
+  reward?: 'task' | 'success';
 }
 
 export interface TaskFamily {
@@ -106,4 +108,29 @@ export interface TaskFamily {
   start(instance: TaskInstance, options: EpisodeOptions, rng: Rng): Episode;
   /** Scripted agents: at least `demo` (warm-start demonstrator), `act-now`, `ask-all`, `random`, `oracle`. */
   agents: Record<string, ScriptedAgent>;
+  /**
+   * The warm-start demonstrator: an expert whose next move depends on the answers so far, except
+   * that with probability `slip` it makes an uninformed move (a redundant question, acting before
+   * it knows enough). `agents.demo` is `demonstrator(DEFAULT_DEMO_SLIP)`.
+   */
+  demonstrator(slip: number): ScriptedAgent;
+  /**
+   * Instances the warm start imitates; default: the train split. 20 questions demonstrates on every
+   * item so the policy can name held-out items, which RL never rewards (the test split then
+   * measures asking, not vocabulary).
+   */
+  sampleDemo?(rng: Rng, options?: Partial<EpisodeOptions>): TaskInstance;
+  /**
+   * What the feedback of exchange `index` was, for the information-gain probe: a label (e.g.
+   * "splits", "do-not-mind", "tool") and whether it changed what the agent can know (the consistent
+   * set of hidden states).
+   */
+  describeFeedback(view: AgentView, index: number): FeedbackKind;
+  /** The kind of an action ("ask", "guess", "search", "book", "answer", "code", "try", "invalid"). */
+  actionKind(action: string): string;
+}
+
+export interface FeedbackKind {
+  label: string;
+  informative: boolean;
 }

@@ -1,0 +1,79 @@
+/**
+ * npm run probe-ig -- --preset NAME [--set key=value ...] [--run DIR] [--episodes 128] [--seed 1] [--json]
+ *
+ * The information-gain probe (engine/rl/probe.ts): does the feedback steer the policy? Loads the
+ * policy of a finished run (--run DIR: its model and config) or the checkpoint the config's `init`
+ * names, rolls out test episodes, and prints the mean exact and sampled IG per scored turn by
+ * (action -> next action) and by what the feedback was, plus the informative / uninformative ratio.
+ */
+import { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, PRESETS, type Config } from '../engine/config';
+import { checkpointNameOf, importPolicy } from '../engine/policy/checkpoint';
+import type { Policy } from '../engine/policy/model';
+import { probeInfoGain, summariseProbe, type ProbeCell } from '../engine/rl/probe';
+import { buildConfig } from './experiment';
+import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function table(cells: readonly ProbeCell[]): string {
+  const rows = [['family', 'feedback / transition', 'n', 'exact IG mean', 'sd', 'sampled IG mean', 'sd'], ...cells.map((c) => [c.family, c.key, String(c.n), c.exact_mean.toFixed(4), c.exact_sd.toFixed(4), c.sampled_mean.toFixed(4), c.sampled_sd.toFixed(4)])];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((v, i) => (i >= 2 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  const program = new Command()
+    .name('npm run probe-ig --')
+    .description('Mean information gain by transition and feedback type: does the feedback steer the policy?')
+    .option('--preset <name>', `preset, repeatable (${Object.keys(PRESETS).join(', ')})`, collect, [])
+    .option('--set <key=value>', 'override one config key, repeatable', collect, [])
+    .option('--config <file.json>', 'partial config as JSON, or a run.json')
+    .option('--run <dir>', 'probe the trained policy of a run folder (npm run experiment -- --out DIR), with its config')
+    .option('--episodes <n>', 'test episodes per task family', (v) => parseInt(v, 10), 128)
+    .option('--seed <n>', 'seed of the probe episodes', (v) => parseInt(v, 10), 1)
+    .option('--backend <name>', 'wasm or cpu', 'wasm')
+    .option('--json', 'print every scored turn and the summary as JSON', false);
+  program.parse();
+  const o = program.opts<{ preset: string[]; set: string[]; config?: string; run?: string; episodes: number; seed: number; backend: 'wasm' | 'cpu'; json: boolean }>();
+  quietTfjsBanner();
+  await nodeBackend(o.backend);
+  const tokenizer = await nodeTokenizer();
+  let config: Config;
+  let policy: Policy;
+  let source: string;
+  if (o.run) {
+    for (const f of ['run.json', 'model.json', 'weights.bin']) if (!existsSync(join(o.run, f))) throw new ConfigError([`--run ${o.run}: ${f} is missing (expected the output folder of npm run experiment)`]);
+    config = buildConfig({ preset: [], set: o.set, config: join(o.run, 'run.json') });
+    const bin = readFileSync(join(o.run, 'weights.bin'));
+    policy = importPolicy(readFileSync(join(o.run, 'model.json'), 'utf8'), bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer, tokenizer.vocabSize);
+    source = `the trained policy of ${o.run}`;
+  } else {
+    config = buildConfig(o);
+    if (config.init === 'scratch') throw new ConfigError(['init=scratch: a random policy has nothing to probe; use a preset whose init names a checkpoint, --set init=NAME, or --run DIR']);
+    const { modelJson, weights } = await nodePretrained(checkpointNameOf(config.init));
+    policy = importPolicy(modelJson, weights, tokenizer.vocabSize);
+    source = `checkpoint models/${checkpointNameOf(config.init)}`;
+  }
+  const turns = await probeInfoGain(policy, tokenizer, config, { episodes: o.episodes, seed: o.seed });
+  policy.dispose();
+  const summary = summariseProbe(turns);
+  if (o.json) {
+    console.log(JSON.stringify({ source, task: config.task, placeholder: config.placeholder, placeholder_mode: config.placeholderMode, episodes: o.episodes, seed: o.seed, summary, turns }, null, 1));
+    return;
+  }
+  console.log(`Information-gain probe: ${source}, task ${config.task}, ${o.episodes} sampled test episodes per family (seed ${o.seed}), placeholder "${config.placeholder}" (${config.placeholderMode}).\n`);
+  console.log('By transition (action -> next action):\n' + table(summary.byTransition) + '\n');
+  console.log('By feedback:\n' + table(summary.byFeedback) + '\n');
+  for (const [family, r] of Object.entries(summary.ratio)) {
+    const f = (c: ProbeCell | null) => (c ? `${c.exact_mean.toFixed(4)} (n=${c.n})` : 'none');
+    console.log(`${family}: informative feedback ${f(r.informative)} vs uninformative ${f(r.uninformative)}: ratio ${r.ratio === null ? '-' : r.ratio.toFixed(1) + 'x'}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof ConfigError ? e.message : `probe-ig: ${(e as Error).message}`);
+  process.exit(1);
+});
