@@ -52,7 +52,7 @@ export const PROFILES: Record<string, Profile> = {
     methods: ['infopo', 'grpo', 'rloo'],
     seeds: REPORT_SEEDS,
     personas: [...PERSONA_IDS],
-    overrides: { ...PROTOCOL, steps: 20 },
+    overrides: { ...PROTOCOL, steps: 30 },
   },
   full: {
     help: 'The report of docs/results.md: every paper-regime task, 5 report seeds, 3 methods: <= 2 hours on 2 cores.',
