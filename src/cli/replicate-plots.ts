@@ -106,7 +106,7 @@ export function renderPlots(results: Results): PlotFile[] {
   );
   if (cells.length) {
     const rowsN = new Set(cells.map((c) => c.row)).size;
-    const title = 'Simulator shift: test success of each final policy (rows) on each test persona (columns), mean over seeds [95% interval]';
+    const title = 'Simulator shift: test success per final policy (rows) and test persona (columns), mean [95% interval]';
     const node = Plot.plot({
       document: documentForPlot(),
       width: Math.max(820, 200 + 120 * results.personas.length),

@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyse, DEFAULT_COSTS, estimateRun, isReusable, planRuns, PROFILES, scheduleMs, type PlannedRun, type RunData } from '../engine/replicate';
 import { renderReport } from '../engine/replicate-report';
@@ -173,7 +173,7 @@ export async function main(argv: string[]): Promise<number> {
   const personas = o.personas === 'none' ? [] : o.personas ? parseList(o.personas) : profile.personas;
   for (const p of personas) if (!(PERSONA_IDS as readonly string[]).includes(p)) throw new Error(`unknown persona "${p}" (known: ${PERSONA_IDS.join(', ')}, none)`);
   const out = resolve(o.out ?? join('runs', `replicate-${o.profile}`));
-  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, `--out ${relative(process.cwd(), out) || '.'}`].filter(Boolean).join(' ');
+  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, o.out && `--out ${o.out}`].filter(Boolean).join(' ');
 
   const measured = measuredCosts(plan, out);
   const todo = plan.filter((r) => !finished(r, join(out, r.dir)));
