@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { configFromPresets } from './config';
 import { analyse, estimateRun, evaluationCount, igSuccessClusters, isReusable, methodResult, planRuns, PROFILES, scheduleMs, DEFAULT_COSTS, type RunData } from './replicate';
 import { renderReport, verdict } from './replicate-report';
@@ -162,3 +164,15 @@ describe('analysis and report on synthetic runs', () => {
   });
 });
 
+
+describe('docs/replicate.md stays true', () => {
+  const doc = readFileSync(resolve(import.meta.dirname, '../../docs/replicate.md'), 'utf8');
+  it('names every profile and every key of results.json', () => {
+    for (const name of Object.keys(PROFILES)) expect(doc, name).toContain(`\`${name}\``);
+    const res = analyse(SEEDS.flatMap((s) => [synthRun('infopo', s, 0.1), synthRun('grpo', s, 0.1)]), { profile: 'x', personas: ['cooperative'], resamples: 50, curveResamples: 10 });
+    for (const key of Object.keys(res)) expect(doc, key).toContain(`\`${key}\``);
+    const t = res.tasks.smoke as Record<string, unknown>;
+    for (const key of Object.keys(t).filter((k) => !res.methods.includes(k) && !['preset', 'methods', 'seeds', 'test_episodes', 'format'].includes(k))) expect(doc, key).toContain(`\`${key}\``);
+    for (const key of Object.keys(methodResult(res.tasks.smoke, 'infopo')!)) expect(doc, key).toContain(`\`${key}\``);
+  });
+});
