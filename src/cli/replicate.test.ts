@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const out = mkdtempSync(join(tmpdir(), 'replicate-test-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+function replicate(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/replicate.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const TINY = ['--profile', 'smoke', '--tasks', 'smoke', '--seeds', '1001,1002', '--methods', 'infopo,grpo', '--jobs', '2', '--out', out];
+const runDirs = ['infopo-1001', 'infopo-1002', 'grpo-1001', 'grpo-1002'].map((d) => join(out, 'runs', 'smoke', d));
+
+describe('npm run replicate (smoke profile, end to end)', () => {
+  it('rejects bad input with a clear error', () => {
+    const a = replicate('--profile', 'nope', '--dry-run');
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain('unknown profile "nope"');
+    const b = replicate('--profile', 'smoke', '--seeds', 'x1', '--dry-run');
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('"x1" is not a seed');
+  });
+
+  it('prints the plan and an estimate with --dry-run, running nothing', () => {
+    const r = replicate(...TINY, '--dry-run');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('4 runs (0 already finished)');
+    expect(r.stdout).toMatch(/estimated wall clock for the 4 runs to do: [\d.]+ min with --jobs 2/);
+    expect(r.stdout).toContain('runs/smoke/grpo-1002');
+    expect(() => statSync(join(out, 'runs'))).toThrow();
+  });
+
+  it('runs, writes results, report and plots; resumes; redoes a partial run', { timeout: 180_000 }, () => {
+    const first = replicate(...TINY);
+    expect(first.code, first.stderr).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.profile).toBe('smoke');
+    expect(results.seeds).toEqual([1001, 1002]);
+    expect(results.test_episodes).toBe(8);
+    const t = results.tasks.smoke;
+    for (const m of ['infopo', 'grpo']) {
+      expect(t[m].test_success.mean).toBeGreaterThanOrEqual(0);
+      expect(t[m].test_success.ci95).toHaveLength(2);
+      expect(Object.keys(t[m].personas).sort()).toEqual(['cooperative', 'noisy']);
+    }
+    expect(t.infopo_minus_grpo.ci95).toHaveLength(2);
+    expect(typeof t.infopo_minus_grpo.mean).toBe('number');
+    expect(t.cost_ratio.n).toBe(2);
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toContain('## 1. Final test success');
+    expect(report).toContain('`smoke` final test success: InfoPO - GRPO');
+    expect(readdirSync(join(out, 'plots')).sort()).toEqual(['learning-smoke.svg', 'personas.svg', 'tied-smoke.svg']);
+    const mtimes = runDirs.map((d) => statSync(join(d, 'run.json')).mtimeMs);
+
+    const second = replicate(...TINY);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain('4 runs, 4 already finished, 0 to run');
+    expect(runDirs.map((d) => statSync(join(d, 'run.json')).mtimeMs)).toEqual(mtimes);
+
+    // A run stopped half-way is redone; the others are kept.
+    const partial = join(runDirs[3], 'run.json');
+    const record = JSON.parse(readFileSync(partial, 'utf8'));
+    writeFileSync(partial, JSON.stringify({ ...record, status: 'stopped' }));
+    const third = replicate(...TINY, '--personas', 'none');
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stderr).toContain('4 runs, 3 already finished, 1 to run');
+    const redone = JSON.parse(readFileSync(partial, 'utf8'));
+    expect(redone.status).toBe('complete');
+    expect(redone.fingerprint).toBe(record.fingerprint);
+    expect(runDirs.slice(0, 3).map((d) => statSync(join(d, 'run.json')).mtimeMs)).toEqual(mtimes.slice(0, 3));
+  });
+});

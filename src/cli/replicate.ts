@@ -1,0 +1,304 @@
+/**
+ * npm run replicate -- [--profile quick|full] [--seeds LIST] [--tasks LIST] [--methods LIST] [--out DIR] [--jobs 2] [--dry-run]
+ *
+ * Runs every (task, method, seed) of a profile as its own `npm run experiment` process (wasm),
+ * `--jobs` at a time, skipping runs whose folder already holds a complete run.json of the same
+ * config; evaluates each final policy on every test persona through `npm run evaluate`; then
+ * writes results.json, report.md and SVG plots (docs/replicate.md).
+ */
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { analyse, DEFAULT_COSTS, estimateRun, isReusable, planRuns, PROFILES, scheduleMs, type PlannedRun, type RunData } from '../engine/replicate';
+import { renderReport } from '../engine/replicate-report';
+import type { RunRecord } from '../engine/run';
+import { quantileSorted } from '../engine/stats';
+import { PERSONA_IDS } from '../engine/users';
+import { renderPlots } from './replicate-plots';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const TSX = ['--import', 'tsx'];
+
+export interface PersonaEvaluation {
+  fingerprint: string;
+  episodes: number;
+  seed: number;
+  personas: Record<string, { success: number; return: number; turns: number; episodes: number }>;
+}
+
+interface ProcessResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const children = new Set<ReturnType<typeof spawn>>();
+
+function runNode(script: string, args: string[], onStderr?: (chunk: string) => void): Promise<ProcessResult> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [...TSX, join(ROOT, 'src', 'cli', script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      onStderr?.(String(d));
+    });
+    child.on('error', (e) => (stderr += `\n${e.message}`));
+    child.on('close', (code) => {
+      children.delete(child);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+export function readJson<T>(file: string): T | null {
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** A run folder holds a finished run of this config, with its policy. */
+function finished(run: PlannedRun, dir: string): RunRecord | null {
+  const record = readJson<RunRecord>(join(dir, 'run.json'));
+  return record && isReusable(run, record) && existsSync(join(dir, 'model.json')) && existsSync(join(dir, 'weights.bin')) ? record : null;
+}
+
+/**
+ * The persona-shift evaluation of one finished run, through `npm run evaluate` (one adapter, so
+ * the evaluation code can change underneath): success per test persona on the paired episodes.
+ */
+export async function evaluatePersonas(dir: string, personas: string[], episodes: number, seed: number): Promise<PersonaEvaluation['personas']> {
+  const r = await runNode('evaluate.ts', ['--run', dir, '--persona', personas.join(','), '--episodes', String(episodes), '--seed', String(seed), '--json']);
+  if (r.code !== 0) throw new Error(`npm run evaluate -- --run ${dir} failed (exit ${r.code}):\n${tail(r.stderr)}`);
+  const start = r.stdout.indexOf('[');
+  let rows: { persona: string; success: number; return: number; turns: number; episodes: number }[];
+  try {
+    rows = JSON.parse(r.stdout.slice(start));
+  } catch (e) {
+    throw new Error(`npm run evaluate -- --run ${dir}: output is not JSON (${(e as Error).message})`);
+  }
+  const out: PersonaEvaluation['personas'] = {};
+  // A mixture of tasks gives one row per (task, persona): weight by episodes.
+  for (const p of personas) {
+    const mine = rows.filter((x) => x.persona === p);
+    if (!mine.length) throw new Error(`npm run evaluate -- --run ${dir}: no result for persona ${p}`);
+    const n = mine.reduce((a, x) => a + x.episodes, 0);
+    const w = (k: 'success' | 'return' | 'turns') => mine.reduce((a, x) => a + x[k] * x.episodes, 0) / n;
+    out[p] = { success: w('success'), return: w('return'), turns: w('turns'), episodes: n };
+  }
+  return out;
+}
+
+function tail(text: string, lines = 15): string {
+  return text.trim().split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
+}
+
+/** Median step time of finished runs in the output folder, per task and method: the estimate's measured costs. */
+function measuredCosts(plan: PlannedRun[], out: string): Record<string, Record<string, number>> {
+  const byKey: Record<string, Record<string, number[]>> = {};
+  for (const run of plan) {
+    const record = readJson<RunRecord>(join(out, run.dir, 'run.json'));
+    if (!record || record.status !== 'complete' || !record.steps.length) continue;
+    const { seed: _a, method: _b, ...rest } = record.config;
+    const { seed: _c, method: _d, ...want } = run.config;
+    if (JSON.stringify(rest) !== JSON.stringify(want)) continue;
+    ((byKey[run.task] ??= {})[run.method] ??= []).push(...record.steps.map((s) => s.metrics.step_ms).filter(Number.isFinite));
+  }
+  return Object.fromEntries(Object.entries(byKey).map(([t, m]) => [t, Object.fromEntries(Object.entries(m).map(([k, v]) => [k, quantileSorted(v.sort((a, b) => a - b), 0.5)]))]));
+}
+
+const minutes = (ms: number) => `${(ms / 60000).toFixed(1)} min`;
+
+function parseList(v: string): string[] {
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!items.length) throw new Error(`empty list "${v}"`);
+  return items;
+}
+
+function parseSeeds(v: string): number[] {
+  return parseList(v).flatMap((item) => {
+    const range = /^(\d+)-(\d+)$/.exec(item);
+    if (range) {
+      const [a, b] = [Number(range[1]), Number(range[2])];
+      if (b < a) throw new Error(`--seeds ${item}: empty range`);
+      return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    }
+    if (!/^\d+$/.test(item)) throw new Error(`--seeds: "${item}" is not a seed (use e.g. 1001,1002 or 1001-1005)`);
+    return [Number(item)];
+  });
+}
+
+export function buildProgram(): Command {
+  return new Command('replicate')
+    .description('Run InfoPO, GRPO and RLOO x tasks x seeds (resumable), evaluate on paired test episodes and personas, write results.json, report.md and SVG plots.')
+    .option('--profile <name>', `profile: ${Object.keys(PROFILES).join(', ')} (src/engine/replicate.ts)`, 'quick')
+    .option('--tasks <list>', "task presets, comma-separated (default: the profile's)")
+    .option('--methods <list>', "methods, comma-separated (default: the profile's)")
+    .option('--seeds <list>', "seeds, comma-separated or a range such as 1001-1005 (default: the profile's)")
+    .option('--personas <list>', `test personas of the shift matrix (${PERSONA_IDS.join(', ')}), or none (default: the profile's)`)
+    .option('--out <dir>', 'output folder (default runs/replicate-<profile>)')
+    .option('--jobs <n>', 'runs at a time', (v) => Number(v), 2)
+    .option('--dry-run', 'print the plan and the estimated time, run nothing')
+    .option('--report-only', 'run nothing: analyse the finished runs in --out and write the report');
+}
+
+interface Options {
+  profile: string;
+  tasks?: string;
+  methods?: string;
+  seeds?: string;
+  personas?: string;
+  out?: string;
+  jobs: number;
+  dryRun?: boolean;
+  reportOnly?: boolean;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.parse(argv);
+  const o = program.opts<Options>();
+  const profile = PROFILES[o.profile];
+  if (!profile) throw new Error(`unknown profile "${o.profile}" (known: ${Object.keys(PROFILES).join(', ')})`);
+  if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new Error(`--jobs ${o.jobs}: expected a positive integer`);
+  const plan = planRuns(profile, { tasks: o.tasks ? parseList(o.tasks) : undefined, methods: o.methods ? parseList(o.methods) : undefined, seeds: o.seeds ? parseSeeds(o.seeds) : undefined });
+  const personas = o.personas === 'none' ? [] : o.personas ? parseList(o.personas) : profile.personas;
+  for (const p of personas) if (!(PERSONA_IDS as readonly string[]).includes(p)) throw new Error(`unknown persona "${p}" (known: ${PERSONA_IDS.join(', ')}, none)`);
+  const out = resolve(o.out ?? join('runs', `replicate-${o.profile}`));
+  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, o.out && `--out ${o.out}`].filter(Boolean).join(' ');
+
+  const measured = measuredCosts(plan, out);
+  const todo = plan.filter((r) => !finished(r, join(out, r.dir)));
+  const estimates = new Map(plan.map((r) => [r, estimateRun(r, personas.length, DEFAULT_COSTS, measured)]));
+  if (o.dryRun) {
+    console.log(`profile ${o.profile}: ${profile.help}`);
+    console.log(`output ${out}; ${plan.length} runs (${plan.length - todo.length} already finished), ${o.jobs} at a time; test personas: ${personas.join(', ') || 'none'}\n`);
+    for (const r of plan) {
+      const e = estimates.get(r)!;
+      console.log(`${todo.includes(r) ? 'run ' : 'done'}  ${r.dir.padEnd(34)} ${r.config.steps} steps x ${r.config.promptsPerStep}x${r.config.groupSize} rollouts, ${r.config.evalEpisodes} test episodes  ~${minutes(e.ms)} (${e.source} step cost)`);
+    }
+    const total = scheduleMs(todo.map((r) => estimates.get(r)!.ms), o.jobs);
+    console.log(`\nestimated wall clock for the ${todo.length} runs to do: ${minutes(total)} with --jobs ${o.jobs} (step costs: measured from finished runs of the same config where present, otherwise the defaults in src/engine/replicate.ts)`);
+    console.log(`each run: npm run experiment -- --preset <task> ${plan[0].sets.map((s) => `--set ${s}`).join(' ')} --out ${join(out, plan[0].dir)}`);
+    return 0;
+  }
+
+  mkdirSync(out, { recursive: true });
+  const failures: string[] = [];
+  if (!o.reportOnly) {
+    const interactive = process.stderr.isTTY;
+    const bar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'replicate [{bar}] {value}/{total} runs | ETA {eta_formatted} | {info}', hideCursor: true, etaBuffer: 4 }, cliProgress.Presets.shades_classic) : null;
+    let done = plan.length - todo.length;
+    console.error(`replicate ${o.profile}: ${plan.length} runs, ${done} already finished, ${todo.length} to run, ${o.jobs} at a time, into ${out}`);
+    bar?.start(plan.length, done, { info: 'starting' });
+    const running = new Set<string>();
+    const note = (info: string) => (bar ? bar.update(done, { info }) : console.error(info));
+    const queue = [...todo];
+    const worker = async () => {
+      for (let run = queue.shift(); run; run = queue.shift()) {
+        const dir = join(out, run.dir);
+        // A partial or outdated run is redone from scratch.
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
+        running.add(run.dir);
+        note(`running ${[...running].join(', ')}`);
+        const started = Date.now();
+        const r = await runNode('experiment.ts', ['--preset', run.task, ...run.sets.flatMap((s) => ['--set', s]), '--backend', 'wasm', '--quiet', '--out', dir]);
+        writeFileSync(join(dir, 'stderr.log'), r.stderr);
+        running.delete(run.dir);
+        if (r.code !== 0 || !finished(run, dir)) {
+          failures.push(`${run.dir}: npm run experiment exited with ${r.code}\n${tail(r.stderr)}`);
+          (bar ? console.error : console.error)(`\nFAILED ${run.dir} (exit ${r.code}):\n${tail(r.stderr)}`);
+        } else if (!bar) console.error(`finished ${run.dir} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+        done++;
+        note(running.size ? `running ${[...running].join(', ')}` : 'evaluating');
+      }
+    };
+    const stop = () => {
+      for (const c of children) c.kill('SIGTERM');
+      process.exit(130);
+    };
+    process.once('SIGINT', stop);
+    await Promise.all(Array.from({ length: Math.min(o.jobs, Math.max(1, todo.length)) }, worker));
+    bar?.stop();
+
+    // Persona shift: every finished run on every test persona, the same paired episodes (resumable too).
+    if (personas.length) {
+      const pq = plan.filter((r) => finished(r, join(out, r.dir)));
+      let evaluated = 0;
+      const pbar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'personas  [{bar}] {value}/{total} runs | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+      pbar?.start(pq.length, 0);
+      const pworker = async () => {
+        for (let run = pq.shift(); run; run = pq.shift()) {
+          const dir = join(out, run.dir);
+          const record = finished(run, dir)!;
+          const file = join(dir, 'personas.json');
+          const have = readJson<PersonaEvaluation>(file);
+          const wanted = { episodes: run.config.evalEpisodes, seed: run.config.evalSeed };
+          if (!(have && have.fingerprint === record.fingerprint && have.episodes === wanted.episodes && have.seed === wanted.seed && personas.every((p) => p in have.personas))) {
+            try {
+              const res = await evaluatePersonas(dir, personas, wanted.episodes, wanted.seed);
+              writeFileSync(file, JSON.stringify({ fingerprint: record.fingerprint, ...wanted, personas: res } satisfies PersonaEvaluation, null, 1) + '\n');
+            } catch (e) {
+              failures.push(`${run.dir} (personas): ${(e as Error).message}`);
+              console.error(`\nFAILED persona evaluation of ${run.dir}: ${(e as Error).message}`);
+            }
+          }
+          evaluated++;
+          pbar?.update(evaluated);
+        }
+      };
+      await Promise.all(Array.from({ length: o.jobs }, pworker));
+      pbar?.stop();
+    }
+    process.removeListener('SIGINT', stop);
+  }
+
+  // Analysis: whatever finished, with the missing runs named in the report.
+  const runs: RunData[] = [];
+  const missing: string[] = [];
+  for (const run of plan) {
+    const dir = join(out, run.dir);
+    const record = finished(run, dir);
+    if (!record) {
+      missing.push(`${run.dir}: ${existsSync(join(dir, 'run.json')) ? 'run.json incomplete or of another config' : 'not run'}`);
+      continue;
+    }
+    const p = readJson<PersonaEvaluation>(join(dir, 'personas.json'));
+    runs.push({ task: run.task, method: run.method, seed: run.seed, record, personas: p && p.fingerprint === record.fingerprint ? p.personas : undefined });
+  }
+  if (!runs.length) {
+    console.error(`no finished runs in ${out}: nothing to report`);
+    return 1;
+  }
+  const results = analyse(runs, { profile: o.profile, personas, missing });
+  const plots = renderPlots(results);
+  mkdirSync(join(out, 'plots'), { recursive: true });
+  for (const p of plots) writeFileSync(join(out, 'plots', p.file), p.svg);
+  writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 1) + '\n');
+  writeFileSync(join(out, 'report.md'), renderReport(results, { command, plots: plots.map((p) => ({ title: p.title, file: `plots/${p.file}` })) }));
+  console.error(`wrote results.json, report.md and ${plots.length} plots to ${out}`);
+  if (failures.length) {
+    console.error(`\n${failures.length} failed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
+    return 1;
+  }
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv).then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      console.error(e.message);
+      process.exit(2);
+    },
+  );
+}

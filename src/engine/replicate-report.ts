@@ -1,0 +1,164 @@
+/**
+ * `report.md` of `npm run replicate`: answers each claim of the paper (INFOPO.md §6) with the
+ * numbers and intervals of a Results object. Every verdict is generated from an interval (never
+ * written by hand): an interval that includes zero says "no difference shown".
+ */
+import { methodResult, type Comparison, type Results, type TaskResult } from './replicate';
+import { signOfInterval, type Estimate } from './stats';
+
+const f = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+const sgn = (x: number, digits = 3) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(digits)}` : '–');
+export const ci = (e: { ci95: [number, number] }, digits = 3, signed = false) => `[${(signed ? sgn : f)(e.ci95[0], digits)}, ${(signed ? sgn : f)(e.ci95[1], digits)}]`;
+const est = (e: Estimate | undefined, digits = 3) => (e && e.n ? `${f(e.mean, digits)} ${ci(e, digits)}` : '–');
+
+/**
+ * One sentence on a paired difference A - B. `unit` names what is measured, `better` says
+ * whether larger (success) or smaller (steps) is better for A.
+ */
+export function verdict(d: Comparison | Estimate | null, what: string, opts: { digits?: number; better?: 'higher' | 'lower'; a?: string; b?: string } = {}): string {
+  const { digits = 3, better = 'higher', a = 'InfoPO', b = 'GRPO' } = opts;
+  if (!d || !d.n) return `${what}: no paired runs of ${a} and ${b}, nothing to compare.`;
+  const range = `${sgn(d.mean, digits)}, 95% interval ${ci(d, digits, true)}, ${d.n} seed${d.n === 1 ? '' : 's'}`;
+  if (d.n < 2) return `${what}: ${a} - ${b} = ${range}: one seed gives no interval; no conclusion.`;
+  const s = signOfInterval(d.ci95);
+  if (s === 0) return `${what}: ${a} - ${b} = ${range}. The interval includes zero: no difference shown.`;
+  const aAhead = (s > 0) === (better === 'higher');
+  return `${what}: ${a} - ${b} = ${range}. The interval excludes zero: ${aAhead ? `${a} is ahead of ${b}` : `${a} is behind ${b}`}.`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+const TASK_CLAIM_GAIN = 0.14;
+
+export interface ReportOptions {
+  /** The command that regenerates the report. */
+  command: string;
+  /** Plot files (relative to the report) to link, by title. */
+  plots?: { title: string; file: string }[];
+}
+
+/** The report as Markdown. */
+export function renderReport(results: Results, options: ReportOptions): string {
+  const tasks = Object.entries(results.tasks);
+  const L: string[] = [];
+  L.push(`# InfoPO vs GRPO in the sandbox: replication report (profile \`${results.profile}\`)`);
+  L.push('');
+  L.push(`Regenerate with \`${options.command}\` (finished runs are reused). Seeds ${results.seeds.join(', ')} (used only for reported results); methods ${results.methods.join(', ')}; every policy is evaluated greedily on the same ${results.test_episodes} test episodes (test seed ${results.eval_seed}), so differences between methods are paired by seed and by test instance.`);
+  L.push(`Intervals are 95% percentile bootstrap intervals over seeds (${results.bootstrap.resamples} resamples, seed ${results.bootstrap.seed}); with ${results.seeds.length} seeds they are rough, and a bootstrap over few seeds is narrower than it should be. Verdicts below are generated from the intervals.`);
+  if (results.missing.length) L.push('', `**Missing or failed runs** (left out of every number below): ${results.missing.map((m) => `\`${m}\``).join(', ')}.`);
+  L.push('');
+
+  // 1. Final success
+  L.push('## 1. Final test success (paper: InfoPO beats GRPO by about 14-16%)');
+  L.push('');
+  const methods = results.methods;
+  L.push(table(['task', ...methods.map((m) => `${m} start → final [95% CI]`), 'InfoPO − GRPO [95% CI]'], tasks.map(([name, t]) => [`\`${name}\` (${t.family})`, ...methods.map((m) => {
+    const r = methodResult(t, m);
+    return r ? `${f(r.test_success_start.mean)} → ${est(r.test_success)}` : '–';
+  }), t.infopo_minus_grpo ? `${sgn(t.infopo_minus_grpo.mean)} ${ci(t.infopo_minus_grpo, 3, true)}` : '–'])));
+  L.push('');
+  let ahead = 0;
+  let compared = 0;
+  for (const [name, t] of tasks) {
+    L.push(`- ${verdict(t.infopo_minus_grpo, `\`${name}\` final test success`)}${gainContext(t)}`);
+    if (t.infopo_minus_rloo) L.push(`  ${verdict(t.infopo_minus_rloo, 'Against RLOO', { b: 'RLOO' })}`);
+    if (t.infopo_minus_grpo && t.infopo_minus_grpo.n >= 2) {
+      compared++;
+      if (signOfInterval(t.infopo_minus_grpo.ci95) > 0) ahead++;
+    }
+  }
+  L.push('');
+  L.push(compared === 0 ? 'No task has paired InfoPO and GRPO runs: the claim is not tested.' : ahead === 0 ? `**Not reproduced:** on none of ${compared} task${compared === 1 ? '' : 's'} does InfoPO's interval lie above GRPO's.` : `InfoPO is ahead with an interval that excludes zero on ${ahead} of ${compared} task${compared === 1 ? '' : 's'}${ahead < compared ? '; on the others the claim is not reproduced' : ''}.`);
+  L.push('');
+
+  // 2. Learning speed and tied groups
+  L.push("## 2. Learning speed and tied groups (paper: InfoPO learns earlier when most groups are tied)");
+  L.push('');
+  L.push("Steps to GRPO's final level: the first step at which a run's smoothed train success (moving average over a tenth of the steps) reaches GRPO's final mean; a run that never reaches it counts as the last step + 1. Tied groups: the share of groups whose outcomes are all equal (GRPO's advantage is 0 there), over the first quarter of the steps.");
+  L.push('');
+  L.push(table(['task', 'method', 'tied groups (first 1/4)', 'gate (first 1/4)', 'train success, first half', "steps to GRPO's final (reached)"], tasks.flatMap(([name, t]) => methods.map((m) => {
+    const r = methodResult(t, m);
+    if (!r) return [`\`${name}\``, m, '–', '–', '–', '–'];
+    const th = r.steps_to_threshold.train;
+    return [`\`${name}\``, m, est(r.tied_fraction_early, 2), est(r.gate_early, 2), est(r.train_success_first_half), `${f(th.censored.mean, 1)} ${ci(th.censored, 1)} (${th.reached}/${Object.keys(th.per_seed).length})`];
+  }))));
+  L.push('');
+  for (const [name, t] of tasks) {
+    const grpo = methodResult(t, 'grpo');
+    const tied = grpo?.tied_fraction_early;
+    const regime = tied && tied.n ? (tied.mean >= 0.5 ? `most early groups are tied (${f(tied.mean, 2)}): the gate's regime` : `only ${f(tied.mean, 2)} of early groups are tied: not the regime the claim is about`) : 'tied-group share unknown';
+    L.push(`- \`${name}\`: ${regime}. ${verdict(t.early_train_success, 'Train success over the first half')} ${verdict(t.speed_train, "Steps to GRPO's final train success", { digits: 1, better: 'lower' })}${t.speed_test ? ` ${verdict(t.speed_test, "Steps to GRPO's final test success", { digits: 1, better: 'lower' })}` : ''}`);
+  }
+  L.push('');
+
+  // 3. Simulator shift
+  L.push('## 3. Simulator shift (paper: robust when the user simulator changes)');
+  L.push('');
+  const personas = results.personas;
+  const anyPersona = tasks.some(([, t]) => Object.keys(t.persona_shift).length || methods.some((m) => Object.keys(methodResult(t, m)?.personas ?? {}).length));
+  if (!anyPersona) L.push('No persona-shift evaluation in these runs: the claim is not tested.');
+  else {
+    L.push('Each final policy (trained with its preset\'s persona) is evaluated on every test persona on the same paired episodes. Test success, mean over seeds [95% CI]:');
+    L.push('');
+    L.push(table(['task', 'method', ...personas], tasks.flatMap(([name, t]) => methods.map((m) => [`\`${name}\``, m, ...personas.map((p) => est(methodResult(t, m)?.personas[p], 2))]))));
+    L.push('');
+    for (const [name, t] of tasks) for (const p of personas) if (t.persona_shift[p]) L.push(`- ${verdict(t.persona_shift[p], `\`${name}\`, tested with the ${p} persona`)}`);
+  }
+  L.push('');
+
+  // 4. Environment task
+  L.push('## 4. Environment-interactive task (paper: InfoPO generalises when the feedback is an observation)');
+  L.push('');
+  const envTasks = tasks.filter(([, t]) => t.role === 'env');
+  if (!envTasks.length) L.push('No task of this profile is environment-interactive (e.g. mastermind): the claim is not tested here.');
+  for (const [name, t] of envTasks) L.push(`- ${verdict(t.infopo_minus_grpo, `\`${name}\` (${t.family}, environment feedback) final test success`)}`);
+  L.push('');
+
+  // 5. Cost
+  L.push('## 5. Cost (paper: about 1.6x wall clock)');
+  L.push('');
+  L.push('Median step time per run, InfoPO over GRPO paired by seed. Runs shared the 2 cores with another run, so this is indicative; `npm run bench` measures the ratio under control.');
+  L.push('');
+  for (const [name, t] of tasks) {
+    const c = t.cost_ratio;
+    if (!c || !c.n) L.push(`- \`${name}\`: no paired InfoPO and GRPO step times.`);
+    else {
+      const rel = c.ci95[1] < 1.6 ? 'below the paper\'s 1.6x' : c.ci95[0] > 1.6 ? "above the paper's 1.6x" : "consistent with the paper's 1.6x";
+      L.push(`- \`${name}\`: InfoPO step / GRPO step = ${f(c.mean, 2)}x, 95% interval [${f(c.ci95[0], 2)}, ${f(c.ci95[1], 2)}] (${c.n} seeds): ${rel}.`);
+    }
+  }
+  L.push('');
+
+  // 6. IG predicts success
+  L.push('## 6. Does total information gain per dialogue predict success?');
+  L.push('');
+  L.push('Pearson correlation of the summed exact IG of a traced InfoPO dialogue with its success (0/1), pooled over seeds and traced steps; the interval resamples whole groups (dialogues of a group share an instance).');
+  L.push('');
+  for (const [name, t] of tasks) {
+    const c = t.ig_success;
+    if (!c) L.push(`- \`${name}\`: no traced InfoPO dialogues.`);
+    else if (!Number.isFinite(c.r)) L.push(`- \`${name}\`: correlation undefined (IG or success constant over ${c.n} dialogues).`);
+    else {
+      const s = signOfInterval(c.ci95);
+      L.push(`- \`${name}\`: r = ${f(c.r)}, 95% interval ${ci(c, 3, true)} (${c.n} dialogues in ${c.clusters} groups): ${s === 0 ? 'the interval includes zero: no relation shown' : s > 0 ? 'dialogues with more information gain succeed more often' : 'dialogues with more information gain succeed less often'}.`);
+    }
+  }
+  L.push('');
+  if (options.plots?.length) {
+    L.push('## Plots');
+    L.push('');
+    for (const p of options.plots) L.push(`![${p.title}](${p.file})`, '');
+  }
+  return L.join('\n').replace(/\n{3,}/g, '\n\n') + '\n';
+}
+
+function gainContext(t: TaskResult & { infopo_minus_grpo: Comparison | null }): string {
+  const d = t.infopo_minus_grpo;
+  const grpo = methodResult(t, 'grpo');
+  if (!d || d.n < 2 || !grpo) return '';
+  const rel = grpo.test_success.mean > 0 ? ` Relative to GRPO's final ${f(grpo.test_success.mean)}: ${sgn((100 * d.mean) / grpo.test_success.mean, 1)}%.` : '';
+  const reach = d.ci95[1] < TASK_CLAIM_GAIN ? ` A gain of ${TASK_CLAIM_GAIN} in success lies above the interval.` : '';
+  return rel + reach;
+}

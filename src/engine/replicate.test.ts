@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { configFromPresets } from './config';
+import { analyse, estimateRun, evaluationCount, igSuccessClusters, isReusable, methodResult, planRuns, PROFILES, scheduleMs, DEFAULT_COSTS, type RunData } from './replicate';
+import { renderReport, verdict } from './replicate-report';
+import type { GroupTrace } from './run';
+import { PRESETS } from './config';
+import { signOfInterval } from './stats';
+
+describe('profiles and plan', () => {
+  it('every profile names known presets and methods, and plans task x method x seed runs', () => {
+    for (const [name, p] of Object.entries(PROFILES)) {
+      const plan = planRuns(p);
+      expect(plan.length, name).toBe(p.tasks.length * p.methods.length * p.seeds.length);
+      for (const t of p.tasks) expect(PRESETS[t], `${name}: ${t}`).toBeDefined();
+    }
+    expect(PROFILES.quick.seeds).toEqual([1001, 1002, 1003, 1004, 1005]);
+    expect(PROFILES.full.overrides.evalEpisodes).toBeGreaterThanOrEqual(256);
+  });
+
+  it('resolves each run config from its preset, the profile and the method and seed', () => {
+    const plan = planRuns(PROFILES.smoke, { methods: ['grpo'], seeds: [7] });
+    expect(plan).toHaveLength(1);
+    const r = plan[0];
+    expect(r.dir).toBe('runs/smoke/grpo-7');
+    expect(r.config).toEqual(configFromPresets(['smoke'], { ...PROFILES.smoke.overrides, method: 'grpo', seed: 7 }));
+    expect(r.sets).toContain('method=grpo');
+    expect(r.sets).toContain('seed=7');
+    expect(r.sets).toContain('evalEpisodes=8');
+  });
+
+  it('rejects unknown names and bad seeds with clear errors', () => {
+    expect(() => planRuns(PROFILES.smoke, { tasks: ['nope'] })).toThrow(/unknown task preset "nope"/);
+    expect(() => planRuns(PROFILES.smoke, { methods: ['ppo'] })).toThrow(/unknown method "ppo"/);
+    expect(() => planRuns(PROFILES.smoke, { seeds: [1, 1] })).toThrow(/seeds repeat/);
+    expect(() => planRuns(PROFILES.smoke, { seeds: [] })).toThrow(/at least one/);
+  });
+
+  it('reuses only a complete run with the same config', () => {
+    const [r] = planRuns(PROFILES.smoke, { methods: ['infopo'], seeds: [1001] });
+    expect(isReusable(r, { status: 'complete', config: { ...r.config } })).toBe(true);
+    expect(isReusable(r, { status: 'stopped', config: r.config })).toBe(false);
+    expect(isReusable(r, { status: 'complete', config: { ...r.config, steps: r.config.steps + 1 } })).toBe(false);
+    expect(isReusable(r, null)).toBe(false);
+  });
+
+  it('counts evaluations and estimates time', () => {
+    const c = configFromPresets(['smoke'], { steps: 10, evalEvery: 5 });
+    expect(evaluationCount(c)).toBe(3); // 0, 5, 10
+    expect(evaluationCount({ ...c, evalEvery: 3 })).toBe(5); // 0, 3, 6, 9, 10
+    expect(evaluationCount({ ...c, evalEvery: 0 })).toBe(2);
+    expect(scheduleMs([5, 4, 3, 3, 1], 2)).toBe(8);
+    expect(scheduleMs([5, 4, 3], 1)).toBe(12);
+    const [r] = planRuns(PROFILES.quick, { methods: ['infopo'], seeds: [1001] });
+    const d = estimateRun(r, 0);
+    expect(d.source).toBe('default');
+    const perStep = DEFAULT_COSTS.msPerRollout.infopo * r.config.promptsPerStep * r.config.groupSize;
+    expect(d.ms).toBeGreaterThan(r.config.steps * perStep);
+    const m = estimateRun(r, 0, DEFAULT_COSTS, { quick: { infopo: 10 } });
+    expect(m.source).toBe('measured');
+    expect(d.ms - m.ms).toBeCloseTo(r.config.steps * (perStep - 10), 6);
+  });
+});
+
+// ------------------------------------------------------------ synthetic runs
+
+const STEPS = 20;
+
+function trace(step: number, ig: number[], success: boolean[]): GroupTrace {
+  return {
+    step, group: 0, task: '20q', instance: 'x', gate: 0.5, outcome_mean: 0, outcome_std: 0, cap: 1, beta: 0.5, kept: true,
+    rollouts: ig.map((g, i) => ({ outcome: success[i] ? 1 : 0, success: success[i], end_reason: 'done', turns: [{ action: 'a', feedback: 'b', role: 'user' as const, action_tokens: ['a'], info_gain: g, info_gain_exact: g, step_reward: 0, valid: true, advantages: [0] }] })),
+  };
+}
+
+/** A run whose success rises linearly from `start` by `gain` over the steps, with a seed-dependent offset. */
+function synthRun(method: string, seed: number, gain: number, opts: { start?: number; stepMs?: number; personaDrop?: number } = {}): RunData {
+  const start = opts.start ?? 0.3;
+  const offset = ((seed * 37) % 7) / 200; // the same for both methods of a seed: paired
+  const jitter = method === 'infopo' ? (seed % 2 ? 0.004 : -0.004) : 0;
+  const at = (step: number) => start + offset + (gain * step) / STEPS + (step === STEPS ? jitter : 0);
+  const config = configFromPresets(['smoke'], { method: method as 'infopo', seed, steps: STEPS, evalEvery: 5, evalEpisodes: 256 });
+  const steps = Array.from({ length: STEPS }, (_, i) => ({ step: i + 1, metrics: { success: at(i + 1), zero_std_fraction: 0.8 - (0.3 * i) / STEPS, gate_mean: 0.4, step_ms: method === 'infopo' ? (opts.stepMs ?? 150) + seed : 100 + seed } }));
+  const evaluations = [0, 5, 10, 15, 20].map((step) => ({ step, split: 'test' as const, persona: 'cooperative', episodes: 256, success: at(step), return: at(step), turns: 3, per_task: {} }));
+  const traces = method === 'infopo' ? [1, 5, 10].map((s) => trace(s, [0.1, 0.9, 0.2, 1.1], [false, true, false, true])) : [];
+  const drop = opts.personaDrop ?? 0.1;
+  return { task: 'smoke', method, seed, record: { config, steps, evaluations, traces, status: 'complete' }, personas: { cooperative: { success: at(STEPS), return: 0, turns: 3, episodes: 256 }, noisy: { success: at(STEPS) - drop, return: 0, turns: 3, episodes: 256 } } };
+}
+
+const SEEDS = [1001, 1002, 1003, 1004, 1005];
+const analyseRuns = (runs: RunData[]) => analyse(runs, { profile: 'test', personas: ['cooperative', 'noisy'], resamples: 2000, curveResamples: 200 });
+
+describe('analysis and report on synthetic runs', () => {
+  it('a clear gain: the interval excludes zero and the report says InfoPO is ahead', () => {
+    const runs = SEEDS.flatMap((s) => [synthRun('infopo', s, 0.3), synthRun('grpo', s, 0.1)]);
+    const res = analyseRuns(runs);
+    const t = res.tasks.smoke;
+    expect(res.seeds).toEqual(SEEDS);
+    expect(res.test_episodes).toBe(256);
+    const d = t.infopo_minus_grpo!;
+    expect(d.mean).toBeCloseTo(0.2 + (0.004 * (3 - 2)) / 5, 12); // gain 0.2; jitter +0.004 on 3 odd seeds, -0.004 on 2 even
+    expect(d.ci95[0]).toBeGreaterThan(0.19);
+    expect(d.n).toBe(5);
+    const infopo = methodResult(t, 'infopo')!;
+    const grpo = methodResult(t, 'grpo')!;
+    expect(infopo.test_success.ci95[0]).toBeLessThanOrEqual(infopo.test_success.mean);
+    expect(infopo.test_success.ci95[1]).toBeGreaterThanOrEqual(infopo.test_success.mean);
+    expect(infopo.test_success_start.mean).toBeCloseTo(grpo.test_success_start.mean, 12);
+    // InfoPO reaches GRPO's final smoothed level well before the end; GRPO at its last step or later.
+    expect(t.speed_train!.mean).toBeLessThan(0);
+    expect(signOfInterval(t.speed_train!.ci95)).toBe(-1);
+    expect(infopo.steps_to_threshold.train.reached).toBe(5);
+    expect(infopo.curves.test_success.map((p) => p.step)).toEqual([0, 5, 10, 15, 20]);
+    expect(infopo.curves.train_success).toHaveLength(STEPS);
+    expect(infopo.curves.tied_fraction[0].mean).toBeCloseTo(0.8, 12);
+    // cost: (150 + s) / (100 + s) per seed
+    expect(t.cost_ratio!.mean).toBeCloseTo(SEEDS.reduce((a, s) => a + (150 + s) / (100 + s), 0) / 5, 12);
+    // IG and success are perfectly aligned in the synthetic traces
+    expect(t.ig_success!.r).toBeGreaterThan(0.9);
+    expect(Object.keys(t.persona_shift)).toEqual(['cooperative', 'noisy']);
+    const report = renderReport(res, { command: 'npm run replicate -- --profile test' });
+    expect(report).toContain('`smoke` final test success: InfoPO - GRPO = +0.20');
+    expect(report).toContain('The interval excludes zero: InfoPO is ahead of GRPO.');
+    expect(report).toContain('InfoPO is ahead with an interval that excludes zero on 1 of 1 task');
+    expect(report).toMatch(/Steps to GRPO's final train success: InfoPO - GRPO = -[\d.]+, .*The interval excludes zero: InfoPO is ahead of GRPO\./);
+    expect(report).toContain('dialogues with more information gain succeed more often');
+    expect(report).toContain('most early groups are tied');
+    expect(report).toContain('No task of this profile is environment-interactive');
+  });
+
+  it('a null result: the interval includes zero and the report says so plainly', () => {
+    const runs = SEEDS.flatMap((s) => [synthRun('infopo', s, 0.1), synthRun('grpo', s, 0.1)]);
+    const res = analyseRuns(runs);
+    const d = res.tasks.smoke.infopo_minus_grpo!;
+    expect(d.ci95[0]).toBeLessThan(0);
+    expect(d.ci95[1]).toBeGreaterThan(0);
+    const report = renderReport(res, { command: 'x' });
+    expect(report).toContain('The interval includes zero: no difference shown.');
+    expect(report).toContain('**Not reproduced:** on none of 1 task');
+    expect(report).toContain('A gain of 0.14 in success lies above the interval.');
+    expect(report).not.toContain('InfoPO is ahead of GRPO');
+  });
+
+  it('a loss is reported as a loss, and failed runs are left out and listed', () => {
+    const runs = SEEDS.flatMap((s) => [synthRun('infopo', s, 0.0), synthRun('grpo', s, 0.2)]);
+    runs.push({ ...synthRun('infopo', 1006, 0.5), record: { ...synthRun('infopo', 1006, 0.5).record, status: 'failed' } });
+    const res = analyse(runs, { profile: 'test', personas: ['cooperative'], missing: ['smoke/infopo-1006: exit 1'], resamples: 500, curveResamples: 100 });
+    expect(res.seeds).toEqual(SEEDS);
+    const report = renderReport(res, { command: 'x' });
+    expect(report).toContain('InfoPO is behind GRPO');
+    expect(report).toContain('`smoke/infopo-1006: exit 1`');
+  });
+
+  it('verdicts need two seeds and paired runs', () => {
+    expect(verdict(null, 'X')).toMatch(/nothing to compare/);
+    expect(verdict({ mean: 0.1, ci95: [0.1, 0.1], n: 1 }, 'X')).toMatch(/one seed gives no interval/);
+    expect(verdict({ mean: -3, ci95: [-5, -1], n: 4 }, 'Steps', { better: 'lower', digits: 1 })).toMatch(/InfoPO is ahead of GRPO/);
+  });
+
+  it('sums exact IG per dialogue for the correlation', () => {
+    const c = igSuccessClusters([trace(1, [0.5, 0.25], [true, false])]);
+    expect(c).toEqual([[{ x: 0.5, y: 1 }, { x: 0.25, y: 0 }]]);
+  });
+});
+
+
+describe('docs/replicate.md stays true', () => {
+  const doc = readFileSync(resolve(import.meta.dirname, '../../docs/replicate.md'), 'utf8');
+  it('names every profile and every key of results.json', () => {
+    for (const name of Object.keys(PROFILES)) expect(doc, name).toContain(`\`${name}\``);
+    const res = analyse(SEEDS.flatMap((s) => [synthRun('infopo', s, 0.1), synthRun('grpo', s, 0.1)]), { profile: 'x', personas: ['cooperative'], resamples: 50, curveResamples: 10 });
+    for (const key of Object.keys(res)) expect(doc, key).toContain(`\`${key}\``);
+    const t = res.tasks.smoke as Record<string, unknown>;
+    for (const key of Object.keys(t).filter((k) => !res.methods.includes(k) && !['preset', 'methods', 'seeds', 'test_episodes', 'format'].includes(k))) expect(doc, key).toContain(`\`${key}\``);
+    for (const key of Object.keys(methodResult(res.tasks.smoke, 'infopo')!)) expect(doc, key).toContain(`\`${key}\``);
+  });
+});
