@@ -39,6 +39,7 @@ export const configSchema = z.strictObject({
   traceEvery: int(0, 100000).default(10).describe('Record full dialogue traces every N steps (0 = never; the first and last step are always traced when > 0). [sandbox]'),
   evalEvery: int(0, 100000).default(0).describe('Evaluate on the test split every N steps (0 = only at the end). [sandbox]'),
   evalEpisodes: int(0, 100000).default(32).describe('Test-split episodes per task and evaluation (greedy decoding). [sandbox]'),
+  evalTemperature: num(0, 10).default(0).describe('Decoding of test episodes: 0 = greedy (the policy\'s most likely move), > 0 = sampled at this temperature from a stream fixed by evalSeed (what the policy does on average; a warm start that imitates a demonstrator with slips is greedy-perfect but not sample-perfect). [sandbox]'),
   evalSeed: int(0, 2 ** 31 - 1).default(1).describe('Seed of the test-split episodes: fixed across runs, so every run and every baseline of `npm run evaluate` meets the same instances and users. [sandbox]'),
   // -- policy model
   dModel: int(8, 1024).default(64).describe('Width of the transformer policy. [sandbox]'),
@@ -101,7 +102,7 @@ export const DEFAULT_CONFIG: Config = configSchema.parse({});
 
 /** Knob groups for forms and docs, in display order. */
 export const KNOB_GROUPS: Record<string, ConfigKey[]> = {
-  Run: ['seed', 'method', 'task', 'persona', 'evalPersona', 'noise', 'wrongGuess', 'kinds', 'implicitRate', 'reward', 'steps', 'promptsPerStep', 'groupSize', 'maxTurns', 'maxActionTokens', 'maxContext', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalSeed'],
+  Run: ['seed', 'method', 'task', 'persona', 'evalPersona', 'noise', 'wrongGuess', 'kinds', 'implicitRate', 'reward', 'steps', 'promptsPerStep', 'groupSize', 'maxTurns', 'maxActionTokens', 'maxContext', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalTemperature', 'evalSeed'],
   Model: ['dModel', 'nLayers', 'nHeads'],
   Sampling: ['temperature', 'topK', 'topP'],
   'Warm start': ['init', 'sftSteps', 'sftBatch', 'sftLr', 'demoSlip'],
@@ -134,24 +135,24 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
   // start, from a warm start that imitates an answer-conditioned demonstrator with 30% uninformed
   // moves (npm run make-warm-start -- --preset NAME builds the checkpoint each one names).
   'paper-20q': {
-    help: "20 questions in the paper's regime: 24 items (kinds 2; 6 held out for testing, never rewarded in RL), 6 turns, binary reward, G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-20q.",
-    values: { task: '20q', kinds: 2, maxTurns: 6, reward: 'success', init: 'warm-20q', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalEvery: 20, traceEvery: 10 },
+    help: "20 questions in the paper's regime: 36 items (kinds 3; 9 held out for testing, never rewarded in RL), 6 turns, binary reward, G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-20q (demonstrator with half of its moves uninformed).",
+    values: { task: '20q', kinds: 3, maxTurns: 6, reward: 'success', init: 'warm-20q', sftSteps: 0, demoSlip: 0.5, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
   },
   'paper-intent': {
     help: "Intent clarification in the paper's regime: 5 turns, binary reward (every missing detail right), G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-intent.",
-    values: { task: 'intent', maxTurns: 5, reward: 'success', init: 'warm-intent', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalEvery: 20, traceEvery: 10 },
+    values: { task: 'intent', maxTurns: 5, reward: 'success', init: 'warm-intent', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
   },
   'paper-code': {
     help: "Collaborative coding in the paper's regime: 6 turns, binary reward (every hidden test passes), G = 5, ColBench settings (beta0 0.3, T 0.5), from the warm start models/warm-code.",
-    values: { task: 'code', maxTurns: 6, reward: 'success', init: 'warm-code', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.3, gateTemperature: 0.5, evalEpisodes: 256, evalEvery: 20, traceEvery: 10 },
+    values: { task: 'code', maxTurns: 6, reward: 'success', init: 'warm-code', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.3, gateTemperature: 0.5, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
   },
   'paper-travel': {
     help: "Tool-augmented booking in the paper's regime: 8 turns, best-only binary reward, G = 5, tau2 settings (beta0 0.1, T 0.05), from the warm start models/warm-travel.",
-    values: { task: 'travel', maxTurns: 8, reward: 'success', init: 'warm-travel', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.1, gateTemperature: 0.05, evalEpisodes: 256, evalEvery: 20, traceEvery: 10 },
+    values: { task: 'travel', maxTurns: 8, reward: 'success', init: 'warm-travel', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.1, gateTemperature: 0.05, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
   },
   'paper-mastermind': {
     help: "The environment-interactive task (no user: the feedback is the environment's): Mastermind, 6 turns, binary reward, G = 5, UserRL settings, from the warm start models/warm-mastermind.",
-    values: { task: 'mastermind', maxTurns: 6, reward: 'success', init: 'warm-mastermind', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalEvery: 20, traceEvery: 10 },
+    values: { task: 'mastermind', maxTurns: 6, reward: 'success', init: 'warm-mastermind', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
   },
 
   'ref-userrl': {

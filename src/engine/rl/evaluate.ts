@@ -33,15 +33,15 @@ export async function evaluatePolicy(policy: Policy, tokenizer: WordTokenizer, c
   );
   const rollouts: Rollout[] = [];
   const size = o.batchSize ?? 64;
-  // Greedy decoding draws nothing; the stream only satisfies the interface.
-  const unused = Rng.derive(o.seed, 'eval-sampling');
+  // Greedy decoding draws nothing from it; sampled evaluation (evalTemperature > 0) does, from a stream fixed by the seed.
+  const sampling = Rng.derive(o.seed, 'eval-sampling');
   for (let start = 0; start < requests.length; start += size) {
     const part = await generateRollouts(
       policy,
       tokenizer,
       requests.slice(start, start + size),
-      { maxTurns: config.maxTurns, persona: o.persona, noise: config.noise, wrongGuess: config.wrongGuess, implicitRate: config.implicitRate, kinds: config.kinds, maxActionTokens: config.maxActionTokens, maxContext: config.maxContext, temperature: 1, topK: 0, topP: 1, greedy: true },
-      { sampling: unused, user: unused },
+      { maxTurns: config.maxTurns, persona: o.persona, noise: config.noise, wrongGuess: config.wrongGuess, implicitRate: config.implicitRate, kinds: config.kinds, maxActionTokens: config.maxActionTokens, maxContext: config.maxContext, temperature: config.evalTemperature || 1, topK: 0, topP: 1, greedy: config.evalTemperature === 0 },
+      { sampling, user: sampling },
     );
     rollouts.push(...part);
   }
