@@ -70,7 +70,7 @@ export function renderReport(results: Results, options: ReportOptions): string {
     }
   }
   L.push('');
-  L.push(compared === 0 ? 'No task has paired InfoPO and GRPO runs: the claim is not tested.' : ahead === 0 ? `**Not reproduced:** on none of ${compared} task${compared === 1 ? '' : 's'} does InfoPO's interval lie above GRPO's.` : `InfoPO is ahead with an interval that excludes zero on ${ahead} of ${compared} task${compared === 1 ? '' : 's'}${ahead < compared ? '; on the others the claim is not reproduced' : ''}.`);
+  L.push(compared === 0 ? 'No task has InfoPO and GRPO runs on at least two common seeds: the claim is not tested.' : ahead === 0 ? `**Not reproduced:** on none of ${compared} task${compared === 1 ? '' : 's'} does InfoPO's interval lie above GRPO's.` : `InfoPO is ahead with an interval that excludes zero on ${ahead} of ${compared} task${compared === 1 ? '' : 's'}${ahead < compared ? '; on the others the claim is not reproduced' : ''}.`);
   L.push('');
 
   // 2. Learning speed and tied groups

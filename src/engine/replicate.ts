@@ -89,6 +89,8 @@ export interface Selection {
   tasks?: string[];
   methods?: string[];
   seeds?: number[];
+  /** Config overrides on top of the profile's (e.g. `--set steps=10`). */
+  overrides?: ConfigInput;
 }
 
 function formatValue(v: unknown): string {
@@ -111,7 +113,7 @@ export function planRuns(profile: Profile, sel: Selection = {}): PlannedRun[] {
   for (const task of tasks)
     for (const method of methods as Method[])
       for (const seed of seeds) {
-        const overrides: Record<string, unknown> = { ...profile.overrides, ...profile.taskOverrides?.[task], method, seed };
+        const overrides: Record<string, unknown> = { ...profile.overrides, ...profile.taskOverrides?.[task], ...sel.overrides, method, seed };
         const config = configFromPresets([task], overrides);
         plan.push({ task, method, seed, config, sets: Object.entries(overrides).map(([k, v]) => `${k}=${formatValue(v)}`), dir: `runs/${task}/${method}-${seed}` });
       }
