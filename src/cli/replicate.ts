@@ -209,13 +209,32 @@ export async function main(argv: string[]): Promise<number> {
   const failures: string[] = [];
   if (!o.reportOnly) {
     const interactive = process.stderr.isTTY;
-    const bar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'replicate [{bar}] {value}/{total} runs | ETA {eta_formatted} | {info}', hideCursor: true, etaBuffer: 4 }, cliProgress.Presets.shades_classic) : null;
+    const bar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'replicate [{bar}] {value}/{total} runs | ETA {left} | {info}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
     let done = plan.length - todo.length;
     console.error(`replicate ${o.profile}: ${plan.length} runs, ${done} already finished, ${todo.length} to run, ${o.jobs} at a time, into ${out}`);
-    bar?.start(plan.length, done, { info: 'starting' });
-    const running = new Set<string>();
-    const note = (info: string) => (bar ? bar.update(done, { info }) : console.error(info));
+    // ETA from the plan's estimates (runs, then their persona evaluations), the run part rescaled by
+    // how long the finished runs took against their estimates (other load, a slower machine).
     const queue = [...todo];
+    const runOnly = new Map(todo.map((r) => [r, estimateRun(r, 0, DEFAULT_COSTS, measured).ms]));
+    const personaMs = todo.reduce((a, r) => a + estimates.get(r)!.ms - runOnly.get(r)!, 0) / o.jobs;
+    const startedAt = new Map<PlannedRun, number>();
+    let spentMs = 0;
+    let estimatedMs = 0;
+    const eta = () => {
+      const scale = estimatedMs > 0 ? spentMs / estimatedMs : 1;
+      const left = [...queue, ...startedAt.keys()].map((r) => Math.max(0, runOnly.get(r)! * scale - (startedAt.has(r) ? Date.now() - startedAt.get(r)! : 0)));
+      const sec = Math.round((scheduleMs(left, o.jobs) + personaMs) / 1000);
+      return `${Math.floor(sec / 60)}m${String(sec % 60).padStart(2, '0')}s`;
+    };
+    bar?.start(plan.length, done, { info: 'starting', left: '-' });
+    const running = new Set<string>();
+    let info = 'starting';
+    const note = (text: string) => {
+      info = text;
+      if (bar) bar.update(done, { info, left: eta() });
+      else console.error(text);
+    };
+    const tick = bar ? setInterval(() => bar.update(done, { info, left: eta() }), 2000) : null;
     const worker = async () => {
       for (let run = queue.shift(); run; run = queue.shift()) {
         const dir = join(out, run.dir);
@@ -223,11 +242,15 @@ export async function main(argv: string[]): Promise<number> {
         rmSync(dir, { recursive: true, force: true });
         mkdirSync(dir, { recursive: true });
         running.add(run.dir);
+        startedAt.set(run, Date.now());
         note(`running ${[...running].join(', ')}`);
         const started = Date.now();
         const r = await runNode('experiment.ts', ['--preset', run.task, ...run.sets.flatMap((s) => ['--set', s]), '--backend', 'wasm', '--quiet', '--out', dir]);
         writeFileSync(join(dir, 'stderr.log'), r.stderr);
         running.delete(run.dir);
+        startedAt.delete(run);
+        spentMs += Date.now() - started;
+        estimatedMs += runOnly.get(run)!;
         if (r.code !== 0 || !finished(run, dir)) {
           const why = r.code !== 0 ? `npm run experiment exited with ${r.code}` : 'npm run experiment exited with 0 but left no complete run.json of the planned config';
           failures.push(`${run.dir}: ${why}\n${tail(r.stderr)}`);
@@ -243,6 +266,7 @@ export async function main(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', stop);
     await Promise.all(Array.from({ length: Math.min(o.jobs, Math.max(1, todo.length)) }, worker));
+    if (tick) clearInterval(tick);
     bar?.stop();
 
     // Persona shift: every finished run on every test persona, the same paired episodes (resumable too).
