@@ -85,7 +85,7 @@ export function renderPlots(results: Results): PlotFile[] {
       return [...rowsOf(r.curves.test_success, m, testPanel), ...rowsOf(r.curves.train_success, m, trainPanel)];
     });
     if (rows.length) {
-      const title = `${task}: learning curves, mean and 95% bootstrap band over ${t.seeds.length} seeds`;
+      const title = `${task}: learning curves, mean and 95% bootstrap band over ${t.seeds.length} seed${t.seeds.length === 1 ? "" : "s"}`;
       out.push({ file: `learning-${task}.svg`, title, svg: bandPlot(rows, { title, yLabel: 'success', panels: [testPanel, trainPanel], yDomain: [0, 1] }) });
     }
     const tiedPanel = 'tied groups (all outcomes equal)';
@@ -101,7 +101,7 @@ export function renderPlots(results: Results): PlotFile[] {
   }
   const cells = Object.entries(results.tasks).flatMap(([task, t]) =>
     (t.methods as string[]).flatMap((m) =>
-      Object.entries(methodResult(t, m)!.personas).map(([persona, e]) => ({ row: `${task} · ${m}`, persona, success: e.mean, label: `${e.mean.toFixed(2)}\n[${e.ci95[0].toFixed(2)}, ${e.ci95[1].toFixed(2)}]` })),
+      Object.entries(methodResult(t, m)!.personas).map(([persona, e]) => ({ row: `${task} · ${m}`, persona, success: e.mean, label: Number.isFinite(e.ci95[0]) ? `${e.mean.toFixed(2)}\n[${e.ci95[0].toFixed(2)}, ${e.ci95[1].toFixed(2)}]` : `${e.mean.toFixed(2)}\n(n = ${e.n})` })),
     ),
   );
   if (cells.length) {

@@ -10,10 +10,12 @@ import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyse, DEFAULT_COSTS, estimateRun, isReusable, planRuns, PROFILES, scheduleMs, type PlannedRun, type RunData } from '../engine/replicate';
 import { renderReport } from '../engine/replicate-report';
+import { parseKnobValue } from '../engine/config';
 import type { RunRecord } from '../engine/run';
 import { quantileSorted } from '../engine/stats';
 import { PERSONA_IDS } from '../engine/users';
@@ -144,6 +146,7 @@ export function buildProgram(): Command {
     .option('--methods <list>', "methods, comma-separated (default: the profile's)")
     .option('--seeds <list>', "seeds, comma-separated or a range such as 1001-1005 (default: the profile's)")
     .option('--personas <list>', `test personas of the shift matrix (${PERSONA_IDS.join(', ')}), or none (default: the profile's)`)
+    .option('--set <key=value>', "override one config key of every run, on top of the profile's (repeatable; e.g. steps=10)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--out <dir>', 'output folder (default runs/replicate-<profile>)')
     .option('--jobs <n>', 'runs at a time', (v) => Number(v), 2)
     .option('--dry-run', 'print the plan and the estimated time, run nothing')
@@ -156,6 +159,7 @@ interface Options {
   methods?: string;
   seeds?: string;
   personas?: string;
+  set: string[];
   out?: string;
   jobs: number;
   dryRun?: boolean;
@@ -169,11 +173,19 @@ export async function main(argv: string[]): Promise<number> {
   const profile = PROFILES[o.profile];
   if (!profile) throw new Error(`unknown profile "${o.profile}" (known: ${Object.keys(PROFILES).join(', ')})`);
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new Error(`--jobs ${o.jobs}: expected a positive integer`);
-  const plan = planRuns(profile, { tasks: o.tasks ? parseList(o.tasks) : undefined, methods: o.methods ? parseList(o.methods) : undefined, seeds: o.seeds ? parseSeeds(o.seeds) : undefined });
+  const overrides: Record<string, unknown> = {};
+  for (const pair of o.set) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--set ${pair}: expected key=value`);
+    const key = pair.slice(0, eq).trim();
+    if (key === 'method' || key === 'seed') throw new Error(`--set ${key}: use --${key}s`);
+    overrides[key] = parseKnobValue(key, pair.slice(eq + 1).trim());
+  }
+  const plan = planRuns(profile, { tasks: o.tasks ? parseList(o.tasks) : undefined, methods: o.methods ? parseList(o.methods) : undefined, seeds: o.seeds ? parseSeeds(o.seeds) : undefined, overrides });
   const personas = o.personas === 'none' ? [] : o.personas ? parseList(o.personas) : profile.personas;
   for (const p of personas) if (!(PERSONA_IDS as readonly string[]).includes(p)) throw new Error(`unknown persona "${p}" (known: ${PERSONA_IDS.join(', ')}, none)`);
   const out = resolve(o.out ?? join('runs', `replicate-${o.profile}`));
-  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, o.out && `--out ${o.out}`].filter(Boolean).join(' ');
+  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, ...o.set.map((x) => `--set ${x}`), o.out && `--out ${o.out}`].filter(Boolean).join(' ');
 
   const measured = measuredCosts(plan, out);
   const todo = plan.filter((r) => !finished(r, join(out, r.dir)));
@@ -187,7 +199,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const total = scheduleMs(todo.map((r) => estimates.get(r)!.ms), o.jobs);
     console.log(`\nestimated wall clock for the ${todo.length} runs to do: ${minutes(total)} with --jobs ${o.jobs} (step costs: measured from finished runs of the same config where present, otherwise the defaults in src/engine/replicate.ts)`);
-    console.log(`each run: npm run experiment -- --preset <task> ${plan[0].sets.map((s) => `--set ${s}`).join(' ')} --out ${join(out, plan[0].dir)}`);
+    const [load] = loadavg();
+    if (load > availableParallelism()) console.log(`note: load average ${load.toFixed(1)} on ${availableParallelism()} cores: other processes are running, and the runs will take longer than estimated`);
+    console.log(`e.g. the first run: npm run experiment -- --preset ${plan[0].task} ${plan[0].sets.map((s) => `--set ${s}`).join(' ')} --backend wasm --out ${join(out, plan[0].dir)}`);
     return 0;
   }
 
@@ -195,13 +209,32 @@ export async function main(argv: string[]): Promise<number> {
   const failures: string[] = [];
   if (!o.reportOnly) {
     const interactive = process.stderr.isTTY;
-    const bar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'replicate [{bar}] {value}/{total} runs | ETA {eta_formatted} | {info}', hideCursor: true, etaBuffer: 4 }, cliProgress.Presets.shades_classic) : null;
+    const bar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'replicate [{bar}] {value}/{total} runs | ETA {left} | {info}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
     let done = plan.length - todo.length;
     console.error(`replicate ${o.profile}: ${plan.length} runs, ${done} already finished, ${todo.length} to run, ${o.jobs} at a time, into ${out}`);
-    bar?.start(plan.length, done, { info: 'starting' });
-    const running = new Set<string>();
-    const note = (info: string) => (bar ? bar.update(done, { info }) : console.error(info));
+    // ETA from the plan's estimates (runs, then their persona evaluations), the run part rescaled by
+    // how long the finished runs took against their estimates (other load, a slower machine).
     const queue = [...todo];
+    const runOnly = new Map(todo.map((r) => [r, estimateRun(r, 0, DEFAULT_COSTS, measured).ms]));
+    const personaMs = todo.reduce((a, r) => a + estimates.get(r)!.ms - runOnly.get(r)!, 0) / o.jobs;
+    const startedAt = new Map<PlannedRun, number>();
+    let spentMs = 0;
+    let estimatedMs = 0;
+    const eta = () => {
+      const scale = estimatedMs > 0 ? spentMs / estimatedMs : 1;
+      const left = [...queue, ...startedAt.keys()].map((r) => Math.max(0, runOnly.get(r)! * scale - (startedAt.has(r) ? Date.now() - startedAt.get(r)! : 0)));
+      const sec = Math.round((scheduleMs(left, o.jobs) + personaMs) / 1000);
+      return `${Math.floor(sec / 60)}m${String(sec % 60).padStart(2, '0')}s`;
+    };
+    bar?.start(plan.length, done, { info: 'starting', left: '-' });
+    const running = new Set<string>();
+    let info = 'starting';
+    const note = (text: string) => {
+      info = text;
+      if (bar) bar.update(done, { info, left: eta() });
+      else console.error(text);
+    };
+    const tick = bar ? setInterval(() => bar.update(done, { info, left: eta() }), 2000) : null;
     const worker = async () => {
       for (let run = queue.shift(); run; run = queue.shift()) {
         const dir = join(out, run.dir);
@@ -209,14 +242,19 @@ export async function main(argv: string[]): Promise<number> {
         rmSync(dir, { recursive: true, force: true });
         mkdirSync(dir, { recursive: true });
         running.add(run.dir);
+        startedAt.set(run, Date.now());
         note(`running ${[...running].join(', ')}`);
         const started = Date.now();
         const r = await runNode('experiment.ts', ['--preset', run.task, ...run.sets.flatMap((s) => ['--set', s]), '--backend', 'wasm', '--quiet', '--out', dir]);
         writeFileSync(join(dir, 'stderr.log'), r.stderr);
         running.delete(run.dir);
+        startedAt.delete(run);
+        spentMs += Date.now() - started;
+        estimatedMs += runOnly.get(run)!;
         if (r.code !== 0 || !finished(run, dir)) {
-          failures.push(`${run.dir}: npm run experiment exited with ${r.code}\n${tail(r.stderr)}`);
-          (bar ? console.error : console.error)(`\nFAILED ${run.dir} (exit ${r.code}):\n${tail(r.stderr)}`);
+          const why = r.code !== 0 ? `npm run experiment exited with ${r.code}` : 'npm run experiment exited with 0 but left no complete run.json of the planned config';
+          failures.push(`${run.dir}: ${why}\n${tail(r.stderr)}`);
+          console.error(`\nFAILED ${run.dir}: ${why}; stderr (also in ${join(dir, 'stderr.log')}):\n${tail(r.stderr)}`);
         } else if (!bar) console.error(`finished ${run.dir} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
         done++;
         note(running.size ? `running ${[...running].join(', ')}` : 'evaluating');
@@ -228,6 +266,7 @@ export async function main(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', stop);
     await Promise.all(Array.from({ length: Math.min(o.jobs, Math.max(1, todo.length)) }, worker));
+    if (tick) clearInterval(tick);
     bar?.stop();
 
     // Persona shift: every finished run on every test persona, the same paired episodes (resumable too).

@@ -70,7 +70,7 @@ export function renderReport(results: Results, options: ReportOptions): string {
     }
   }
   L.push('');
-  L.push(compared === 0 ? 'No task has paired InfoPO and GRPO runs: the claim is not tested.' : ahead === 0 ? `**Not reproduced:** on none of ${compared} task${compared === 1 ? '' : 's'} does InfoPO's interval lie above GRPO's.` : `InfoPO is ahead with an interval that excludes zero on ${ahead} of ${compared} task${compared === 1 ? '' : 's'}${ahead < compared ? '; on the others the claim is not reproduced' : ''}.`);
+  L.push(compared === 0 ? 'No task has InfoPO and GRPO runs on at least two common seeds: the claim is not tested.' : ahead === 0 ? `**Not reproduced:** on none of ${compared} task${compared === 1 ? '' : 's'} does InfoPO's interval lie above GRPO's.` : `InfoPO is ahead with an interval that excludes zero on ${ahead} of ${compared} task${compared === 1 ? '' : 's'}${ahead < compared ? '; on the others the claim is not reproduced' : ''}.`);
   L.push('');
 
   // 2. Learning speed and tied groups
@@ -89,7 +89,12 @@ export function renderReport(results: Results, options: ReportOptions): string {
     const grpo = methodResult(t, 'grpo');
     const tied = grpo?.tied_fraction_early;
     const regime = tied && tied.n ? (tied.mean >= 0.5 ? `most early groups are tied (${f(tied.mean, 2)}): the gate's regime` : `only ${f(tied.mean, 2)} of early groups are tied: not the regime the claim is about`) : 'tied-group share unknown';
-    L.push(`- \`${name}\`: ${regime}. ${verdict(t.early_train_success, 'Train success over the first half')} ${verdict(t.speed_train, "Steps to GRPO's final train success", { digits: 1, better: 'lower' })}${t.speed_test ? ` ${verdict(t.speed_test, "Steps to GRPO's final test success", { digits: 1, better: 'lower' })}` : ''}`);
+    const signal = methods
+      .map((m) => [m, methodResult(t, m)?.tied_signal] as const)
+      .filter(([, x]) => x && x.groups > 0)
+      .map(([m, x]) => `${m} ${f(x!.token_share.mean, 2)} of tokens, mean |A| ${f(x!.mean_abs_advantage.mean, 3)}`);
+    const tiedText = signal.length ? ` In traced tied groups, action tokens with a non-zero advantage: ${signal.join('; ')}.` : '';
+    L.push(`- \`${name}\`: ${regime}.${tiedText} ${verdict(t.early_train_success, 'Train success over the first half')} ${verdict(t.speed_train, "Steps to GRPO's final train success", { digits: 1, better: 'lower' })}${t.speed_test ? ` ${verdict(t.speed_test, "Steps to GRPO's final test success", { digits: 1, better: 'lower' })}` : ''}`);
   }
   L.push('');
 
@@ -104,7 +109,11 @@ export function renderReport(results: Results, options: ReportOptions): string {
     L.push('');
     L.push(table(['task', 'method', ...personas], tasks.flatMap(([name, t]) => methods.map((m) => [`\`${name}\``, m, ...personas.map((p) => est(methodResult(t, m)?.personas[p], 2))]))));
     L.push('');
-    for (const [name, t] of tasks) for (const p of personas) if (t.persona_shift[p]) L.push(`- ${verdict(t.persona_shift[p], `\`${name}\`, tested with the ${p} persona`)}`);
+    for (const [name, t] of tasks)
+      for (const p of personas) {
+        if (t.persona_shift[p]) L.push(`- ${verdict(t.persona_shift[p], `\`${name}\`, tested with the ${p} persona`)}`);
+        if (t.persona_drop[p]) L.push(`  ${verdict(t.persona_drop[p], `Drop in success from ${t.train_persona} (training) to ${p}`, { better: 'lower' })}`);
+      }
   }
   L.push('');
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configFromPresets } from './config';
-import { analyse, estimateRun, evaluationCount, igSuccessClusters, isReusable, methodResult, planRuns, PROFILES, scheduleMs, DEFAULT_COSTS, type RunData } from './replicate';
+import { analyse, estimateRun, evaluationCount, igSuccessClusters, tiedGroupSignal, isReusable, methodResult, planRuns, PROFILES, scheduleMs, DEFAULT_COSTS, type RunData } from './replicate';
 import { renderReport, verdict } from './replicate-report';
 import type { GroupTrace } from './run';
 import { PRESETS } from './config';
@@ -67,10 +67,10 @@ describe('profiles and plan', () => {
 
 const STEPS = 20;
 
-function trace(step: number, ig: number[], success: boolean[]): GroupTrace {
+function trace(step: number, ig: number[], success: boolean[], advantage = 0): GroupTrace {
   return {
     step, group: 0, task: '20q', instance: 'x', gate: 0.5, outcome_mean: 0, outcome_std: 0, cap: 1, beta: 0.5, kept: true,
-    rollouts: ig.map((g, i) => ({ outcome: success[i] ? 1 : 0, success: success[i], end_reason: 'done', turns: [{ action: 'a', feedback: 'b', role: 'user' as const, action_tokens: ['a'], info_gain: g, info_gain_exact: g, step_reward: 0, valid: true, advantages: [0] }] })),
+    rollouts: ig.map((g, i) => ({ outcome: success[i] ? 1 : 0, success: success[i], end_reason: 'done', turns: [{ action: 'a', feedback: 'b', role: 'user' as const, action_tokens: ['a', '<eot>'], info_gain: g, info_gain_exact: g, step_reward: 0, valid: true, advantages: [advantage, 0] }] })),
   };
 }
 
@@ -83,7 +83,8 @@ function synthRun(method: string, seed: number, gain: number, opts: { start?: nu
   const config = configFromPresets(['smoke'], { method: method as 'infopo', seed, steps: STEPS, evalEvery: 5, evalEpisodes: 256 });
   const steps = Array.from({ length: STEPS }, (_, i) => ({ step: i + 1, metrics: { success: at(i + 1), zero_std_fraction: 0.8 - (0.3 * i) / STEPS, gate_mean: 0.4, step_ms: method === 'infopo' ? (opts.stepMs ?? 150) + seed : 100 + seed } }));
   const evaluations = [0, 5, 10, 15, 20].map((step) => ({ step, split: 'test' as const, persona: 'cooperative', episodes: 256, success: at(step), return: at(step), turns: 3, per_task: {} }));
-  const traces = method === 'infopo' ? [1, 5, 10].map((s) => trace(s, [0.1, 0.9, 0.2, 1.1], [false, true, false, true])) : [];
+  // Traced groups count as tied (outcome_std 0): InfoPO gives one of each action's two tokens an advantage, GRPO none.
+  const traces = [1, 5, 10].map((s) => trace(s, [0.1, 0.9, 0.2, 1.1], [false, true, false, true], method === 'infopo' ? 0.4 : 0));
   const drop = opts.personaDrop ?? 0.1;
   return { task: 'smoke', method, seed, record: { config, steps, evaluations, traces, status: 'complete' }, personas: { cooperative: { success: at(STEPS), return: 0, turns: 3, episodes: 256 }, noisy: { success: at(STEPS) - drop, return: 0, turns: 3, episodes: 256 } } };
 }
@@ -93,9 +94,16 @@ const analyseRuns = (runs: RunData[]) => analyse(runs, { profile: 'test', person
 
 describe('analysis and report on synthetic runs', () => {
   it('a clear gain: the interval excludes zero and the report says InfoPO is ahead', () => {
-    const runs = SEEDS.flatMap((s) => [synthRun('infopo', s, 0.3), synthRun('grpo', s, 0.1)]);
+    const runs = SEEDS.flatMap((s) => [synthRun('infopo', s, 0.3, { personaDrop: 0.05 }), synthRun('grpo', s, 0.1)]);
     const res = analyseRuns(runs);
     const t = res.tasks.smoke;
+    expect(t.train_persona).toBe('cooperative');
+    expect(t.persona_drop.noisy.mean).toBeCloseTo(0.05 - 0.1, 12);
+    expect(t.persona_drop.cooperative).toBeUndefined();
+    expect(methodResult(t, 'infopo')!.tied_signal.token_share.mean).toBeCloseTo(0.5, 12);
+    expect(methodResult(t, 'infopo')!.tied_signal.mean_abs_advantage.mean).toBeCloseTo(0.2, 12);
+    expect(methodResult(t, 'grpo')!.tied_signal.token_share.mean).toBe(0);
+    expect(methodResult(t, 'grpo')!.tied_signal.groups).toBe(15);
     expect(res.seeds).toEqual(SEEDS);
     expect(res.test_episodes).toBe(256);
     const d = t.infopo_minus_grpo!;
@@ -126,6 +134,8 @@ describe('analysis and report on synthetic runs', () => {
     expect(report).toMatch(/Steps to GRPO's final train success: InfoPO - GRPO = -[\d.]+, .*The interval excludes zero: InfoPO is ahead of GRPO\./);
     expect(report).toContain('dialogues with more information gain succeed more often');
     expect(report).toContain('most early groups are tied');
+    expect(report).toContain('In traced tied groups, action tokens with a non-zero advantage: infopo 0.50 of tokens, mean |A| 0.200; grpo 0.00 of tokens, mean |A| 0.000.');
+    expect(report).toMatch(/Drop in success from cooperative \(training\) to noisy: InfoPO - GRPO = -0.050, .*The interval excludes zero: InfoPO is ahead of GRPO\./);
     expect(report).toContain('No task of this profile is environment-interactive');
   });
 
@@ -140,6 +150,7 @@ describe('analysis and report on synthetic runs', () => {
     expect(report).toContain('**Not reproduced:** on none of 1 task');
     expect(report).toContain('A gain of 0.14 in success lies above the interval.');
     expect(report).not.toContain('InfoPO is ahead of GRPO');
+    expect(report).toMatch(/Drop in success from cooperative \(training\) to noisy: InfoPO - GRPO = \+0.000, .*no difference shown/);
   });
 
   it('a loss is reported as a loss, and failed runs are left out and listed', () => {
@@ -161,6 +172,8 @@ describe('analysis and report on synthetic runs', () => {
   it('sums exact IG per dialogue for the correlation', () => {
     const c = igSuccessClusters([trace(1, [0.5, 0.25], [true, false])]);
     expect(c).toEqual([[{ x: 0.5, y: 1 }, { x: 0.25, y: 0 }]]);
+    const tied = tiedGroupSignal([trace(1, [0.5, 0.25], [true, false], -0.3), { ...trace(2, [0, 0], [true, false], 1), outcome_std: 0.5 }]);
+    expect(tied).toEqual({ groups: 1, tokens: 4, nonzero: 2, absSum: 0.6 });
   });
 });
 

@@ -89,6 +89,8 @@ export interface Selection {
   tasks?: string[];
   methods?: string[];
   seeds?: number[];
+  /** Config overrides on top of the profile's (e.g. `--set steps=10`). */
+  overrides?: ConfigInput;
 }
 
 function formatValue(v: unknown): string {
@@ -111,7 +113,7 @@ export function planRuns(profile: Profile, sel: Selection = {}): PlannedRun[] {
   for (const task of tasks)
     for (const method of methods as Method[])
       for (const seed of seeds) {
-        const overrides: Record<string, unknown> = { ...profile.overrides, ...profile.taskOverrides?.[task], method, seed };
+        const overrides: Record<string, unknown> = { ...profile.overrides, ...profile.taskOverrides?.[task], ...sel.overrides, method, seed };
         const config = configFromPresets([task], overrides);
         plan.push({ task, method, seed, config, sets: Object.entries(overrides).map(([k, v]) => `${k}=${formatValue(v)}`), dir: `runs/${task}/${method}-${seed}` });
       }
@@ -215,6 +217,8 @@ export interface MethodResult {
   /** Mean share of tied groups (zero outcome std) and gate over the first quarter of the steps. */
   tied_fraction_early: Estimate;
   gate_early: Estimate;
+  /** Traced groups whose outcomes are all tied: share of their action tokens with a non-zero advantage, and mean |advantage| (GRPO: 0 by construction). */
+  tied_signal: { token_share: Estimate; mean_abs_advantage: Estimate; groups: number };
   /** Median step time per seed (ms). */
   step_ms: Estimate & { per_seed: Record<string, number> };
   steps_to_threshold: { train: ThresholdResult; test: ThresholdResult | null };
@@ -258,6 +262,10 @@ export interface TaskComparisons {
   /** InfoPO - GRPO in mean train success over the first half of the steps. */
   early_train_success: Comparison | null;
   persona_shift: Record<string, Comparison>;
+  /** Per test persona: InfoPO's drop from the training persona minus GRPO's (negative = InfoPO more robust). */
+  persona_drop: Record<string, Comparison>;
+  /** The persona the runs were trained with (the base of persona_drop). */
+  train_persona: string;
   /** InfoPO step ms / GRPO step ms, per seed, and its mean. */
   cost_ratio: Comparison | null;
   /** Correlation of total exact IG per traced InfoPO dialogue with success, cluster-bootstrapped over groups. */
@@ -328,6 +336,26 @@ export function igSuccessClusters(traces: readonly GroupTrace[]): { x: number; y
         y: r.success ? 1 : 0,
       })),
     );
+}
+
+/** Action tokens of tied groups (outcome std 0) in the traces: how many carry a non-zero advantage, and the mean |advantage|. */
+export function tiedGroupSignal(traces: readonly GroupTrace[]): { groups: number; tokens: number; nonzero: number; absSum: number } {
+  let groups = 0;
+  let tokens = 0;
+  let nonzero = 0;
+  let absSum = 0;
+  for (const g of traces) {
+    if (g.kept === false || g.outcome_std > 1e-12) continue;
+    groups++;
+    for (const r of g.rollouts)
+      for (const t of r.turns)
+        for (const a of t.advantages) {
+          tokens++;
+          absSum += Math.abs(a);
+          if (Math.abs(a) > 1e-9) nonzero++;
+        }
+  }
+  return { groups, tokens, nonzero, absSum };
 }
 
 export interface AnalyseOptions {
@@ -401,6 +429,10 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
         train_success_first_half: perSeedEstimate(bySeed((r) => quarter(r, 'success', 0.5)), opts),
         tied_fraction_early: estimateMean([...bySeed((r) => quarter(r, 'zero_std_fraction', 0.25)).values()], opts),
         gate_early: estimateMean([...bySeed((r) => quarter(r, 'gate_mean', 0.25)).values()], opts),
+        tied_signal: (() => {
+          const per = mr.map((r) => tiedGroupSignal(r.record.traces)).filter((x) => x.tokens > 0);
+          return { token_share: estimateMean(per.map((x) => x.nonzero / x.tokens), opts), mean_abs_advantage: estimateMean(per.map((x) => x.absSum / x.tokens), opts), groups: per.reduce((a, x) => a + x.groups, 0) };
+        })(),
         step_ms: perSeedEstimate(bySeed((r) => (r.record.steps.length ? median(r.record.steps.map((s) => s.metrics.step_ms).filter(Number.isFinite)) : undefined)), opts),
         steps_to_threshold: {
           train: thresholdResult(mr, trainSeries, trainThreshold, window, lastStep, opts),
@@ -428,6 +460,19 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
       const d = cmp('infopo', 'grpo', (m) => m.personas[p]?.per_seed);
       if (d) personaShift[p] = d;
     }
+    // Robustness: how much each method loses from its training persona to each test persona, paired by seed.
+    const base = c0.persona;
+    const personaDrop: Record<string, Comparison> = {};
+    for (const p of options.personas) {
+      if (p === base) continue;
+      const drop = (m: MethodResult) => {
+        const b = m.personas[base]?.per_seed;
+        const t = m.personas[p]?.per_seed;
+        return b && t ? Object.fromEntries(Object.keys(b).filter((k) => k in t).map((k) => [k, b[k] - t[k]])) : undefined;
+      };
+      const d = cmp('infopo', 'grpo', drop);
+      if (d) personaDrop[p] = d;
+    }
     let cost: Comparison | null = null;
     if (perMethod.infopo && perMethod.grpo) {
       const a = perMethod.infopo.step_ms.per_seed;
@@ -447,6 +492,8 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
       speed_test: perMethod.infopo?.steps_to_threshold.test && perMethod.grpo?.steps_to_threshold.test ? cmp('infopo', 'grpo', (m) => m.steps_to_threshold.test!.per_seed, lastStep + 1) : null,
       early_train_success: cmp('infopo', 'grpo', (m) => m.train_success_first_half.per_seed),
       persona_shift: personaShift,
+      persona_drop: personaDrop,
+      train_persona: base,
       cost_ratio: cost,
       ig_success: clusters.flat().length >= 3 ? correlationWithInterval(clusters, opts) : null,
     };

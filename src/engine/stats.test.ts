@@ -81,6 +81,9 @@ describe('bootstrap', () => {
     expect(() => bootstrapInterval([], mean)).toThrow(/no data/);
     expect(() => bootstrapInterval([1], mean, { level: 1.5 })).toThrow(/level/);
     expect(estimateMean([]).n).toBe(0);
+    const one = estimateMean([0.4]);
+    expect(one.mean).toBe(0.4);
+    expect(one.ci95.every(Number.isNaN)).toBe(true);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { Rng } from './random';
 
-/** A mean with its 95% interval; `n` observations behind it. ci95 is null when n = 0. */
+/** A mean with its 95% interval; `n` observations behind it. ci95 is [NaN, NaN] (null in JSON) when n < 2. */
 export interface Estimate {
   mean: number;
   ci95: [number, number];
@@ -81,6 +81,8 @@ export function bootstrapInterval<T>(items: readonly T[], statistic: (sample: T[
 export function estimateMean(xs: readonly number[], options: BootstrapOptions = {}): Estimate {
   checkFinite(xs, 'estimateMean');
   if (xs.length === 0) return { mean: NaN, ci95: [NaN, NaN], n: 0 };
+  // One value has no spread to resample: no interval (NaN; null in JSON), not a zero-width one.
+  if (xs.length === 1) return { mean: xs[0], ci95: [NaN, NaN], n: 1 };
   return { mean: mean(xs), ci95: bootstrapInterval(xs, mean, options), n: xs.length };
 }
 
