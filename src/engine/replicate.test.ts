@@ -57,7 +57,7 @@ describe('profiles and plan', () => {
     expect(d.source).toBe('default');
     const perStep = DEFAULT_COSTS.msPerRollout.infopo * r.config.promptsPerStep * r.config.groupSize;
     expect(d.ms).toBeGreaterThan(r.config.steps * perStep);
-    const m = estimateRun(r, 0, DEFAULT_COSTS, { quick: { infopo: 10 } });
+    const m = estimateRun(r, 0, DEFAULT_COSTS, { [r.task]: { infopo: 10 } });
     expect(m.source).toBe('measured');
     expect(d.ms - m.ms).toBeCloseTo(r.config.steps * (perStep - 10), 6);
   });

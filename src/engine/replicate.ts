@@ -47,16 +47,16 @@ const PROTOCOL: ConfigInput = { evalEpisodes: 256, evalSeed: REPORT_EVAL_SEED, e
  */
 export const PROFILES: Record<string, Profile> = {
   quick: {
-    help: 'InfoPO vs GRPO vs RLOO, 5 report seeds, one task, a short budget: <= 20 minutes on 2 cores.',
-    tasks: ['quick'],
-    methods: ['infopo', 'grpo', 'rloo'],
+    help: 'InfoPO vs GRPO on two paper-regime tasks (20 questions, intent), 5 report seeds, 30 RL steps: <= 20 minutes on 2 cores.',
+    tasks: ['paper-20q', 'paper-intent'],
+    methods: ['infopo', 'grpo'],
     seeds: REPORT_SEEDS,
     personas: [...PERSONA_IDS],
     overrides: { ...PROTOCOL, steps: 30 },
   },
   full: {
-    help: 'The report of docs/results.md: every paper-regime task, 5 report seeds, 3 methods: <= 2 hours on 2 cores.',
-    tasks: ['quick'],
+    help: 'The report of docs/results.md: every paper-regime task (20 questions, intent, coding, travel, mastermind), 5 report seeds, InfoPO vs GRPO vs RLOO, 60 RL steps: <= 2 hours on 2 cores.',
+    tasks: ['paper-20q', 'paper-intent', 'paper-code', 'paper-travel', 'paper-mastermind'],
     methods: ['infopo', 'grpo', 'rloo'],
     seeds: REPORT_SEEDS,
     personas: [...PERSONA_IDS],
