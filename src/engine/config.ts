@@ -139,16 +139,16 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
     values: { task: '20q', kinds: 3, maxTurns: 6, reward: 'success', init: 'warm-20q', sftSteps: 0, demoSlip: 0.5, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
   },
   'paper-intent': {
-    help: "Intent clarification in the paper's regime: 5 turns, binary reward (every missing detail right), G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-intent.",
-    values: { task: 'intent', maxTurns: 5, reward: 'success', init: 'warm-intent', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
+    help: "Intent clarification in the paper's regime: 5 turns, binary reward (every missing detail right), G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-intent. The counterfactual replaces the answer with \"i do not mind .\", an uninformative answer the policy has seen (the reference's \"No information found.\" is made of words it never saw: docs/results.md, levers).",
+    values: { task: 'intent', maxTurns: 5, reward: 'success', init: 'warm-intent', sftSteps: 0, demoSlip: 0.3, placeholder: 'i do not mind .', placeholderMode: 'replace', steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
   },
   'paper-code': {
     help: "Collaborative coding in the paper's regime: 6 turns, binary reward (every hidden test passes), G = 5, ColBench settings (beta0 0.3, T 0.5), from the warm start models/warm-code.",
     values: { task: 'code', maxTurns: 6, reward: 'success', init: 'warm-code', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.3, gateTemperature: 0.5, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
   },
   'paper-travel': {
-    help: "Tool-augmented booking in the paper's regime: 8 turns, best-only binary reward, G = 5, tau2 settings (beta0 0.1, T 0.05), from the warm start models/warm-travel.",
-    values: { task: 'travel', maxTurns: 8, reward: 'success', init: 'warm-travel', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.1, gateTemperature: 0.05, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
+    help: "Tool-augmented booking in the paper's regime: 8 turns, best-only binary reward, G = 5, tau2 settings (beta0 0.1, T 0.05), from the warm start models/warm-travel. The counterfactual replaces the feedback with \"i do not mind .\", an uninformative answer the policy has seen.",
+    values: { task: 'travel', maxTurns: 8, reward: 'success', init: 'warm-travel', sftSteps: 0, demoSlip: 0.3, placeholder: 'i do not mind .', placeholderMode: 'replace', steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.1, gateTemperature: 0.05, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
   },
   'paper-mastermind': {
     help: "The environment-interactive task (no user: the feedback is the environment's): Mastermind, 6 turns, binary reward, G = 5, UserRL settings, from the warm start models/warm-mastermind.",
