@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from './config';
 import { checkpointNameOf, loadCheckpointInto } from './policy/checkpoint';
-import { evaluatePolicy } from './rl/evaluate';
+import { evaluate as evaluateAgent, evaluationEntry } from './evaluation';
 import { Trainer } from './rl/trainer';
 import { fingerprint, RUN_FORMAT, type EnvironmentInfo, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from './run';
 import type { WordTokenizer } from './text/tokenizer';
@@ -63,10 +63,9 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
     status: 'running',
     fingerprint: '',
   };
-  const evalPersona = config.evalPersona || config.persona;
   const evaluate = async (step: number) => {
     if (config.evalEpisodes === 0) return;
-    const { entry } = await evaluatePolicy(trainer.policy, tokenizer, config, { persona: evalPersona, episodes: config.evalEpisodes, seed: config.evalSeed, step });
+    const entry = evaluationEntry(await evaluateAgent({ policy: trainer.policy }, { config, tokenizer }), step);
     record.evaluations.push(entry);
     await emit({ type: 'evaluation', entry });
   };

@@ -4,7 +4,7 @@
  * metrics and traces. Readable in one sitting, like a CleanRL file.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Config } from '../config';
+import { episodeOptions, type Config } from '../config';
 import type { Dialogue } from '../dialogue';
 import { Policy } from '../policy/model';
 import { tidy } from '../policy/ops';
@@ -55,11 +55,6 @@ export class Trainer {
     return new AdamW(this.policy.variables, { beta1: c.adamBeta1, beta2: c.adamBeta2, weightDecay: c.weightDecay, gradClip: c.gradClip });
   }
 
-  private episodeOptions(persona = this.config.persona) {
-    const c = this.config;
-    return { maxTurns: c.maxTurns, persona, noise: c.noise, wrongGuess: c.wrongGuess, implicitRate: c.implicitRate, kinds: c.kinds, maxActionTokens: c.maxActionTokens, maxContext: c.maxContext };
-  }
-
   /** Supervised warm start on the families' `demo` agents: imitation of action tokens. */
   async warmStart(onProgress?: (step: number, loss: number) => void | Promise<void>): Promise<number | null> {
     const c = this.config;
@@ -71,8 +66,8 @@ export class Trainer {
       const dialogues: Dialogue[] = [];
       for (let i = 0; i < c.sftBatch; i++) {
         const family = rng.pick(this.families);
-        const instance = family.sample(rng, 'train', this.episodeOptions());
-        dialogues.push(scriptedRollout(family, instance, family.agents.demo, this.episodeOptions(), { agent: rng, user: rng }, this.tokenizer).dialogue);
+        const instance = family.sample(rng, 'train', episodeOptions(c));
+        dialogues.push(scriptedRollout(family, instance, family.agents.demo, episodeOptions(c), { agent: rng, user: this.streams.sftUser }, this.tokenizer).dialogue);
       }
       const batch = packDialogues(dialogues);
       const { value, grads } = tf.variableGrads(() => {
@@ -102,7 +97,7 @@ export class Trainer {
     const requests: RolloutRequest[] = [];
     for (let g = 0; g < c.promptsPerStep; g++) {
       const family = this.families.length === 1 ? this.families[0] : rng.pick(this.families);
-      const instance = family.sample(rng, 'train', this.episodeOptions());
+      const instance = family.sample(rng, 'train', episodeOptions(c));
       for (let i = 0; i < c.groupSize; i++) requests.push({ family, instance, group: g });
     }
     return requests;
@@ -124,7 +119,7 @@ export class Trainer {
     const c = this.config;
     const t0 = now();
     const requests = this.sampleRequests();
-    const rollouts = await generateRollouts(this.policy, this.tokenizer, requests, { ...this.episodeOptions(), temperature: c.temperature, topK: c.topK, topP: c.topP, greedy: false }, { sampling: this.streams.sampling, user: this.streams.user });
+    const rollouts = await generateRollouts(this.policy, this.tokenizer, requests, { ...episodeOptions(c), temperature: c.temperature, topK: c.topK, topP: c.topP, greedy: false }, { sampling: this.streams.sampling, user: this.streams.user });
     const t1 = now();
 
     // Teacher-forced pass of the rollout policy: log-probs for the PPO ratio, logits for the information gain.
