@@ -9,10 +9,9 @@ import { execSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { benchDecode, benchDivergence, benchPrefixReuse, benchTrainSteps, forwardFlops, median, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from '../engine/bench';
-import { configFromPresets, type ConfigInput } from '../engine/config';
+import { benchDecode, benchDivergence, benchPrefixReuse, benchTrainSteps, forwardFlops, median, configFromPresets, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming, type ConfigInput } from '../engine';
 import { nodeBackend, nodeTokenizer, quietTfjsBanner } from './node-env';
-import { CHROMIUM_ARGS, systemChromium } from '../../e2e/browser';
+import { CHROMIUM_ARGS, systemChromium } from './browser';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 

@@ -7,7 +7,7 @@ import { Trainer } from './rl/trainer';
 import { Policy } from './policy/model';
 import { exportPolicy } from './policy/checkpoint';
 import { Rng } from './random';
-import type { EnvironmentInfo, GroupTrace } from './run';
+import { METRIC_NAMES, parseRunRecord, type EnvironmentInfo, type GroupTrace } from './run';
 import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
 
 let tokenizer: WordTokenizer;
@@ -67,9 +67,13 @@ describe('experiment (smoke preset, cpu backend)', () => {
     const r = await run(smoke());
     expect(r.format).toBe('infopo-sandbox/run@1');
     expect(r.steps.map((s) => s.step)).toEqual([1, 2, 3]);
-    for (const key of ['success', 'return', 'turns', 'gate_mean', 'zero_std_fraction', 'info_gain_mean', 'loss', 'step_ms']) {
-      for (const s of r.steps) expect(Number.isFinite(s.metrics[key]), key).toBe(true);
+    for (const s of r.steps) {
+      // The typed list of metric names is exactly what the trainer reports, each a finite number.
+      expect(Object.keys(s.metrics).sort()).toEqual([...METRIC_NAMES].sort());
+      for (const key of METRIC_NAMES) expect(Number.isFinite(s.metrics[key]), key).toBe(true);
     }
+    // The one reader accepts the record as written and gives it back unchanged.
+    expect(parseRunRecord(JSON.stringify(r))).toEqual(r);
     expect(r.traces.length).toBe(3 * r.config.promptsPerStep);
     for (const g of r.traces) {
       expect(g.rollouts.length).toBe(r.config.groupSize);

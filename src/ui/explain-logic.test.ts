@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../engine/config';
-import type { GroupTrace, TurnTrace } from '../engine/run';
-import { computeAdvantages } from '../engine/rl/advantage';
+import { resolveConfig, computeAdvantages, type GroupTrace, type TurnTrace } from '../engine';
 import { explainTurn } from './explain-logic';
 
 const turn = (action: string, feedback: string, tokens: number, ig: number | null): TurnTrace => ({

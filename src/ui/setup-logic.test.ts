@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, DEFAULT_CONFIG, PRESETS, configFromPresets, resolveConfig } from '../engine/config';
+import { CONFIG_KEYS, DEFAULT_CONFIG, PRESETS, configFromPresets, resolveConfig } from '../engine';
 import { displayValue, knobKind, overridesFromConfig, validateSetup, withOverride } from './setup-logic';
 
 describe('setup form model', () => {

@@ -4,9 +4,7 @@
  * the config schema (ConfigError). Raw text is kept as typed, so an invalid entry is shown with
  * its error and never replaced or lost.
  */
-import { TASKS } from '../engine/tasks';
-import { PERSONA_IDS } from '../engine/users';
-import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, PRESETS, configSchema, diffFromDefaults, parseKnobValue, resolveConfig, type Config, type ConfigKey } from '../engine/config';
+import { TASKS, PERSONA_IDS, CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, PRESETS, configSchema, diffFromDefaults, parseKnobValue, resolveConfig, type Config, type ConfigKey } from '../engine';
 
 export type RawValue = string | boolean;
 export type Overrides = Partial<Record<ConfigKey, RawValue>>;

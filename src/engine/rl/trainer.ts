@@ -25,7 +25,7 @@ import { scriptedRollout } from './scripted';
 
 export interface StepResult {
   step: number;
-  metrics: Metrics;
+  metrics: Omit<Metrics, 'num_tensors'>;
   traces: GroupTrace[];
   rollouts: Rollout[];
 }
@@ -227,7 +227,7 @@ export class Trainer {
     return { loss: avg('loss'), policyLoss: avg('policyLoss'), entropy: avg('entropy'), klRef: avg('klRef'), clipFraction: avg('clipFraction'), approxKl: avg('approxKl'), gradNorm: avg('gradNorm') };
   }
 
-  private stepMetrics(rollouts: Rollout[], gains: TurnInfoGain[], adv: BatchAdvantages, u: Awaited<ReturnType<Trainer['update']>>, lr: number, ms: { rollout: number; infogain: number; update: number }): Metrics {
+  private stepMetrics(rollouts: Rollout[], gains: TurnInfoGain[], adv: BatchAdvantages, u: Awaited<ReturnType<Trainer['update']>>, lr: number, ms: { rollout: number; infogain: number; update: number }): Omit<Metrics, 'num_tensors'> {
     const turns = rollouts.map((r) => r.dialogue.turns.length);
     const actions = rollouts.flatMap((r) => r.dialogue.turns.map((t) => r.dialogue.spans[t.actionSpan]));
     const generated = actions.reduce((a, s) => a + s.end - s.start, 0);
