@@ -19,7 +19,7 @@ export default defineConfig({
     baseURL: `http://localhost:${port}`,
     viewport: { width: 1280, height: 900 },
     launchOptions: {
-      executablePath: systemChromium,
+      executablePath: systemChromium(),
       args: CHROMIUM_ARGS,
     },
   },
