@@ -55,10 +55,24 @@ export class Trainer {
     return new AdamW(this.policy.variables, { beta1: c.adamBeta1, beta2: c.adamBeta2, weightDecay: c.weightDecay, gradClip: c.gradClip });
   }
 
-  /** Supervised warm start on the families' `demo` agents: imitation of action tokens. */
+  /**
+   * Supervised warm start on the families' `demo` agents (imitation of action tokens), then, with
+   * klCoef > 0, a frozen copy of the policy as the KL reference: the warm start's result, or the
+   * loaded checkpoint's weights when there are no supervised steps.
+   */
   async warmStart(onProgress?: (step: number, loss: number) => void | Promise<void>): Promise<number | null> {
+    const last = this.config.sftSteps > 0 ? await this.supervised(onProgress) : null;
+    if (this.config.klCoef > 0) {
+      const snapshot = this.policy.snapshot();
+      this.reference = new Policy(this.policy.shape, new Rng(0));
+      this.reference.load(snapshot);
+      snapshot.forEach((t) => t.dispose());
+    }
+    return last;
+  }
+
+  private async supervised(onProgress?: (step: number, loss: number) => void | Promise<void>): Promise<number> {
     const c = this.config;
-    if (c.sftSteps === 0) return null;
     const optimizer = new AdamW(this.policy.variables, { beta1: c.adamBeta1, beta2: c.adamBeta2, weightDecay: 0, gradClip: c.gradClip });
     const rng = this.streams.sft;
     let last = NaN;
@@ -81,12 +95,6 @@ export class Trainer {
       await onProgress?.(s + 1, last);
     }
     optimizer.dispose();
-    if (c.klCoef > 0) {
-      const snapshot = this.policy.snapshot();
-      this.reference = new Policy(this.policy.shape, new Rng(0));
-      this.reference.load(snapshot);
-      snapshot.forEach((t) => t.dispose());
-    }
     return last;
   }
 
