@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { TASK_IDS } from './tasks';
+import { ALL_KINDS } from './tasks/twenty-questions';
 import type { EpisodeOptions } from './tasks/types';
 import { PERSONA_IDS } from './users';
 
@@ -28,7 +29,7 @@ export const configSchema = z.strictObject({
   evalPersona: z.union([z.literal(''), z.enum(PERSONA_IDS)]).default('').describe('Persona for evaluation; empty = same as training (change it to test robustness to the user simulator). [paper §6]'),
   noise: num(0, 1).default(0.2).describe('Probability that the noisy persona answers wrongly. [sandbox]'),
   wrongGuess: z.enum(['end', 'turn']).default('end').describe('20 questions: a wrong guess ends the episode (end) or only costs a turn (turn). [TelepathyGym, sandbox]'),
-  kinds: int(1, 6).default(6).describe('20 questions: play only the first N kinds of the catalogue (animal, food, vehicle, tool, furniture, instrument; 12 items each, 3 of them test-only); 6 = all 72 items. A task-size knob for small policies and short runs. [sandbox]'),
+  kinds: int(1, ALL_KINDS).default(ALL_KINDS).describe('20 questions: play only the first N kinds of the catalogue (animal, food, vehicle, tool, furniture, instrument; 12 items each, 3 of them test-only); 6 = all 72 items. A task-size knob for small policies and short runs. [sandbox]'),
   implicitRate: num(0, 1).default(0.3).describe("Travel: probability that a cooperative user states a preference only implicitly ('i travel for work' = refundable). [UserBench]"),
   steps: int(0, 100000).default(60).describe('RL training steps (one step = promptsPerStep groups of groupSize rollouts). [sandbox]'),
   promptsPerStep: int(1, 512).default(8).describe('Task instances (GRPO groups) per step. [verl: train_batch_size]'),

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, resolveConfig } from '../config';
+import { DEFAULT_CONFIG, resolveConfig, episodeOptions } from '../config';
 import { episodeStreams, evaluate } from '../evaluation';
 import { Rng } from '../random';
 import { PERSONA_IDS } from '../users';
@@ -126,7 +126,7 @@ describe('task suite', () => {
   it('episode options reach the user: personas change the words, not the meaning', () => {
     const family = TASKS['20q'];
     const inst = family.sample(new Rng(1), 'test');
-    const texts = PERSONA_IDS.filter((p) => p !== 'noisy').map((persona) => family.start(inst, { maxTurns: 10, persona, noise: 0 } as EpisodeOptions, new Rng(2)).respond('is it an animal ?').feedback);
+    const texts = PERSONA_IDS.filter((p) => p !== 'noisy').map((persona) => family.start(inst, { ...episodeOptions(DEFAULT_CONFIG), maxTurns: 10, persona, noise: 0 }, new Rng(2)).respond('is it an animal ?').feedback);
     expect(new Set(texts).size).toBe(texts.length);
   });
 });

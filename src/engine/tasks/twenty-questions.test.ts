@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../random';
 import { ATTRIBUTES, itemSplit } from './twenty-questions-catalogue';
-import { resolveConfig } from '../config';
+import { resolveConfig, DEFAULT_CONFIG, episodeOptions } from '../config';
 import { evaluate } from '../evaluation';
 import { loadTokenizer } from '../text/tokenizer';
 import { CATALOGUE, catalogueOf, consistentItems, kindsOf, parseAction, posterior, QUESTION_VALUES, question, readTruth, twentyQuestions, type TwentyQuestionsHidden } from './twenty-questions';
@@ -13,7 +13,7 @@ const instance = (name: string): TaskInstance => {
   const item = CATALOGUE.find((it) => it.name === name)!;
   return { family: '20q', id: `20q/${itemSplit(item)}/${name}`, split: itemSplit(item), request: 'guess what i am thinking of .', hidden: { item } satisfies TwentyQuestionsHidden };
 };
-const opts = (persona: string, extra: Partial<EpisodeOptions> = {}): EpisodeOptions => ({ maxTurns: 10, persona, noise: 0.2, ...extra });
+const opts = (persona: string, extra: Partial<EpisodeOptions> = {}): EpisodeOptions => ({ ...episodeOptions(DEFAULT_CONFIG), maxTurns: 10, persona, noise: 0.2, ...extra });
 
 describe('20 questions: catalogue and generator', () => {
   it('has at least 60 items over at least 8 attributes, all told apart by their answers', () => {
