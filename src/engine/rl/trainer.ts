@@ -264,7 +264,7 @@ export class Trainer {
       fused_divergence: gains.length > 0 && this.config.divergenceImpl !== 'ops' && hasFusedDivergenceKernel() ? 1 : 0,
       intrinsic_share: adv.intrinsicShare,
       cap: adv.cap,
-      beta_effective: this.config.method === 'infopo' ? adv.betaEffective : 0,
+      beta_effective: adv.betaEffective,
       loss: u.loss,
       policy_loss: u.policyLoss,
       entropy: u.entropy,
