@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM_ARGS, systemChromium } from './e2e/browser';
+import { CHROMIUM_ARGS, systemChromium } from './src/cli/browser';
 
 // Debian's Chromium gives a real WebGPU adapter through SwiftShader; on a machine without it,
 // Playwright's own browser (`npx playwright install chromium`) is used instead.
@@ -19,7 +19,7 @@ export default defineConfig({
     baseURL: `http://localhost:${port}`,
     viewport: { width: 1280, height: 900 },
     launchOptions: {
-      executablePath: systemChromium,
+      executablePath: systemChromium(),
       args: CHROMIUM_ARGS,
     },
   },

@@ -16,11 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { nodeBackend, nodeTokenizer, quietTfjsBanner } from '../src/cli/node-env';
-import { configFromPresets, resolveConfig, type Config } from '../src/engine/config';
-import { exportPolicy, WARM_START_NAME } from '../src/engine/policy/checkpoint';
-import { evaluatePolicy } from '../src/engine/rl/evaluate';
-import { Trainer } from '../src/engine/rl/trainer';
-import { TASK_IDS } from '../src/engine/tasks';
+import { configFromPresets, evaluate, evaluationEntry, exportPolicy, resolveConfig, TASK_IDS, Trainer, WARM_START_NAME, type Config } from '../src/engine';
 
 const program = new Command()
   .option('--preset <name>', 'make the checkpoint a preset names in its init (its task, knobs and model shape)')
@@ -55,7 +51,7 @@ let finalLoss = NaN;
 await trainer.warmStart(async (step, loss) => {
   finalLoss = loss;
   if (step % Number(o.evalEvery) !== 0 && step !== config.sftSteps) return;
-  const { entry } = await evaluatePolicy(trainer.policy, tokenizer, config, { persona: config.persona, episodes: Number(o.evalEpisodes), seed: config.evalSeed, step });
+  const entry = evaluationEntry(await evaluate({ policy: trainer.policy }, { config, tokenizer, episodes: Number(o.evalEpisodes) }), step);
   evaluations.push(entry);
   const perTask = Object.entries(entry.per_task).map(([t, v]) => `${t} ${v.success.toFixed(2)}`).join(' ');
   console.error(`${name} step ${step} loss ${loss.toFixed(3)} test success ${entry.success.toFixed(3)} (${perTask}) ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -9,10 +9,9 @@ import { execSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { benchDecode, benchDivergence, benchPrefixReuse, benchTrainSteps, forwardFlops, median, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from '../engine/bench';
-import { configFromPresets, type ConfigInput } from '../engine/config';
+import { benchDecode, benchDivergence, benchPrefixReuse, benchTrainSteps, forwardFlops, median, configFromPresets, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming, type ConfigInput } from '../engine';
 import { nodeBackend, nodeTokenizer, quietTfjsBanner } from './node-env';
-import { CHROMIUM_ARGS, systemChromium } from '../../e2e/browser';
+import { CHROMIUM_ARGS, systemChromium } from './browser';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -87,7 +86,7 @@ async function benchWebgpu(steps: number, repeats: number): Promise<BackendResul
   const { preview } = await import('vite');
   const server = await preview({ root: ROOT, preview: { port: 4175, host: 'localhost', strictPort: true }, logLevel: 'warn' });
   const { chromium } = await import('@playwright/test');
-  const browser = await chromium.launch({ executablePath: systemChromium, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: systemChromium(), args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage();
     const problems: string[] = [];
@@ -160,7 +159,7 @@ async function main(): Promise<void> {
     results.push(b === 'webgpu' ? await benchWebgpu(steps, repeats) : await benchNode(b as 'cpu' | 'wasm', steps, repeats));
     console.error(`bench: ${b} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
-  const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.versions.node, tfjs: tf.version.tfjs, chromium: systemChromium ?? 'playwright' };
+  const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.versions.node, tfjs: tf.version.tfjs, chromium: systemChromium() ?? 'playwright' };
   console.log(table(results));
   if (o.out) {
     writeFileSync(o.out, JSON.stringify({ format: 'infopo-sandbox/bench@1', date: new Date().toISOString(), machine, flops_note: 'forwardFlops() in src/engine/bench.ts', results }, null, 1) + '\n');

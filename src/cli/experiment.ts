@@ -4,40 +4,11 @@
  */
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CONFIG_KEYS, ConfigError, configFromPresets, diffFromDefaults, parseKnobValue, PRESETS, type Config } from '../engine/config';
-import { runExperiment } from '../engine/experiment';
-import { exportPolicy } from '../engine/policy/checkpoint';
-import { metricsCsv, RUN_FORMAT, type RunRecord } from '../engine/run';
+import { ConfigError, diffFromDefaults, runExperiment, exportPolicy, metricsCsv, type Config, type MetricName, type RunRecord } from '../engine';
+import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
-
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-export function buildConfig(opts: { preset: string[]; set: string[]; config?: string }): Config {
-  const overrides: Record<string, unknown> = {};
-  if (opts.config) {
-    if (!existsSync(opts.config)) throw new ConfigError([`--config ${opts.config}: no such file`]);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(opts.config, 'utf8'));
-    } catch (e) {
-      throw new ConfigError([`--config ${opts.config}: not valid JSON (${(e as Error).message})`]);
-    }
-    // A run.json reproduces its run: take its resolved config.
-    const obj = parsed as { format?: string; config?: unknown };
-    const values = obj && obj.format === RUN_FORMAT ? obj.config : parsed;
-    if (!values || typeof values !== 'object' || Array.isArray(values)) throw new ConfigError([`--config ${opts.config}: expected a JSON object of config keys`]);
-    Object.assign(overrides, values);
-  }
-  for (const pair of opts.set) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new ConfigError([`--set ${pair}: expected key=value`]);
-    const key = pair.slice(0, eq).trim();
-    overrides[key] = parseKnobValue(key, pair.slice(eq + 1).trim());
-  }
-  return configFromPresets(opts.preset, overrides);
-}
 
 function fmt(x: number | undefined, digits = 3): string {
   return x === undefined || Number.isNaN(x) ? '-' : Number.isInteger(x) ? String(x) : x.toFixed(digits);
@@ -46,7 +17,7 @@ function fmt(x: number | undefined, digits = 3): string {
 export function summaryTable(record: RunRecord): string {
   const steps = record.steps;
   const tail = steps.slice(-Math.max(1, Math.min(10, Math.ceil(steps.length / 4))));
-  const avg = (k: string, rows = tail) => (rows.length ? rows.reduce((a, s) => a + (s.metrics[k] ?? 0), 0) / rows.length : NaN);
+  const avg = (k: MetricName, rows = tail) => (rows.length ? rows.reduce((a, s) => a + (s.metrics[k] ?? 0), 0) / rows.length : NaN);
   const first = record.evaluations[0];
   const last = record.evaluations[record.evaluations.length - 1];
   const rows: [string, string][] = [
@@ -72,22 +43,16 @@ export function summaryTable(record: RunRecord): string {
 }
 
 async function main(): Promise<void> {
-  const program = new Command()
-    .name('npm run experiment --')
+  const program = addConfigOptions(new Command().name('npm run experiment --'))
     .description('Train a policy with InfoPO or a baseline method and write the run record.')
-    .option('--preset <name>', `preset, repeatable, applied in order (${Object.keys(PRESETS).join(', ')})`, collect, [])
-    .option('--set <key=value>', 'override one config key, repeatable (see --list-keys)', collect, [])
-    .option('--config <file.json>', 'partial config as JSON, or a run.json to reproduce its run')
     .option('--out <dir>', 'output folder (default runs/<method>-<task>-seed<seed>)')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['wasm', 'cpu']).default('wasm'))
     .option('--quiet', 'no progress bar')
-    .option('--list-keys', 'print every config key with its default and help, then exit')
     .showHelpAfterError();
   program.parse();
-  const opts = program.opts<{ preset: string[]; set: string[]; config?: string; out?: string; backend: 'wasm' | 'cpu'; quiet?: boolean; listKeys?: boolean }>();
+  const opts = program.opts<ConfigFlags & { out?: string; backend: 'wasm' | 'cpu'; quiet?: boolean }>();
   if (opts.listKeys) {
-    const { DEFAULT_CONFIG, helpOf } = await import('../engine/config');
-    for (const k of CONFIG_KEYS) console.log(`${k} = ${JSON.stringify(DEFAULT_CONFIG[k])}\n    ${helpOf(k)}`);
+    console.log(listKeys());
     return;
   }
   let config: Config;

@@ -3,9 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { initBackend, type BackendChoice, type BackendName } from '../engine/backend';
-import type { EnvironmentInfo } from '../engine/run';
-import { loadTokenizer, type WordTokenizer } from '../engine/text/tokenizer';
+import { initBackend, loadTokenizer, type BackendChoice, type BackendName, type EnvironmentInfo, type WordTokenizer } from '../engine';
 
 export const MODELS_DIR = resolve(import.meta.dirname, '..', '..', 'models');
 

@@ -9,11 +9,8 @@
 import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, PRESETS, type Config } from '../engine/config';
-import { checkpointNameOf, importPolicy } from '../engine/policy/checkpoint';
-import type { Policy } from '../engine/policy/model';
-import { probeInfoGain, summariseProbe, type ProbeCell } from '../engine/rl/probe';
-import { buildConfig } from './experiment';
+import { checkpointNameOf, ConfigError, importPolicy, PRESETS, probeInfoGain, summariseProbe, type Config, type Policy, type ProbeCell } from '../engine';
+import { buildConfig } from './config-flags';
 import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 
 const collect = (value: string, previous: string[]) => [...previous, value];

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseHTML } from 'linkedom';
-import { configFromPresets } from '../engine/config';
-import { analyse, type RunData } from '../engine/replicate';
+import { analyse, configFromPresets, type RunData } from '../engine';
 import { renderPlots } from './replicate-plots';
 
 function run(method: string, seed: number, slope: number): RunData {

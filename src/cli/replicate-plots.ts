@@ -5,7 +5,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import { parseHTML } from 'linkedom';
-import { methodResult, type CurvePoint, type Results } from '../engine/replicate';
+import { methodResult, type CurvePoint, type Results } from '../engine';
 
 const COLORS: Record<string, string> = { infopo: '#d62728', grpo: '#1f77b4', rloo: '#2ca02c', reinforce: '#9467bd', starpo: '#8c564b' };
 

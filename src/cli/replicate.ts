@@ -13,12 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyse, DEFAULT_COSTS, estimateRun, isReusable, planRuns, PROFILES, scheduleMs, type PlannedRun, type RunData } from '../engine/replicate';
-import { renderReport } from '../engine/replicate-report';
-import { parseKnobValue } from '../engine/config';
-import type { RunRecord } from '../engine/run';
-import { quantileSorted } from '../engine/stats';
-import { PERSONA_IDS } from '../engine/users';
+import { analyse, DEFAULT_COSTS, estimateRun, isReusable, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, quantileSorted, renderReport, scheduleMs, type PlannedRun, type RunData, type RunRecord } from '../engine';
 import { renderPlots } from './replicate-plots';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configFromPresets, DEFAULT_CONFIG, diffFromDefaults, helpOf, CONFIG_KEYS, KNOB_GROUPS, parseKnobValue, PRESETS, resolveConfig } from './config';
+import { ConfigError, configFromPresets, episodeOptions, DEFAULT_CONFIG, diffFromDefaults, helpOf, CONFIG_KEYS, KNOB_GROUPS, parseKnobValue, PRESETS, resolveConfig } from './config';
 
 describe('config schema', () => {
   it('has the reference defaults for InfoPO (INFOPO.md §4-§5)', () => {
@@ -11,7 +11,19 @@ describe('config schema', () => {
       expect(helpOf(key).length, key).toBeGreaterThan(10);
       expect(grouped, key).toContain(key);
     }
-    expect(grouped.length).toBe(CONFIG_KEYS.length);
+    expect(grouped).toEqual(CONFIG_KEYS);
+    expect(KNOB_GROUPS.Model).toEqual(['dModel', 'nLayers', 'nHeads']);
+    expect(KNOB_GROUPS.Run.at(-1)).toBe('evalSeed');
+  });
+  it('gives the ref-* presets the reference PPO mini-batches (64 / 16 prompts; tau2 32 / 16)', () => {
+    expect(configFromPresets(['ref-userrl']).miniBatches).toBe(4);
+    expect(configFromPresets(['ref-colbench']).miniBatches).toBe(4);
+    expect(configFromPresets(['ref-tau2']).miniBatches).toBe(2);
+  });
+  it('assembles every episode option from the config in one place', () => {
+    const c = resolveConfig({ maxTurns: 4, noise: 0.3, wrongGuess: 'turn', implicitRate: 0.1, kinds: 2, maxActionTokens: 6, maxContext: 100, persona: 'terse', reward: 'success' });
+    expect(episodeOptions(c)).toEqual({ maxTurns: 4, persona: 'terse', noise: 0.3, wrongGuess: 'turn', implicitRate: 0.1, kinds: 2, maxActionTokens: 6, maxContext: 100, reward: 'success' });
+    expect(episodeOptions(c, 'noisy').persona).toBe('noisy');
   });
   it('validates every preset', () => {
     for (const name of Object.keys(PRESETS)) expect(() => configFromPresets([name])).not.toThrow();

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { TASK_IDS } from './tasks';
+import { ALL_KINDS } from './tasks/twenty-questions';
+import type { EpisodeOptions } from './tasks/types';
 import { PERSONA_IDS } from './users';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -27,7 +29,7 @@ export const configSchema = z.strictObject({
   evalPersona: z.union([z.literal(''), z.enum(PERSONA_IDS)]).default('').describe('Persona for evaluation; empty = same as training (change it to test robustness to the user simulator). [paper §6]'),
   noise: num(0, 1).default(0.2).describe('Probability that the noisy persona answers wrongly. [sandbox]'),
   wrongGuess: z.enum(['end', 'turn']).default('end').describe('20 questions: a wrong guess ends the episode (end) or only costs a turn (turn). [TelepathyGym, sandbox]'),
-  kinds: int(1, 6).default(6).describe('20 questions: play only the first N kinds of the catalogue (animal, food, vehicle, tool, furniture, instrument; 12 items each, 3 of them test-only); 6 = all 72 items. A task-size knob for small policies and short runs. [sandbox]'),
+  kinds: int(1, ALL_KINDS).default(ALL_KINDS).describe('20 questions: play only the first N kinds of the catalogue (animal, food, vehicle, tool, furniture, instrument; 12 items each, 3 of them test-only); 6 = all 72 items. A task-size knob for small policies and short runs. [sandbox]'),
   implicitRate: num(0, 1).default(0.3).describe("Travel: probability that a cooperative user states a preference only implicitly ('i travel for work' = refundable). [UserBench]"),
   reward: z.enum(['task', 'success']).default('task').describe("Episode score R: task = the family's own (step rewards + final score, the reference); success = 1 for a successful episode, else 0 (binary: the paper's sparse regime, e.g. travel best-only). [ref, sandbox]"),
   steps: int(0, 100000).default(60).describe('RL training steps (one step = promptsPerStep groups of groupSize rollouts). [sandbox]'),
@@ -69,7 +71,7 @@ export const configSchema = z.strictObject({
   gradClip: num(0, 1e6).default(1).describe('Global grad-norm clip (0 = off). [ref: 1.0]'),
   // -- PPO / GRPO loss
   ppoEpochs: int(1, 64).default(1).describe('Passes over each batch of rollouts. [ref: 1]'),
-  miniBatches: int(1, 512).default(1).describe('Mini-batches per PPO epoch. [verl]'),
+  miniBatches: int(1, 512).default(1).describe('Mini-batches per PPO epoch: the update splits each step\'s rollouts into this many parts, one optimiser step each (the reference: a train batch of 64 prompts in PPO mini-batches of 16 = 4, tau2 32 / 16 = 2; see the ref-* presets). [ref, verl]'),
   epsLow: num(0, 1).default(0.2).describe('PPO clip range below 1. [ref: 0.2]'),
   epsHigh: num(0, 10).default(0.2).describe('PPO clip range above 1 (DAPO clip-higher uses 0.28). [ref: 0.2]'),
   dualClip: num(1, 100).default(3).describe('Dual-clip bound c for negative advantages. [ref: 3]'),
@@ -100,16 +102,15 @@ export type ConfigInput = Partial<Config>;
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
 export const DEFAULT_CONFIG: Config = configSchema.parse({});
 
-/** Knob groups for forms and docs, in display order. */
-export const KNOB_GROUPS: Record<string, ConfigKey[]> = {
-  Run: ['seed', 'method', 'task', 'persona', 'evalPersona', 'noise', 'wrongGuess', 'kinds', 'implicitRate', 'reward', 'steps', 'promptsPerStep', 'groupSize', 'maxTurns', 'maxActionTokens', 'maxContext', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalTemperature', 'evalSeed'],
-  Model: ['dModel', 'nLayers', 'nHeads'],
-  Sampling: ['temperature', 'topK', 'topP'],
-  'Warm start': ['init', 'sftSteps', 'sftBatch', 'sftLr', 'demoSlip'],
-  Optimiser: ['lr', 'warmupSteps', 'adamBeta1', 'adamBeta2', 'weightDecay', 'gradClip'],
-  'PPO / GRPO': ['ppoEpochs', 'miniBatches', 'epsLow', 'epsHigh', 'dualClip', 'entropyCoef', 'lossAgg', 'outcomeScaling', 'klCoef', 'klEstimator', 'keepFraction'],
-  InfoPO: ['beta', 'betaDecay', 'gateTemperature', 'normalizeIntrinsic', 'intrinsicOnly', 'capIntrinsic', 'infoGainEstimator', 'placeholder', 'placeholderMode', 'divergenceImpl', 'prefixReuse'],
-};
+/** The first key of each knob group, in schema order: a group runs to the next group's first key. */
+const GROUP_STARTS: Record<string, ConfigKey> = { Run: 'seed', Model: 'dModel', Sampling: 'temperature', 'Warm start': 'init', Optimiser: 'lr', 'PPO / GRPO': 'ppoEpochs', InfoPO: 'beta' };
+
+/** Knob groups for forms and docs, in display order; derived from the schema's order, so a new knob joins the group it is written in. */
+export const KNOB_GROUPS: Record<string, ConfigKey[]> = (() => {
+  const starts = Object.entries(GROUP_STARTS).map(([group, key]) => [group, CONFIG_KEYS.indexOf(key)] as const);
+  if (starts.some(([, i]) => i < 0) || starts.some(([, i], k) => k > 0 && i <= starts[k - 1][1]) || starts[0][1] !== 0) throw new Error('config.ts: GROUP_STARTS must name schema keys in schema order, the first key first');
+  return Object.fromEntries(starts.map(([group, i], k) => [group, CONFIG_KEYS.slice(i, k + 1 < starts.length ? starts[k + 1][1] : CONFIG_KEYS.length)]));
+})();
 
 export function helpOf(key: ConfigKey): string {
   return configSchema.shape[key].description ?? '';
@@ -156,16 +157,16 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
   },
 
   'ref-userrl': {
-    help: 'Reference InfoPO settings for the UserRL gyms: beta0 = 0.5, T = 0.5.',
-    values: { method: 'infopo', beta: 0.5, gateTemperature: 0.5 },
+    help: 'Reference InfoPO settings for the UserRL gyms: beta0 = 0.5, T = 0.5, 4 PPO mini-batches (train batch 64 prompts / mini-batch 16).',
+    values: { method: 'infopo', beta: 0.5, gateTemperature: 0.5, miniBatches: 4 },
   },
   'ref-colbench': {
-    help: 'Reference InfoPO settings for ColBench: beta0 = 0.3, T = 0.5.',
-    values: { method: 'infopo', beta: 0.3, gateTemperature: 0.5 },
+    help: 'Reference InfoPO settings for ColBench: beta0 = 0.3, T = 0.5, 4 PPO mini-batches (64 / 16).',
+    values: { method: 'infopo', beta: 0.3, gateTemperature: 0.5, miniBatches: 4 },
   },
   'ref-tau2': {
-    help: 'Reference InfoPO settings for tau2-bench: beta0 = 0.1, T = 0.05.',
-    values: { method: 'infopo', beta: 0.1, gateTemperature: 0.05 },
+    help: 'Reference InfoPO settings for tau2-bench: beta0 = 0.1, T = 0.05, 2 PPO mini-batches (train batch 32 / mini-batch 16).',
+    values: { method: 'infopo', beta: 0.1, gateTemperature: 0.05, miniBatches: 2 },
   },
 };
 
@@ -235,4 +236,12 @@ export function diffFromDefaults(config: Config): Partial<Config> {
   const out: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) if (config[key] !== DEFAULT_CONFIG[key]) out[key] = config[key];
   return out as Partial<Config>;
+}
+
+/** The options of every episode a config plays (training, warm start, evaluation): assembled here only. */
+export type EpisodeSettings = EpisodeOptions & { maxActionTokens: number; maxContext: number };
+
+export function episodeOptions(config: Config, persona: string = config.persona): EpisodeSettings {
+  const c = config;
+  return { maxTurns: c.maxTurns, persona, noise: c.noise, wrongGuess: c.wrongGuess, implicitRate: c.implicitRate, kinds: c.kinds, reward: c.reward, maxActionTokens: c.maxActionTokens, maxContext: c.maxContext };
 }

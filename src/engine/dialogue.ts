@@ -78,10 +78,6 @@ export function appendFeedback(d: Dialogue, feedbackIds: readonly number[], text
   push(d, 'format', [EOT, AGENT]);
 }
 
-export function spanOf(d: Dialogue, index: number): Span {
-  return d.spans[index];
-}
-
 /** Mask over target positions: 1 where tokens[p] is an action token (the agent's own). */
 export function actionMask(d: Dialogue): number[] {
   const mask = new Array<number>(d.tokens.length).fill(0);

@@ -3,11 +3,12 @@ import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromPresets, type Config } from './config';
 import { runExperiment } from './experiment';
+import { specAdvantages } from './rl/advantage-spec';
 import { Trainer } from './rl/trainer';
 import { Policy } from './policy/model';
 import { exportPolicy } from './policy/checkpoint';
 import { Rng } from './random';
-import type { EnvironmentInfo, GroupTrace } from './run';
+import { METRIC_NAMES, parseRunRecord, type EnvironmentInfo } from './run';
 import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
 
 let tokenizer: WordTokenizer;
@@ -26,32 +27,6 @@ async function run(config: Config) {
   return record;
 }
 
-/** INFOPO.md §3-§4 written again from the text, independently of rl/advantage.ts. */
-function recomputeAdvantages(traces: GroupTrace[], c: Config): number[][][][] {
-  const std = (xs: number[]) => {
-    if (xs.length < 2) return 0;
-    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-    return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
-  };
-  const per = traces.map((g) => {
-    const R = g.rollouts.map((r) => r.outcome);
-    const mu = R.length === 1 ? 0 : R.reduce((a, b) => a + b, 0) / R.length;
-    const sigma = R.length === 1 ? 1 : std(R);
-    const aOut = R.map((r) => (r - mu) / (sigma + 1e-6));
-    const rTok = g.rollouts.map((r) => r.turns.map((t) => t.action_tokens.map(() => (t.info_gain === null ? 0 : (c.infoGainEstimator === 'exact' ? t.info_gain_exact! : t.info_gain) / t.action_tokens.length))));
-    const pool = rTok.flat(2).filter((x) => x !== 0);
-    const muI = pool.length === 1 ? pool[0] : pool.length ? pool.reduce((a, b) => a + b, 0) / pool.length : 0;
-    const sdI = pool.length === 1 ? 1 : std(pool);
-    const aInt = rTok.map((turns) => turns.map((toks) => toks.map((x) => (x !== 0 ? (x - muI) / (sdI + 1e-6) : 0))));
-    return { aOut, aInt, gate: 1 / (1 + Math.exp(sigma / c.gateTemperature)) };
-  });
-  const outAll: number[] = [];
-  const intAll: number[] = [];
-  per.forEach((p, gi) => traces[gi].rollouts.forEach((r, i) => r.turns.forEach((t, ti) => t.action_tokens.forEach((_, k) => (outAll.push(p.aOut[i]), intAll.push(p.aInt[i][ti][k]))))));
-  const s = Math.min(1, Math.max(std(outAll) + 1e-6, 1) / (std(intAll) + 1e-6));
-  return per.map((p, gi) => traces[gi].rollouts.map((r, i) => r.turns.map((t, ti) => t.action_tokens.map((_, k) => p.aOut[i] + c.beta * p.gate * s * p.aInt[i][ti][k]))));
-}
-
 describe('experiment (smoke preset, cpu backend)', () => {
   it('has the same fingerprint for the same config and seed, another for another seed', async () => {
     const a = await run(smoke());
@@ -67,9 +42,13 @@ describe('experiment (smoke preset, cpu backend)', () => {
     const r = await run(smoke());
     expect(r.format).toBe('infopo-sandbox/run@1');
     expect(r.steps.map((s) => s.step)).toEqual([1, 2, 3]);
-    for (const key of ['success', 'return', 'turns', 'gate_mean', 'zero_std_fraction', 'info_gain_mean', 'loss', 'step_ms']) {
-      for (const s of r.steps) expect(Number.isFinite(s.metrics[key]), key).toBe(true);
+    for (const s of r.steps) {
+      // The typed list of metric names is exactly what the trainer reports, each a finite number.
+      expect(Object.keys(s.metrics).sort()).toEqual([...METRIC_NAMES].sort());
+      for (const key of METRIC_NAMES) expect(Number.isFinite(s.metrics[key]), key).toBe(true);
     }
+    // The one reader accepts the record as written and gives it back unchanged.
+    expect(parseRunRecord(JSON.stringify(r))).toEqual(r);
     expect(r.traces.length).toBe(3 * r.config.promptsPerStep);
     for (const g of r.traces) {
       expect(g.rollouts.length).toBe(r.config.groupSize);
@@ -86,7 +65,7 @@ describe('experiment (smoke preset, cpu backend)', () => {
       const r = await run(config);
       for (let step = 1; step <= config.steps; step++) {
         const traces = r.traces.filter((g) => g.step === step);
-        const want = recomputeAdvantages(traces, config);
+        const want = specAdvantages(traces, config, step - 1).advantages;
         traces.forEach((g, gi) => g.rollouts.forEach((ro, i) => ro.turns.forEach((t, ti) => t.advantages.forEach((a, k) => expect(a).toBeCloseTo(want[gi][i][ti][k], 6)))));
       }
     }

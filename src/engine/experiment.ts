@@ -5,9 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from './config';
 import { checkpointNameOf, loadCheckpointInto } from './policy/checkpoint';
-import { evaluatePolicy } from './rl/evaluate';
+import { evaluate as evaluateAgent, evaluationEntry } from './evaluation';
 import { Trainer } from './rl/trainer';
-import { fingerprint, RUN_FORMAT, type EnvironmentInfo, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from './run';
+import { fingerprint, newRunRecord, type EnvironmentInfo, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from './run';
 import type { WordTokenizer } from './text/tokenizer';
 
 export type ExperimentEvent =
@@ -51,22 +51,10 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
     }
     await emit({ type: 'log', message: `loaded the warm-start checkpoint models/${name}` });
   }
-  const record: RunRecord = {
-    format: RUN_FORMAT,
-    config,
-    environment,
-    model: { parameters: trainer.policy.parameterCount(), vocab_size: tokenizer.vocabSize },
-    warm_start: { steps: config.sftSteps, final_loss: null },
-    steps: [],
-    traces: [],
-    evaluations: [],
-    status: 'running',
-    fingerprint: '',
-  };
-  const evalPersona = config.evalPersona || config.persona;
+  const record = newRunRecord({ config, environment, model: { parameters: trainer.policy.parameterCount(), vocab_size: tokenizer.vocabSize } });
   const evaluate = async (step: number) => {
     if (config.evalEpisodes === 0) return;
-    const { entry } = await evaluatePolicy(trainer.policy, tokenizer, config, { persona: evalPersona, episodes: config.evalEpisodes, seed: config.evalSeed, step });
+    const entry = evaluationEntry(await evaluateAgent({ policy: trainer.policy }, { config, tokenizer }), step);
     record.evaluations.push(entry);
     await emit({ type: 'evaluation', entry });
   };

@@ -1,14 +1,20 @@
 /**
- * The engine's public API: what the UI, the CLI, tests and users import.
+ * The engine's public API: what the UI, the CLI, the worker, the kernel lab, tests and users
+ * import (hosts import nothing else of the engine but `./webgpu`, the browser-only WebGPU pieces;
+ * src/hosts.test.ts checks it).
  *
- *   import { configFromPresets, loadTokenizer, runExperiment } from './src/engine';
+ *   import { configFromPresets, evaluate, loadTokenizer, runExperiment } from './src/engine';
  *   const config = configFromPresets(['quick'], { method: 'grpo' });
  *   const tokenizer = await loadTokenizer({ modelsPath: 'models' });
- *   const { record } = await runExperiment(config, tokenizer, environment);
+ *   const { record, trainer } = await runExperiment(config, tokenizer, environment);
+ *   const oracle = await evaluate({ baseline: 'oracle' }, { config, tokenizer });
+ *   const policy = await evaluate({ policy: trainer.policy }, { config, tokenizer });
  */
 export * from './config';
 export * from './run';
-export { runExperiment, isTraced, type ExperimentEvent, type ExperimentHooks } from './experiment';
+export * from './evaluation';
+export { encodeShare, decodeShare, hasShare, SHARE_VERSION, SHARE_PARAMS } from './share';
+export { runExperiment, isTraced, type ExperimentEvent, type ExperimentHooks, type ExperimentResources } from './experiment';
 export { initBackend, type BackendChoice, type BackendName } from './backend';
 export { createStreams, Rng, STREAMS, type RandomStreams, type StreamName } from './random';
 export * from './dialogue';
@@ -16,18 +22,27 @@ export { loadTokenizer, buildTokenizerFiles, splitWords, type WordTokenizer } fr
 export * from './text/special';
 export { TASKS, TASK_IDS, getTask } from './tasks';
 export type * from './tasks/types';
+export { PERSONAS, PERSONA_IDS, getPersona, isPersona, type Persona, type PersonaId } from './users';
 export { Policy, causalMask, type ModelShape, type KV } from './policy/model';
-export { exportPolicy, importPolicy, CHECKPOINT_FORMAT } from './policy/checkpoint';
-export { sampleToken, type SamplingOptions } from './policy/sampler';
+export { exportPolicy, importPolicy, checkpointNameOf, CHECKPOINT_FORMAT, WARM_START_NAME } from './policy/checkpoint';
+export { sampleToken, GREEDY, type SamplingOptions } from './policy/sampler';
 // The math, callable on your own numbers:
-export { computeAdvantages, groupStats, varianceGate, tokenRewards, stdUnbiased, type AdvantageOptions, type BatchAdvantages, type RolloutCredit, type TurnCredit } from './rl/advantage';
+export { computeAdvantages, groupStats, varianceGate, tokenRewards, mean, stdUnbiased, EPS, type AdvantageOptions, type BatchAdvantages, type RolloutCredit, type TurnCredit } from './rl/advantage';
+// INFOPO.md §3-§4 again, independently of computeAdvantages, over traced groups (how the tests check recorded advantages):
+export { specAdvantages, type SpecAdvantages } from './rl/advantage-spec';
 export { computeInfoGain, type InfoGainOptions, type TurnInfoGain } from './rl/infogain';
 export { policyLoss, clippedPolicyLoss, aggregate, type LossOptions, type LossInputs, type LossAggregation } from './rl/loss';
 export { counterfactualDivergence, hasFusedDivergenceKernel, type Divergence, type DivergenceImpl } from './kernels/divergence';
-export { divergenceReference } from './kernels/reference';
+export { divergenceReference, makeDivergenceCase, compareToReference, passes, PARITY_CASES, PARITY_TOLERANCE, type DivergenceCaseSpec, type ErrorStats } from './kernels/reference';
 export { packDialogues, tokenLogProbs, type PackedBatch } from './rl/batch';
-export { generateRollouts, type Rollout, type RolloutRequest } from './rl/rollout';
+export { generateRollouts, type EndReason, type Rollout, type RolloutRequest } from './rl/rollout';
 export { scriptedRollout } from './rl/scripted';
-export { evaluatePolicy } from './rl/evaluate';
 export { Trainer, type StepResult } from './rl/trainer';
+export { probeInfoGain, summariseProbe, type ProbeCell, type ProbeOptions, type ProbeSummary, type ProbeTurn } from './rl/probe';
+// Replication (npm run replicate): profiles, analysis, report, statistics.
+export { analyse, DEFAULT_COSTS, estimateRun, isReusable, methodResult, planRuns, PROFILES, REPORT_SEEDS, scheduleMs, type CurvePoint, type PlannedRun, type Results, type RunData } from './replicate';
+export { renderReport } from './replicate-report';
+export { quantileSorted } from './stats';
 export { AdamW } from './rl/optimizer';
+// Measurements for `npm run bench` and the kernel lab:
+export { benchDecode, benchDivergence, benchPrefixReuse, benchTrainSteps, forwardFlops, median, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from './bench';

@@ -9,7 +9,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 type Generator = ReturnType<typeof xoroshiro128plus>;
 
 /** The named purposes every run draws from. */
-export const STREAMS = ['tasks', 'user', 'sampling', 'init', 'order', 'sft'] as const;
+export const STREAMS = ['tasks', 'user', 'sampling', 'init', 'order', 'sft', 'sftUser'] as const;
 export type StreamName = (typeof STREAMS)[number];
 
 /** FNV-1a over the UTF-16 code units: a stable 32-bit mix of a seed and a name. */

@@ -5,7 +5,7 @@
  *
  * The profiles below are the one place to edit what a replication runs and how long it takes.
  */
-import { canonicalJson, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from './run';
+import { canonicalJson, type EvaluationEntry, type GroupTrace, type MetricName, type Metrics, type RunRecord } from './run';
 import { configFromPresets, PRESETS, METHODS, type Config, type ConfigInput, type Method } from './config';
 import { TASKS } from './tasks';
 import { PERSONA_IDS } from './users';
@@ -194,7 +194,8 @@ export interface RunData {
   task: string;
   method: string;
   seed: number;
-  record: Pick<RunRecord, 'config' | 'steps' | 'evaluations' | 'traces' | 'status'>;
+  /** Steps may carry a subset of the metrics (synthetic records in tests, older run.json files). */
+  record: Pick<RunRecord, 'config' | 'evaluations' | 'traces' | 'status'> & { steps: readonly { step: number; metrics: Partial<Metrics> }[] };
   /** Test success per test persona on the shared paired episodes (absent if not evaluated). */
   personas?: Record<string, { success: number; return: number; turns: number; episodes: number }>;
 }
@@ -293,9 +294,9 @@ function evaluationsByStep(evals: readonly EvaluationEntry[]): EvaluationEntry[]
   return [...m.values()].sort((a, b) => a.step - b.step);
 }
 
-function seriesOf(steps: readonly StepEntry[], key: string): { steps: number[]; values: number[] } {
+function seriesOf(steps: RunData['record']['steps'], key: MetricName): { steps: number[]; values: number[] } {
   const rows = steps.filter((s) => Number.isFinite(s.metrics[key]));
-  return { steps: rows.map((s) => s.step), values: rows.map((s) => s.metrics[key]) };
+  return { steps: rows.map((s) => s.step), values: rows.map((s) => s.metrics[key]!) };
 }
 
 function perSeedEstimate(values: Map<number, number>, opts: BootstrapOptions): Estimate & { per_seed: Record<string, number> } {
@@ -411,7 +412,7 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
     for (const method of methods) {
       const mr = taskRuns.filter((r) => r.method === method).sort((a, b) => a.seed - b.seed);
       const bySeed = (f: (r: RunData) => number | undefined) => new Map(mr.map((r) => [r.seed, f(r)] as const).filter((p): p is [number, number] => p[1] !== undefined && Number.isFinite(p[1])));
-      const quarter = (r: RunData, key: string, frac: number) => {
+      const quarter = (r: RunData, key: MetricName, frac: number) => {
         const s = seriesOf(r.record.steps, key);
         const n = Math.max(1, Math.ceil(s.values.length * frac));
         return s.values.length ? mean(s.values.slice(0, n)) : undefined;
@@ -433,7 +434,7 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
           const per = mr.map((r) => tiedGroupSignal(r.record.traces)).filter((x) => x.tokens > 0);
           return { token_share: estimateMean(per.map((x) => x.nonzero / x.tokens), opts), mean_abs_advantage: estimateMean(per.map((x) => x.absSum / x.tokens), opts), groups: per.reduce((a, x) => a + x.groups, 0) };
         })(),
-        step_ms: perSeedEstimate(bySeed((r) => (r.record.steps.length ? median(r.record.steps.map((s) => s.metrics.step_ms).filter(Number.isFinite)) : undefined)), opts),
+        step_ms: perSeedEstimate(bySeed((r) => (r.record.steps.length ? median(r.record.steps.map((s) => s.metrics.step_ms ?? NaN).filter(Number.isFinite)) : undefined)), opts),
         steps_to_threshold: {
           train: thresholdResult(mr, trainSeries, trainThreshold, window, lastStep, opts),
           test: hasTestCurve && Number.isFinite(testThreshold) ? thresholdResult(mr, testSeries, testThreshold, 1, lastStep, opts) : null,

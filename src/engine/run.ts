@@ -3,93 +3,157 @@
  * the resolved config, the environment, one metrics object per step, dialogue traces, the
  * evaluation, and a fingerprint over everything that must repeat bit for bit.
  */
-import type { Config } from './config';
+import { z } from 'zod';
+import { ConfigError, resolveConfig, type Config } from './config';
 
 export const RUN_FORMAT = 'infopo-sandbox/run@1';
 
-export type Metrics = Record<string, number>;
-
-export interface StepEntry {
-  step: number;
-  metrics: Metrics;
-}
-
-export interface TurnTrace {
-  action: string;
-  feedback: string;
-  role: 'user' | 'env';
-  /** The action's tokens as strings (its <eot> included). */
-  action_tokens: string[];
-  /** IG_t credited to this action (sampled estimator); null when the turn is not scored. */
-  info_gain: number | null;
-  /** The exact-KL estimate of the same turn; null when not scored. */
-  info_gain_exact: number | null;
-  step_reward: number;
-  valid: boolean;
-  /** Final per-token advantages of this action's tokens. */
-  advantages: number[];
-}
-
-export interface RolloutTrace {
-  outcome: number;
-  success: boolean;
-  end_reason: string;
-  turns: TurnTrace[];
-}
-
-export interface GroupTrace {
-  step: number;
-  group: number;
-  task: string;
-  instance: string;
-  /** The user's opening request (what the agent saw first). Absent in records made before it was added. */
-  request?: string;
-  gate: number;
-  outcome_mean: number;
-  outcome_std: number;
-  /** Batch-level cap s and effective beta of this step (the same for every group of the step). */
-  cap: number;
-  beta: number;
-  kept: boolean;
-  rollouts: RolloutTrace[];
-}
-
-export interface EvaluationEntry {
-  step: number;
-  split: 'test';
-  persona: string;
-  episodes: number;
-  success: number;
-  return: number;
-  turns: number;
-  per_task: Record<string, { success: number; return: number; turns: number; episodes: number }>;
-}
-
-export interface EnvironmentInfo {
-  backend: string;
-  /** Why the preferred backend was not used (e.g. no WebGPU adapter), or null. */
-  fallback_reason: string | null;
-  adapter: string | null;
-  runtime: string;
-  versions: Record<string, string>;
-  started_at: string;
-}
-
-export interface RunRecord {
-  format: typeof RUN_FORMAT;
-  config: Config;
-  environment: EnvironmentInfo;
-  model: { parameters: number; vocab_size: number };
-  warm_start: { steps: number; final_loss: number | null };
-  steps: StepEntry[];
-  traces: GroupTrace[];
-  evaluations: EvaluationEntry[];
-  status: 'running' | 'complete' | 'stopped' | 'failed';
-  fingerprint: string;
-}
+/** Every step metric the trainer reports, in run.json / metrics.csv order (docs/run-format.md "Step metrics"). */
+export const METRIC_NAMES = [
+  'success', 'return', 'turns', 'action_len', 'tokens_generated', 'invalid_action_fraction', 'zero_std_fraction',
+  'gate_min', 'gate_mean', 'gate_max', 'scored_turns', 'info_gain_mean', 'info_gain_std', 'info_gain_exact_mean', 'info_gain_exact_std',
+  'fused_divergence', 'intrinsic_share', 'cap', 'beta_effective',
+  'loss', 'policy_loss', 'entropy', 'clip_fraction', 'approx_kl', 'kl_ref', 'grad_norm', 'lr',
+  'rollout_ms', 'infogain_ms', 'update_ms', 'step_ms', 'tokens_per_s', 'num_tensors',
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+/** One step's metrics. A record read from a file that lacks some (made before they existed) has NaN there, as for "not measured". */
+export type Metrics = Record<MetricName, number>;
 
 /** Metrics that measure time or process state: they vary between identical runs and are left out of the fingerprint. */
-export const VOLATILE_METRICS = new Set(['step_ms', 'rollout_ms', 'infogain_ms', 'update_ms', 'tokens_per_s', 'num_tensors']);
+export const VOLATILE_METRICS: ReadonlySet<string> = new Set<MetricName>(['step_ms', 'rollout_ms', 'infogain_ms', 'update_ms', 'tokens_per_s', 'num_tensors']);
+
+// JSON writes NaN and ±Infinity as null: read null back as NaN.
+const num = z.number().nullable().transform((v) => v ?? NaN);
+const configField = z.unknown().transform((value, ctx): Config => {
+  try {
+    return resolveConfig(value);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    ctx.addIssue({ code: 'custom', message: `its config is invalid: ${error.problems.join('; ')}` });
+    return z.NEVER;
+  }
+});
+
+const metric = z.number().nullable().optional().transform((v) => v ?? NaN);
+const metricsSchema = z.strictObject(Object.fromEntries(METRIC_NAMES.map((k) => [k, metric])) as unknown as Record<MetricName, typeof metric>);
+
+export const stepEntrySchema = z.object({ step: z.number().int(), metrics: metricsSchema });
+
+export const turnTraceSchema = z.object({
+  action: z.string(),
+  feedback: z.string(),
+  role: z.enum(['user', 'env']),
+  /** The action's tokens as strings (its <eot> included). */
+  action_tokens: z.array(z.string()),
+  /** IG_t credited to this action (sampled estimator); null when the turn is not scored. */
+  info_gain: z.number().nullable(),
+  /** The exact-KL estimate of the same turn; null when not scored. */
+  info_gain_exact: z.number().nullable(),
+  step_reward: z.number(),
+  valid: z.boolean(),
+  /** Final per-token advantages of this action's tokens. */
+  advantages: z.array(z.number()),
+});
+
+export const rolloutTraceSchema = z.object({ outcome: z.number(), success: z.boolean(), end_reason: z.string(), turns: z.array(turnTraceSchema) });
+
+export const groupTraceSchema = z.object({
+  step: z.number().int(),
+  group: z.number().int(),
+  task: z.string(),
+  instance: z.string(),
+  /** The user's opening request (what the agent saw first). Absent in records made before it was added. */
+  request: z.string().optional(),
+  gate: z.number(),
+  outcome_mean: z.number(),
+  outcome_std: z.number(),
+  /** Batch-level cap s and effective beta of this step (the same for every group of the step). */
+  cap: z.number(),
+  beta: z.number(),
+  kept: z.boolean(),
+  rollouts: z.array(rolloutTraceSchema),
+});
+
+const evaluationMeans = { success: z.number(), return: z.number(), turns: z.number(), episodes: z.number().int() };
+export const evaluationEntrySchema = z.object({
+  step: z.number().int(),
+  split: z.literal('test'),
+  persona: z.string(),
+  ...evaluationMeans,
+  per_task: z.record(z.string(), z.object(evaluationMeans)),
+});
+
+export const environmentSchema = z.object({
+  backend: z.string(),
+  /** Why the preferred backend was not used (e.g. no WebGPU adapter), or null. */
+  fallback_reason: z.string().nullable(),
+  adapter: z.string().nullable(),
+  runtime: z.string(),
+  versions: z.record(z.string(), z.string()),
+  started_at: z.string(),
+});
+
+export const RUN_STATUSES = ['running', 'complete', 'stopped', 'failed'] as const;
+
+/** The run record; `parseRunRecord` is the one reader (page import, `--config run.json`, `evaluate --run`). */
+export const runRecordSchema = z.object({
+  format: z.literal(RUN_FORMAT),
+  config: configField,
+  environment: environmentSchema,
+  model: z.object({ parameters: z.number().int(), vocab_size: z.number().int() }),
+  warm_start: z.object({ steps: z.number().int(), final_loss: num }),
+  steps: z.array(stepEntrySchema),
+  traces: z.array(groupTraceSchema),
+  evaluations: z.array(evaluationEntrySchema),
+  status: z.enum(RUN_STATUSES),
+  fingerprint: z.string(),
+});
+
+export type StepEntry = z.infer<typeof stepEntrySchema>;
+export type TurnTrace = z.infer<typeof turnTraceSchema>;
+export type RolloutTrace = z.infer<typeof rolloutTraceSchema>;
+export type GroupTrace = z.infer<typeof groupTraceSchema>;
+export type EvaluationEntry = z.infer<typeof evaluationEntrySchema>;
+export type EnvironmentInfo = z.infer<typeof environmentSchema>;
+export type RunRecord = Omit<z.infer<typeof runRecordSchema>, 'warm_start'> & { warm_start: { steps: number; final_loss: number | null } };
+
+/** Parse and check a run.json's text; throws an Error that names the first problems and where they are. */
+export function parseRunRecord(text: string): RunRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`Not a valid run.json: the file is not JSON (${error instanceof Error ? error.message : String(error)}).`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('Not a valid run.json: the top level must be a JSON object.');
+  const format = (value as { format?: unknown }).format;
+  if (format !== RUN_FORMAT) throw new Error(`Not a valid run.json: "format" is ${JSON.stringify(format)}, expected "${RUN_FORMAT}".`);
+  const result = runRecordSchema.safeParse(value);
+  if (!result.success) {
+    const where = (path: readonly PropertyKey[]) => path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
+    const problems = result.error.issues.slice(0, 5).map((i) => (i.path.length && i.path[0] !== 'config' ? `"${where(i.path)}": ${i.message}` : i.message));
+    throw new Error(`Not a valid run.json: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** A new record of a run of `config`, before any step (the engine's and the page's records both start here). */
+export function newRunRecord(p: { config: Config; environment: EnvironmentInfo; model?: RunRecord['model']; status?: RunRecord['status'] }): RunRecord {
+  return {
+    format: RUN_FORMAT,
+    config: p.config,
+    environment: p.environment,
+    // Unknown where the record is rebuilt from events (the page's partial records): 0 and 0.
+    model: p.model ?? { parameters: 0, vocab_size: 0 },
+    warm_start: { steps: p.config.sftSteps, final_loss: null },
+    steps: [],
+    traces: [],
+    evaluations: [],
+    status: p.status ?? 'running',
+    fingerprint: '',
+  };
+}
 
 /** JSON with sorted keys, so equal records serialise equally. */
 export function canonicalJson(value: unknown): string {
@@ -111,8 +175,8 @@ export async function fingerprint(record: Pick<RunRecord, 'config' | 'steps' | '
 
 /** One row per step, one column per metric (union of keys, in first-seen order). */
 export function metricsCsv(steps: readonly StepEntry[]): string {
-  const columns: string[] = [];
-  for (const s of steps) for (const k of Object.keys(s.metrics)) if (!columns.includes(k)) columns.push(k);
+  const columns: MetricName[] = [];
+  for (const s of steps) for (const k of Object.keys(s.metrics) as MetricName[]) if (!columns.includes(k)) columns.push(k);
   const lines = [['step', ...columns].join(',')];
   for (const s of steps) lines.push([s.step, ...columns.map((c) => (c in s.metrics ? String(s.metrics[c]) : ''))].join(','));
   return lines.join('\n') + '\n';

@@ -5,25 +5,13 @@
  * Playwright bridge, and the float64 reference runs here too.
  */
 import * as tf from '@tensorflow/tfjs';
-import { benchDecode, benchDivergence as benchDivergenceSizes, benchPrefixReuse, benchTrainSteps, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from '../engine/bench';
-import { configFromPresets, type Config } from '../engine/config';
-import { loadTokenizer } from '../engine/text/tokenizer';
+import { benchDecode, benchDivergence as benchDivergenceSizes, benchPrefixReuse, benchTrainSteps, configFromPresets, loadTokenizer, counterfactualDivergence, hasFusedDivergenceKernel, PARITY_CASES, compareToReference, divergenceReference, makeDivergenceCase, passes, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming, type Config, type DivergenceImpl, type DivergenceCaseSpec, type ErrorStats } from '../engine';
 import {
   fusedKernelInvocations,
   setDivergenceWorkgroupSize,
   divergenceWorkgroupSize,
   type DivergenceWorkgroupSize,
-} from '../engine/kernels/divergence-webgpu';
-import { counterfactualDivergence, hasFusedDivergenceKernel, type DivergenceImpl } from '../engine/kernels/divergence';
-import {
-  PARITY_CASES,
-  compareToReference,
-  divergenceReference,
-  makeDivergenceCase,
-  passes,
-  type DivergenceCaseSpec,
-  type ErrorStats,
-} from '../engine/kernels/reference';
+} from '../engine/webgpu';
 
 export interface LabInfo {
   backend: string;

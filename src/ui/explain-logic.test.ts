@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../engine/config';
-import type { GroupTrace, TurnTrace } from '../engine/run';
-import { computeAdvantages } from '../engine/rl/advantage';
+import { resolveConfig, specAdvantages, type GroupTrace, type TurnTrace } from '../engine';
 import { explainTurn } from './explain-logic';
 
 const turn = (action: string, feedback: string, tokens: number, ig: number | null): TurnTrace => ({
@@ -35,15 +33,15 @@ function stepTraces(): GroupTrace[] {
       ],
     },
   ];
-  // Fill the "recorded" values the way the trainer does.
+  // The "recorded" values come from an independent implementation of INFOPO.md §3-§4 (not from
+  // computeAdvantages, which explainTurn uses), so a disagreement between the two shows up as maxDiff.
   const config = resolveConfig({ groupSize: 3 });
-  const adv = computeAdvantages(
-    groups.map((g) => g.rollouts.map((r) => ({ outcome: r.outcome, turns: r.turns.map((t) => ({ actionTokens: t.action_tokens.length, infoGain: t.info_gain })) }))),
-    { ...config, epoch: 2 },
-  );
+  const spec = specAdvantages(groups, config, 2);
   groups.forEach((g, gi) => {
-    Object.assign(g, { gate: adv.groups[gi].gate, outcome_mean: adv.groups[gi].mean, outcome_std: adv.groups[gi].std, cap: adv.cap, beta: adv.betaEffective });
-    g.rollouts.forEach((r, i) => r.turns.forEach((t, k) => (t.advantages = adv.groups[gi].tokens[i][k])));
+    const R = g.rollouts.map((r) => r.outcome);
+    const mu = R.reduce((a, b) => a + b, 0) / R.length;
+    Object.assign(g, { gate: spec.gates[gi], outcome_mean: mu, outcome_std: Math.sqrt(R.reduce((a, x) => a + (x - mu) ** 2, 0) / (R.length - 1)), cap: spec.cap, beta: spec.betaEffective });
+    g.rollouts.forEach((r, i) => r.turns.forEach((t, k) => (t.advantages = spec.advantages[gi][i][k])));
   });
   return groups;
 }
@@ -68,6 +66,14 @@ describe('explain this turn', () => {
     expect(e.capRecorded).toBeCloseTo(e.cap, 12);
     expect(e.nextAction).toBe('guess cat');
     expect(e.unscored).toBeNull();
+  });
+
+  it('reports a recorded advantage that disagrees with the formulas', () => {
+    const traces = stepTraces();
+    traces[0].rollouts[0].turns[0].advantages[2] += 1e-3;
+    const e = explainTurn(resolveConfig({ groupSize: 3 }), traces, 0, 0, 0);
+    expect(e.maxDiff).toBeCloseTo(1e-3, 9);
+    expect(explainTurn(resolveConfig({ groupSize: 3 }), traces, 0, 1, 0).maxDiff).toBeLessThan(1e-12);
   });
 
   it('names why a turn is not scored', () => {

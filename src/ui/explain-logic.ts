@@ -3,9 +3,7 @@
  * from a traced step with the engine's own advantage code (`computeAdvantages`), and compared with
  * the advantages the trainer actually used (recorded in the trace). Pure: no DOM.
  */
-import type { Config } from '../engine/config';
-import type { GroupTrace, TurnTrace } from '../engine/run';
-import { EPS, computeAdvantages, mean, stdUnbiased, tokenRewards, type RolloutCredit } from '../engine/rl/advantage';
+import { EPS, computeAdvantages, mean, stdUnbiased, tokenRewards, type Config, type GroupTrace, type TurnTrace, type RolloutCredit } from '../engine';
 
 export type UnscoredReason = 'last-turn' | 'empty-feedback' | 'no-intrinsic' | null;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, DEFAULT_CONFIG, PRESETS, configFromPresets, resolveConfig } from '../engine/config';
+import { CONFIG_KEYS, DEFAULT_CONFIG, PRESETS, configFromPresets, resolveConfig } from '../engine';
 import { displayValue, knobKind, overridesFromConfig, validateSetup, withOverride } from './setup-logic';
 
 describe('setup form model', () => {
@@ -39,12 +39,14 @@ describe('setup form model', () => {
     expect(validateSetup('', { task: '' }).errors.task).toMatch(/task = ""/);
   });
 
-  it('rejects task and persona ids the registries do not know', () => {
+  it('shows the schema\'s rejection of unknown task and persona ids on their fields, naming the known ids', () => {
     const v = validateSetup('', { task: '20q,nosuch', persona: 'grumpy', evalPersona: 'x' });
     expect(v.config).toBeNull();
-    expect(v.errors.task).toMatch(/^task = "20q,nosuch"/);
-    expect(v.errors.persona).toMatch(/^persona = "grumpy"/);
-    expect(v.errors.evalPersona).toMatch(/^evalPersona = "x"/);
+    expect(v.errors.task).toMatch(/^task = "20q,nosuch": .*from: 20q, intent, code, travel, mastermind/);
+    expect(v.errors.persona).toMatch(/^persona = "grumpy": .*"cooperative"/);
+    expect(v.errors.evalPersona).toMatch(/^evalPersona = "x": /);
+    expect(v.general).toEqual([]);
+    expect(validateSetup('', { task: 'intent,20q', persona: 'noisy', evalPersona: 'terse' }).config).toMatchObject({ task: 'intent,20q', persona: 'noisy', evalPersona: 'terse' });
   });
 
   it('round-trips a config through overrides', () => {

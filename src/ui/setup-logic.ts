@@ -4,9 +4,7 @@
  * the config schema (ConfigError). Raw text is kept as typed, so an invalid entry is shown with
  * its error and never replaced or lost.
  */
-import { TASKS } from '../engine/tasks';
-import { PERSONA_IDS } from '../engine/users';
-import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, PRESETS, configSchema, diffFromDefaults, parseKnobValue, resolveConfig, type Config, type ConfigKey } from '../engine/config';
+import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, PRESETS, configSchema, diffFromDefaults, parseKnobValue, resolveConfig, type Config, type ConfigKey } from '../engine';
 
 export type RawValue = string | boolean;
 export type Overrides = Partial<Record<ConfigKey, RawValue>>;
@@ -96,14 +94,6 @@ export function validateSetup(preset: string, overrides: Overrides): Validation 
         errors[k] = errors[k] ? `${errors[k]}; ${problem}` : problem;
       } else general.push(problem);
     }
-  }
-  if (config) {
-    // The schema checks the shape of these strings; the registries decide which ids exist.
-    const unknownTasks = config.task.split(',').filter((id) => !TASKS[id]);
-    if (unknownTasks.length) errors.task = `task = ${JSON.stringify(config.task)}: unknown task ${unknownTasks.map((t) => JSON.stringify(t)).join(', ')} (known: ${Object.keys(TASKS).join(', ')})`;
-    const personas = PERSONA_IDS as readonly string[];
-    if (!personas.includes(config.persona)) errors.persona = `persona = ${JSON.stringify(config.persona)}: unknown persona (known: ${personas.join(', ')})`;
-    if (config.evalPersona !== '' && !personas.includes(config.evalPersona)) errors.evalPersona = `evalPersona = ${JSON.stringify(config.evalPersona)}: unknown persona (known: ${personas.join(', ')}, or empty for the training persona)`;
   }
   const ok = Object.keys(errors).length === 0 && general.length === 0;
   return { config: ok ? config : null, errors, general };

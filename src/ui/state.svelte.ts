@@ -2,8 +2,7 @@
  * The page's state, as runes in one module: the setup form, the current (or imported) run, and the
  * banners. Components read and call these stores; only this module talks to the TrainerClient.
  */
-import { DEFAULT_CONFIG, type Config, type ConfigKey } from '../engine/config';
-import type { EvaluationEntry, GroupTrace, RunRecord, StepEntry } from '../engine/run';
+import { DEFAULT_CONFIG, type Config, type ConfigKey, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from '../engine';
 import { TrainerClient, type BackendPreference, type ModelExport, type WorkerEvent } from './trainer-client';
 import { displayValue, overridesFromConfig, validateSetup, withOverride, type Overrides, type RawValue } from './setup-logic';
 import { partialRecord } from './run-file';

@@ -1,7 +1,7 @@
 /** The UI's only door to training: a Comlink proxy of the worker's TrainerApi. */
 import * as Comlink from 'comlink';
 import type { TrainerApi, WorkerEvent, BackendPreference, ModelExport } from '../worker/protocol';
-import type { Config } from '../engine/config';
+import type { Config } from '../engine';
 
 export type { WorkerEvent, BackendPreference, ModelExport };
 

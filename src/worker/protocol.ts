@@ -2,9 +2,7 @@
  * The whole worker boundary in one file: what the page may ask the training worker, and the
  * events the worker streams back. The worker exposes `TrainerApi` through Comlink.
  */
-import type { Config } from '../engine/config';
-import type { ExperimentEvent } from '../engine/experiment';
-import type { RunRecord } from '../engine/run';
+import type { Config, ExperimentEvent, RunRecord } from '../engine';
 
 export type BackendPreference = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 

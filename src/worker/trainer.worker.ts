@@ -2,11 +2,7 @@
 /** The page's training host: runs the engine in a Web Worker so the UI never blocks. */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendName } from '../engine/backend';
-import { runExperiment } from '../engine/experiment';
-import { exportPolicy } from '../engine/policy/checkpoint';
-import type { Trainer } from '../engine/rl/trainer';
-import { loadTokenizer } from '../engine/text/tokenizer';
+import { initBackend, runExperiment, exportPolicy, loadTokenizer, type BackendName, type Trainer } from '../engine';
 import type { BackendPreference, TrainerApi, WorkerEvent } from './protocol';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -15,7 +11,7 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 async function loadBackend(name: BackendName): Promise<void> {
   if (name === 'webgpu') {
     await import('@tensorflow/tfjs-backend-webgpu');
-    await import('../engine/kernels/divergence-webgpu');
+    await import('../engine/webgpu');
   } else if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });

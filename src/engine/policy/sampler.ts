@@ -8,6 +8,9 @@ export interface SamplingOptions {
   greedy: boolean;
 }
 
+/** Evaluation's one decoding setting: the most likely allowed token (draws nothing from the stream). */
+export const GREEDY: SamplingOptions = { temperature: 1, topK: 0, topP: 1, greedy: true };
+
 /**
  * Sample one id from `logits` (one row). `allowed(id)` excludes tokens (role tokens the agent may
  * not emit). Temperature, then top-k, then top-p (nucleus), as in Hugging Face generate.

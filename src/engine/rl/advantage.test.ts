@@ -80,6 +80,7 @@ describe('InfoPO fusion worked by hand', () => {
   it('decays beta: beta_e = beta0 * exp(-decay * epoch)', () => {
     const out = computeAdvantages(groups, { ...base, betaDecay: 0.1, epoch: 10 });
     expect(out.betaEffective).toBeCloseTo(0.5 * Math.exp(-1), 12);
+    expect(computeAdvantages(groups, { ...base, betaDecay: 0.1, epoch: 10, method: 'grpo' }).betaEffective).toBe(0);
     expect(out.groups[0].tokens[0][0][0]).toBeCloseTo(0.5 * Math.exp(-1) * 0.5 * (0.075 / (Math.sqrt(0.0075) + 1e-6)), 10);
   });
   it('intrinsic-only ablation: A = s * A_int', () => {

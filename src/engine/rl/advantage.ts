@@ -136,7 +136,8 @@ export function computeAdvantages(groups: RolloutCredit[][], o: AdvantageOptions
     ),
   );
   const cap = useIntrinsic && o.capIntrinsic ? Math.min(1, Math.max(stdUnbiased(outTokens) + EPS, 1.0) / (stdUnbiased(intTokens) + EPS)) : 1;
-  const betaEffective = o.beta * Math.exp(-o.betaDecay * o.epoch);
+  // Methods without the intrinsic term have no beta: 0 in metrics, traces and explanations alike.
+  const betaEffective = useIntrinsic ? o.beta * Math.exp(-o.betaDecay * o.epoch) : 0;
 
   let intrinsicMass = 0;
   let totalMass = 0;

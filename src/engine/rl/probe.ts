@@ -7,7 +7,7 @@
  * informative answers scoring far above uninformative ones ("i do not mind").
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Config } from '../config';
+import { episodeOptions, type Config } from '../config';
 import type { Policy } from '../policy/model';
 import { tidy } from '../policy/ops';
 import { Rng } from '../random';
@@ -73,7 +73,7 @@ export async function probeInfoGain(policy: Policy, tokenizer: WordTokenizer, co
     Array.from({ length: o.episodes }, (_, i) => ({ family, instance: family.sample(instances, split, { kinds: config.kinds }), group: i })),
   );
   const placeholderIds = tokenizer.encode(config.placeholder);
-  const options = { maxTurns: config.maxTurns, persona: o.persona ?? config.persona, noise: config.noise, wrongGuess: config.wrongGuess, implicitRate: config.implicitRate, kinds: config.kinds, maxActionTokens: config.maxActionTokens, maxContext: config.maxContext, temperature: config.temperature, topK: config.topK, topP: config.topP, greedy: false };
+  const options = { ...episodeOptions(config, o.persona), temperature: config.temperature, topK: config.topK, topP: config.topP, greedy: false };
   const streams = { sampling: root.fork('sampling'), user: root.fork('user') };
   const out: ProbeTurn[] = [];
   const size = o.batchSize ?? 32;

@@ -5,6 +5,7 @@
  * more forced tokens. Rows leave the batch when their episode ends.
  */
 import { appendAction, appendFeedback, closeAction, feedbackTokens, startDialogue, type Dialogue, type DialogueTurn } from '../dialogue';
+import type { EpisodeSettings } from '../config';
 import type { Policy } from '../policy/model';
 import { sampleToken, type SamplingOptions } from '../policy/sampler';
 import type { Rng } from '../random';
@@ -12,8 +13,6 @@ import type { Episode, EpisodeOptions, Reply, TaskFamily, TaskInstance } from '.
 import { EOT, SPECIAL_TOKENS } from '../text/special';
 import type { WordTokenizer } from '../text/tokenizer';
 import { decodeLockstep } from './lockstep';
-
-export { disposeKV } from './lockstep';
 
 export interface RolloutRequest {
   family: TaskFamily;
@@ -41,10 +40,8 @@ export interface Rollout {
   endReason: EndReason;
 }
 
-export interface RolloutOptions extends SamplingOptions, EpisodeOptions {
-  maxActionTokens: number;
-  maxContext: number;
-}
+/** Sampling plus the episode settings of a config (`episodeOptions` in config.ts). */
+export type RolloutOptions = SamplingOptions & EpisodeSettings;
 
 /** maxTurns 0 means each family's own turn budget. */
 export function episodeOptionsFor(family: TaskFamily, options: EpisodeOptions): EpisodeOptions {
@@ -129,7 +126,7 @@ export function recordReply(dialogue: Dialogue, turn: DialogueTurn, reply: Reply
  * The finished episode as a Rollout, with R = step rewards of all turns but the last + the final
  * reward (`reward: 'task'`, the reference), or R = 1 for success and 0 otherwise (`'success'`).
  */
-export function toRollout(family: TaskFamily, instance: TaskInstance, group: number, dialogue: Dialogue, episode: Episode, endReason: EndReason, rewardMode: EpisodeOptions['reward'] = 'task'): Rollout {
+export function toRollout(family: TaskFamily, instance: TaskInstance, group: number, dialogue: Dialogue, episode: Episode, endReason: EndReason, rewardMode: EpisodeOptions['reward']): Rollout {
   const { reward, success } = episode.outcome();
   const outcome = rewardMode === 'success' ? (success ? 1 : 0) : dialogue.turns.slice(0, -1).reduce((a, t) => a + t.stepReward, 0) + reward;
   return { family: family.id, instanceId: instance.id, request: instance.request, group, dialogue, finalReward: reward, outcome, success, endReason };

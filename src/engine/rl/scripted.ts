@@ -1,7 +1,8 @@
-/** Dialogues played by a scripted agent (demonstrations for the warm start, baseline traces). */
+/** Dialogues played by a scripted agent (demonstrations for the warm start, baseline evaluations). */
 import { appendAction, startDialogue } from '../dialogue';
 import type { Rng } from '../random';
-import type { EpisodeOptions, Exchange, ScriptedAgent, TaskFamily, TaskInstance } from '../tasks/types';
+import type { EpisodeSettings } from '../config';
+import type { Exchange, ScriptedAgent, TaskFamily, TaskInstance } from '../tasks/types';
 import { EOT } from '../text/special';
 import type { WordTokenizer } from '../text/tokenizer';
 import { episodeOptionsFor, recordReply, toRollout, type EndReason, type Rollout } from './rollout';
@@ -10,7 +11,7 @@ export function scriptedRollout(
   family: TaskFamily,
   instance: TaskInstance,
   agent: ScriptedAgent,
-  options: EpisodeOptions & { maxActionTokens: number; maxContext: number },
+  options: EpisodeSettings,
   rngs: { agent: Rng; user: Rng },
   tokenizer: WordTokenizer,
   group = 0,

@@ -4,7 +4,7 @@
  * metrics and traces. Readable in one sitting, like a CleanRL file.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Config } from '../config';
+import { episodeOptions, type Config } from '../config';
 import type { Dialogue } from '../dialogue';
 import { Policy } from '../policy/model';
 import { tidy } from '../policy/ops';
@@ -25,7 +25,7 @@ import { scriptedRollout } from './scripted';
 
 export interface StepResult {
   step: number;
-  metrics: Metrics;
+  metrics: Omit<Metrics, 'num_tensors'>;
   traces: GroupTrace[];
   rollouts: Rollout[];
 }
@@ -55,15 +55,24 @@ export class Trainer {
     return new AdamW(this.policy.variables, { beta1: c.adamBeta1, beta2: c.adamBeta2, weightDecay: c.weightDecay, gradClip: c.gradClip });
   }
 
-  private episodeOptions(persona = this.config.persona) {
-    const c = this.config;
-    return { maxTurns: c.maxTurns, persona, noise: c.noise, wrongGuess: c.wrongGuess, implicitRate: c.implicitRate, kinds: c.kinds, reward: c.reward, maxActionTokens: c.maxActionTokens, maxContext: c.maxContext };
+  /**
+   * Supervised warm start on the families' `demo` agents (imitation of action tokens), then, with
+   * klCoef > 0, a frozen copy of the policy as the KL reference: the warm start's result, or the
+   * loaded checkpoint's weights when there are no supervised steps.
+   */
+  async warmStart(onProgress?: (step: number, loss: number) => void | Promise<void>): Promise<number | null> {
+    const last = this.config.sftSteps > 0 ? await this.supervised(onProgress) : null;
+    if (this.config.klCoef > 0) {
+      const snapshot = this.policy.snapshot();
+      this.reference = new Policy(this.policy.shape, new Rng(0));
+      this.reference.load(snapshot);
+      snapshot.forEach((t) => t.dispose());
+    }
+    return last;
   }
 
-  /** Supervised warm start on the families' `demo` agents: imitation of action tokens. */
-  async warmStart(onProgress?: (step: number, loss: number) => void | Promise<void>): Promise<number | null> {
+  private async supervised(onProgress?: (step: number, loss: number) => void | Promise<void>): Promise<number> {
     const c = this.config;
-    if (c.sftSteps === 0) return null;
     const optimizer = new AdamW(this.policy.variables, { beta1: c.adamBeta1, beta2: c.adamBeta2, weightDecay: 0, gradClip: c.gradClip });
     const rng = this.streams.sft;
     let last = NaN;
@@ -72,8 +81,8 @@ export class Trainer {
       const dialogues: Dialogue[] = [];
       for (let i = 0; i < c.sftBatch; i++) {
         const family = rng.pick(this.families);
-        const instance = family.sampleDemo?.(rng, this.episodeOptions()) ?? family.sample(rng, 'train', this.episodeOptions());
-        dialogues.push(scriptedRollout(family, instance, demonstrators.get(family)!, this.episodeOptions(), { agent: rng, user: rng }, this.tokenizer).dialogue);
+        const instance = family.sampleDemo?.(rng, episodeOptions(c)) ?? family.sample(rng, 'train', episodeOptions(c));
+        dialogues.push(scriptedRollout(family, instance, demonstrators.get(family)!, episodeOptions(c), { agent: rng, user: this.streams.sftUser }, this.tokenizer).dialogue);
       }
       const batch = packDialogues(dialogues);
       const { value, grads } = tf.variableGrads(() => {
@@ -87,12 +96,6 @@ export class Trainer {
       await onProgress?.(s + 1, last);
     }
     optimizer.dispose();
-    if (c.klCoef > 0) {
-      const snapshot = this.policy.snapshot();
-      this.reference = new Policy(this.policy.shape, new Rng(0));
-      this.reference.load(snapshot);
-      snapshot.forEach((t) => t.dispose());
-    }
     return last;
   }
 
@@ -103,7 +106,7 @@ export class Trainer {
     const requests: RolloutRequest[] = [];
     for (let g = 0; g < c.promptsPerStep; g++) {
       const family = this.families.length === 1 ? this.families[0] : rng.pick(this.families);
-      const instance = family.sample(rng, 'train', this.episodeOptions());
+      const instance = family.sample(rng, 'train', episodeOptions(c));
       for (let i = 0; i < c.groupSize; i++) requests.push({ family, instance, group: g });
     }
     return requests;
@@ -125,7 +128,7 @@ export class Trainer {
     const c = this.config;
     const t0 = now();
     const requests = this.sampleRequests();
-    const rollouts = await generateRollouts(this.policy, this.tokenizer, requests, { ...this.episodeOptions(), temperature: c.temperature, topK: c.topK, topP: c.topP, greedy: false }, { sampling: this.streams.sampling, user: this.streams.user });
+    const rollouts = await generateRollouts(this.policy, this.tokenizer, requests, { ...episodeOptions(c), temperature: c.temperature, topK: c.topK, topP: c.topP, greedy: false }, { sampling: this.streams.sampling, user: this.streams.user });
     const t1 = now();
 
     // Teacher-forced pass of the rollout policy: log-probs for the PPO ratio, logits for the information gain.
@@ -233,7 +236,7 @@ export class Trainer {
     return { loss: avg('loss'), policyLoss: avg('policyLoss'), entropy: avg('entropy'), klRef: avg('klRef'), clipFraction: avg('clipFraction'), approxKl: avg('approxKl'), gradNorm: avg('gradNorm') };
   }
 
-  private stepMetrics(rollouts: Rollout[], gains: TurnInfoGain[], adv: BatchAdvantages, u: Awaited<ReturnType<Trainer['update']>>, lr: number, ms: { rollout: number; infogain: number; update: number }): Metrics {
+  private stepMetrics(rollouts: Rollout[], gains: TurnInfoGain[], adv: BatchAdvantages, u: Awaited<ReturnType<Trainer['update']>>, lr: number, ms: { rollout: number; infogain: number; update: number }): Omit<Metrics, 'num_tensors'> {
     const turns = rollouts.map((r) => r.dialogue.turns.length);
     const actions = rollouts.flatMap((r) => r.dialogue.turns.map((t) => r.dialogue.spans[t.actionSpan]));
     const generated = actions.reduce((a, s) => a + s.end - s.start, 0);
@@ -262,7 +265,7 @@ export class Trainer {
       fused_divergence: gains.length > 0 && this.config.divergenceImpl !== 'ops' && hasFusedDivergenceKernel() ? 1 : 0,
       intrinsic_share: adv.intrinsicShare,
       cap: adv.cap,
-      beta_effective: this.config.method === 'infopo' ? adv.betaEffective : 0,
+      beta_effective: adv.betaEffective,
       loss: u.loss,
       policy_loss: u.policyLoss,
       entropy: u.entropy,

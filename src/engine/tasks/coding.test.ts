@@ -1,3 +1,4 @@
+import { DEFAULT_CONFIG, episodeOptions } from '../config';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../random';
 import { splitOfKey } from './common';
@@ -17,7 +18,7 @@ const hidden: CodingHidden = {
   ],
 };
 const instance: TaskInstance = { family: 'code', id: 'code/train/x', split: 'train', request: requestText(hidden), hidden };
-const opts = (persona: string, noise = 0.2): EpisodeOptions => ({ maxTurns: 8, persona, noise });
+const opts = (persona: string, noise = 0.2): EpisodeOptions => ({ ...episodeOptions(DEFAULT_CONFIG), maxTurns: 8, persona, noise });
 const say = (persona: string, action: string, noise = 0.2, seed = 1) => coding.start(instance, opts(persona, noise), new Rng(seed)).respond(action).feedback;
 
 describe('coding: generator', () => {

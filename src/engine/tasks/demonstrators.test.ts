@@ -4,15 +4,18 @@
  * informative answers change the demonstrator's next move, uninformative ones do not.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluateScripted } from '../baselines';
+import { resolve } from 'node:path';
+import { episodeOptions, resolveConfig } from '../config';
+import { evaluate } from '../evaluation';
+import { loadTokenizer } from '../text/tokenizer';
 import { Rng } from '../random';
 import { TASKS } from './index';
-import type { AgentView, EpisodeOptions, TaskFamily } from './types';
+import type { AgentView, TaskFamily } from './types';
 import { consistentItems, question } from './twenty-questions';
 import { itemSplit } from './twenty-questions-catalogue';
 
 const USER_FAMILIES = ['20q', 'intent', 'code', 'travel'];
-const BUDGET: Record<string, { maxTurns: number; simulator?: Partial<EpisodeOptions> }> = {
+const BUDGET: Record<string, { maxTurns: number; simulator?: { kinds: number } }> = {
   '20q': { maxTurns: 6, simulator: { kinds: 2 } },
   intent: { maxTurns: 5 },
   code: { maxTurns: 6 },
@@ -20,10 +23,13 @@ const BUDGET: Record<string, { maxTurns: number; simulator?: Partial<EpisodeOpti
   mastermind: { maxTurns: 6 },
 };
 
-function successOf(family: TaskFamily, slip: number): number {
+const tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../../models') });
+
+async function successOf(family: TaskFamily, slip: number): Promise<number> {
   family.agents[`slip-${slip}`] = family.demonstrator(slip);
   try {
-    return evaluateScripted({ task: family.id, agent: `slip-${slip}`, persona: 'cooperative', noise: 0, episodes: 150, seed: 11, split: 'test', ...BUDGET[family.id] }).success;
+    const config = resolveConfig({ task: family.id, persona: 'cooperative', noise: 0, maxTurns: BUDGET[family.id].maxTurns, ...BUDGET[family.id].simulator });
+    return (await evaluate({ baseline: `slip-${slip}` }, { config, tokenizer, episodes: 150, seed: 11 })).mean.success;
   } finally {
     delete family.agents[`slip-${slip}`];
   }
@@ -33,9 +39,9 @@ function successOf(family: TaskFamily, slip: number): number {
 const movesFrom = (agent: (v: AgentView, r: Rng) => string, view: AgentView, draws = 60): Set<string> => new Set(Array.from({ length: draws }, (_, i) => agent(view, new Rng(i))));
 
 describe('answer-conditioned demonstrators', () => {
-  it.each(Object.keys(BUDGET))('%s: the expert (slip 0) solves most test episodes, and slips cost success monotonically', (id) => {
+  it.each(Object.keys(BUDGET))('%s: the expert (slip 0) solves most test episodes, and slips cost success monotonically', async (id) => {
     const family = TASKS[id];
-    const [s0, s3, s6] = [0, 0.3, 0.6].map((slip) => successOf(family, slip));
+    const [s0, s3, s6] = [await successOf(family, 0), await successOf(family, 0.3), await successOf(family, 0.6)];
     expect(s0).toBeGreaterThan(id === 'travel' ? 0.95 : 0.9);
     expect(s3).toBeLessThan(s0);
     expect(s6).toBeLessThan(s3);
@@ -95,7 +101,7 @@ describe('answer-conditioned demonstrators', () => {
     const expert = family.demonstrator(0);
     const rng = new Rng(4);
     const instance = family.sample(rng, 'test');
-    const episode = family.start(instance, { maxTurns: 5, persona: 'cooperative', noise: 0 }, rng);
+    const episode = family.start(instance, episodeOptions(resolveConfig({ task: 'intent', maxTurns: 5, persona: 'cooperative', noise: 0 })), rng);
     const exchanges: AgentView['exchanges'][number][] = [];
     let move = expert({ request: instance.request, exchanges, maxTurns: 5 }, rng);
     while (move.startsWith('ask')) {

@@ -1,3 +1,4 @@
+import { DEFAULT_CONFIG, episodeOptions } from '../config';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../random';
 import { splitOfKey, words } from './common';
@@ -15,7 +16,7 @@ const hidden: IntentHidden = {
   ],
 };
 const instance: TaskInstance = { family: 'intent', id: 'intent/train/x', split: 'train', request: requestText(hidden), hidden };
-const opts = (persona: string, noise = 0.2): EpisodeOptions => ({ maxTurns: 6, persona, noise });
+const opts = (persona: string, noise = 0.2): EpisodeOptions => ({ ...episodeOptions(DEFAULT_CONFIG), maxTurns: 6, persona, noise });
 const start = (persona = 'cooperative', noise = 0.2, seed = 1) => intent.start(instance, opts(persona, noise), new Rng(seed));
 
 describe('intent: generator', () => {

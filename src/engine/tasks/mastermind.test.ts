@@ -1,3 +1,4 @@
+import { DEFAULT_CONFIG, episodeOptions } from '../config';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../random';
 import { splitOfKey } from './common';
@@ -5,7 +6,7 @@ import { ALL_CODES, consistentCodes, mastermind, parseAction, score, type Master
 import type { TaskInstance } from './types';
 
 const instance: TaskInstance = { family: 'mastermind', id: 'mastermind/train/x', split: 'train', request: 'find my code of 3 colours . try a code .', hidden: { code: ['red', 'blue', 'red'] } satisfies MastermindHidden };
-const start = (persona = 'cooperative') => mastermind.start(instance, { maxTurns: 6, persona, noise: 0.5 }, new Rng(1));
+const start = (persona = 'cooperative') => mastermind.start(instance, { ...episodeOptions(DEFAULT_CONFIG), maxTurns: 6, persona, noise: 0.5 }, new Rng(1));
 
 describe('mastermind: scoring and feedback', () => {
   it('counts exact and near pegs like Mastermind (repeats handled)', () => {
@@ -53,7 +54,7 @@ describe('mastermind: agents', () => {
     expect(c.length).toBeLessThan(10);
     for (const code of ALL_CODES.filter((_, i) => i % 7 === 0)) {
       const inst = { ...instance, hidden: { code } };
-      const ep = mastermind.start(inst, { maxTurns: 6, persona: 'cooperative', noise: 0 }, new Rng(1));
+      const ep = mastermind.start(inst, { ...episodeOptions(DEFAULT_CONFIG), maxTurns: 6, persona: 'cooperative', noise: 0 }, new Rng(1));
       const exchanges: { action: string; feedback: string }[] = [];
       for (let t = 0; t < 6; t++) {
         const action = mastermind.agents.oracle({ request: inst.request, exchanges, maxTurns: 6 }, new Rng(t));

@@ -1,18 +1,44 @@
 /** Properties every task family must have: vocabulary closure, token budget, splits, baselines. */
-import { describe, expect, it } from 'vitest';
-import { evaluateScripted } from '../baselines';
+import * as tf from '@tensorflow/tfjs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, resolveConfig, episodeOptions } from '../config';
+import { episodeStreams, evaluate } from '../evaluation';
 import { Rng } from '../random';
 import { PERSONA_IDS } from '../users';
-import { splitWords } from '../text/tokenizer';
+import { loadTokenizer, splitWords, type WordTokenizer } from '../text/tokenizer';
 import { dialogueTokenCount } from './common';
 import { TASKS } from './index';
-import type { EpisodeOptions, Split } from './types';
+import type { EpisodeOptions, Exchange, Split, TaskFamily } from './types';
 
 const FAMILIES = Object.values(TASKS);
 const AGENTS = ['act-now', 'ask-all', 'random', 'oracle', 'demo'];
-/** The engine's defaults: maxActionTokens 8 (its <eot> included), maxContext 160. */
-const MAX_ACTION_WORDS = 7;
-const MAX_CONTEXT = 160;
+/** The schema's defaults: an action's words plus its <eot> fit maxActionTokens; a whole episode fits maxContext. */
+const MAX_ACTION_WORDS = DEFAULT_CONFIG.maxActionTokens - 1;
+const MAX_CONTEXT = DEFAULT_CONFIG.maxContext;
+
+let tokenizer: WordTokenizer;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../../models') });
+});
+
+/** A scripted agent's raw episodes (its own words, untruncated; not the engine's token-limited Dialogue). */
+function playRaw(family: TaskFamily, agent: string, options: EpisodeOptions, episodes: number, seed: number, split: Split): { request: string; exchanges: Exchange[] }[] {
+  return Array.from({ length: episodes }, (_, i) => {
+    const s = episodeStreams(seed, family.id, split, i);
+    const instance = family.sample(s.instance, split, options);
+    const episode = family.start(instance, options, s.user);
+    const exchanges: Exchange[] = [];
+    while (exchanges.length < options.maxTurns) {
+      const action = family.agents[agent]({ request: instance.request, exchanges, maxTurns: options.maxTurns, simulator: options }, s.agent);
+      const reply = episode.respond(action);
+      exchanges.push({ action, feedback: reply.feedback, role: reply.role });
+      if (reply.done) break;
+    }
+    return { request: instance.request, exchanges };
+  });
+}
 
 describe('task suite', () => {
   it('has the five families of the issue, each with the scripted agents, a role, a turn budget and a grammar', () => {
@@ -40,8 +66,8 @@ describe('task suite', () => {
       for (const persona of PERSONA_IDS)
         for (const split of ['train', 'test'] as Split[])
           for (const wrongGuess of ['end', 'turn'] as const) {
-            const r = evaluateScripted({ task: family.id, agent, persona, noise: 0.4, episodes: 12, seed: 11, split, keepDialogues: true, simulator: { wrongGuess, implicitRate: 0.5 } });
-            for (const rec of r.records) episodes.push({ request: rec.request, exchanges: rec.exchanges!, persona, agent });
+            const options: EpisodeOptions = { maxTurns: family.maxTurns, persona, noise: 0.4, wrongGuess, implicitRate: 0.5, kinds: 6, reward: 'task' };
+            for (const rec of playRaw(family, agent, options, 12, 11, split)) episodes.push({ ...rec, persona, agent });
           }
 
     it('every word of every request, action and reply is in its vocabulary()', () => {
@@ -76,17 +102,19 @@ describe('task suite', () => {
       }
     });
 
-    it('the same seed gives the same episodes, user answers included', () => {
-      const opts = { task: family.id, agent: 'demo', persona: 'noisy', noise: 0.3, episodes: 20, seed: 5, split: 'test' as Split, keepDialogues: true };
-      expect(evaluateScripted(opts).records).toEqual(evaluateScripted(opts).records);
+    it('the same seed gives the same episodes, user answers included', async () => {
+      const opts = { config: resolveConfig({ task: family.id, persona: 'noisy', noise: 0.3, evalEpisodes: 20, evalSeed: 5 }), tokenizer };
+      const [a, b] = [await evaluate({ baseline: 'demo' }, opts), await evaluate({ baseline: 'demo' }, opts)];
+      expect(a.episodes).toEqual(b.episodes);
+      expect(a.rollouts.map((r) => r.dialogue.turns)).toEqual(b.rollouts.map((r) => r.dialogue.turns));
     });
 
-    it('the oracle beats demo and act-now (200 test episodes, cooperative and noisy users)', () => {
+    it('the oracle beats demo and act-now (200 test episodes, cooperative and noisy users)', async () => {
       for (const persona of ['cooperative', 'noisy']) {
-        const run = (agent: string) => evaluateScripted({ task: family.id, agent, persona, noise: 0.2, episodes: 200, seed: 1, split: 'test' });
-        const oracle = run('oracle');
+        const run = async (baseline: string) => (await evaluate({ baseline }, { config: resolveConfig({ task: family.id, persona, noise: 0.2, evalEpisodes: 200, evalSeed: 1 }), tokenizer })).mean;
+        const oracle = await run('oracle');
         for (const other of ['demo', 'act-now']) {
-          const r = run(other);
+          const r = await run(other);
           expect(oracle.success, `${persona}: oracle vs ${other} success`).toBeGreaterThan(r.success);
           expect(oracle.return, `${persona}: oracle vs ${other} return`).toBeGreaterThan(r.return);
         }
@@ -98,7 +126,7 @@ describe('task suite', () => {
   it('episode options reach the user: personas change the words, not the meaning', () => {
     const family = TASKS['20q'];
     const inst = family.sample(new Rng(1), 'test');
-    const texts = PERSONA_IDS.filter((p) => p !== 'noisy').map((persona) => family.start(inst, { maxTurns: 10, persona, noise: 0 } as EpisodeOptions, new Rng(2)).respond('is it an animal ?').feedback);
+    const texts = PERSONA_IDS.filter((p) => p !== 'noisy').map((persona) => family.start(inst, { ...episodeOptions(DEFAULT_CONFIG), maxTurns: 10, persona, noise: 0 }, new Rng(2)).respond('is it an animal ?').feedback);
     expect(new Set(texts).size).toBe(texts.length);
   });
 });

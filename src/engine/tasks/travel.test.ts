@@ -1,3 +1,4 @@
+import { DEFAULT_CONFIG, episodeOptions } from '../config';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../random';
 import { splitOfKey } from './common';
@@ -19,7 +20,7 @@ const hidden: TravelHidden = {
   prefs: { area: 'beach', price: 'cheap', refundable: 'refundable', breakfast: null, parking: null, pool: null },
 };
 const instance: TaskInstance = { family: 'travel', id: 'travel/train/x', split: 'train', request: 'i need a hotel for my trip .', hidden };
-const opts = (persona: string, extra: Partial<EpisodeOptions> = {}): EpisodeOptions => ({ maxTurns: 8, persona, noise: 0.2, implicitRate: 0, ...extra });
+const opts = (persona: string, extra: Partial<EpisodeOptions> = {}): EpisodeOptions => ({ ...episodeOptions(DEFAULT_CONFIG), maxTurns: 8, persona, noise: 0.2, implicitRate: 0, ...extra });
 const start = (persona = 'cooperative', extra: Partial<EpisodeOptions> = {}, seed = 1) => travel.start(instance, opts(persona, extra), new Rng(seed));
 
 describe('travel: generator', () => {

@@ -361,8 +361,7 @@ export const travel: TaskFamily = {
     const { hotels, prefs } = instance.hidden as TravelHidden;
     const voice = createVoice(options.persona, options.noise, rng);
     // A cooperative user states some preferences only implicitly (fixed for the episode).
-    const rate = options.implicitRate ?? 0.3;
-    const implicitAspects = new Set(ASPECTS.filter(() => rng.bernoulli(rate)));
+    const implicitAspects = new Set(ASPECTS.filter(() => rng.bernoulli(options.implicitRate)));
     let reward = 0;
     let best = false;
     let booked = false;

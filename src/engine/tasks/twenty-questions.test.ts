@@ -1,7 +1,10 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../random';
 import { ATTRIBUTES, itemSplit } from './twenty-questions-catalogue';
-import { evaluateScripted } from '../baselines';
+import { resolveConfig, DEFAULT_CONFIG, episodeOptions } from '../config';
+import { evaluate } from '../evaluation';
+import { loadTokenizer } from '../text/tokenizer';
 import { CATALOGUE, catalogueOf, consistentItems, kindsOf, parseAction, posterior, QUESTION_VALUES, question, readTruth, twentyQuestions, type TwentyQuestionsHidden } from './twenty-questions';
 import type { EpisodeOptions, TaskInstance } from './types';
 
@@ -10,7 +13,7 @@ const instance = (name: string): TaskInstance => {
   const item = CATALOGUE.find((it) => it.name === name)!;
   return { family: '20q', id: `20q/${itemSplit(item)}/${name}`, split: itemSplit(item), request: 'guess what i am thinking of .', hidden: { item } satisfies TwentyQuestionsHidden };
 };
-const opts = (persona: string, extra: Partial<EpisodeOptions> = {}): EpisodeOptions => ({ maxTurns: 10, persona, noise: 0.2, ...extra });
+const opts = (persona: string, extra: Partial<EpisodeOptions> = {}): EpisodeOptions => ({ ...episodeOptions(DEFAULT_CONFIG), maxTurns: 10, persona, noise: 0.2, ...extra });
 
 describe('20 questions: catalogue and generator', () => {
   it('has at least 60 items over at least 8 attributes, all told apart by their answers', () => {
@@ -178,8 +181,9 @@ describe('20 questions: catalogue size (knob kinds)', () => {
     }
   });
 
-  it('the oracle still finds every item of a small catalogue', () => {
-    const r = evaluateScripted({ task: '20q', agent: 'oracle', persona: 'cooperative', noise: 0, episodes: 40, seed: 3, split: 'test', maxTurns: 6, simulator: { kinds: 1 } });
-    expect(r.success).toBe(1);
+  it('the oracle still finds every item of a small catalogue', async () => {
+    const tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../../models') });
+    const r = await evaluate({ baseline: 'oracle' }, { config: resolveConfig({ task: '20q', noise: 0, evalEpisodes: 40, evalSeed: 3, maxTurns: 6, kinds: 1 }), tokenizer });
+    expect(r.mean.success).toBe(1);
   });
 });

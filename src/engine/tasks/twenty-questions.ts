@@ -264,7 +264,7 @@ export const twentyQuestions: TaskFamily = {
   start(instance: TaskInstance, options: EpisodeOptions, rng: Rng): Episode {
     const { item } = instance.hidden as TwentyQuestionsHidden;
     const voice = createVoice(options.persona, options.noise, rng);
-    const wrongGuess = options.wrongGuess ?? 'end';
+    const wrongGuess = options.wrongGuess;
     let solved = false;
     let over = false;
     return {

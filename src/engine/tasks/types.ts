@@ -75,14 +75,15 @@ export interface EpisodeOptions {
   persona: string;
   /** Probability that a `noisy` user answers wrongly. */
   noise: number;
-  /** 20 questions: a wrong guess ends the episode ('end', default) or costs a turn and play goes on ('turn'). */
-  wrongGuess?: 'end' | 'turn';
-  /** Travel: probability that a cooperative user states a preference implicitly ("i travel for work"); default 0.3. */
-  implicitRate?: number;
-  /** 20 questions: the catalogue holds only the first N kinds (12 items each); default 6, all 72 items. */
-  kinds?: number;
-  /** The score R of an episode: the task's own (default) or binary success. Not a simulator setting: the trainer's. */
-  reward?: 'task' | 'success';
+  // The knobs below come from the config (`episodeOptions(config)`, whose schema holds their defaults).
+  /** 20 questions: a wrong guess ends the episode ('end') or costs a turn and play goes on ('turn'). */
+  wrongGuess: 'end' | 'turn';
+  /** Travel: probability that a cooperative user states a preference implicitly ("i travel for work"). */
+  implicitRate: number;
+  /** 20 questions: the catalogue holds only the first N kinds (12 items each). */
+  kinds: number;
+  /** The score R of an episode: the task's own, or binary success. Not a simulator setting: the trainer's. */
+  reward: 'task' | 'success';
 }
 
 export interface TaskFamily {
