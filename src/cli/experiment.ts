@@ -5,10 +5,11 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { CONFIG_KEYS, ConfigError, configFromPresets, diffFromDefaults, parseKnobValue, PRESETS, type Config } from '../engine/config';
 import { runExperiment } from '../engine/experiment';
-import { exportPolicy } from '../engine/policy/checkpoint';
+import { exportPolicy, isCheckpointPath } from '../engine/policy/checkpoint';
+import { readCheckpointFolder, writeCheckpointFolder } from './checkpoint-folder';
 import { metricsCsv, RUN_FORMAT, type RunRecord } from '../engine/run';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 
@@ -36,7 +37,24 @@ export function buildConfig(opts: { preset: string[]; set: string[]; config?: st
     const key = pair.slice(0, eq).trim();
     overrides[key] = parseKnobValue(key, pair.slice(eq + 1).trim());
   }
-  return configFromPresets(opts.preset, overrides);
+  const config = configFromPresets(opts.preset, overrides);
+  if (isCheckpointPath(config.init)) {
+    // A path is checked now (not after the backend starts) and recorded absolute, so run.json says which folder.
+    const dir = resolve(config.init);
+    try {
+      readCheckpointFolder(dir);
+    } catch (e) {
+      throw new ConfigError([`init = ${JSON.stringify(config.init)}: ${(e as Error).message}`]);
+    }
+    return { ...config, init: dir };
+  }
+  return config;
+}
+
+/** The command line that made this run, quoted for a POSIX shell (for the model card). */
+function commandLine(): string {
+  const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['npm run experiment --', ...process.argv.slice(2).map(q)].join(' ');
 }
 
 function fmt(x: number | undefined, digits = 3): string {
@@ -139,14 +157,24 @@ async function main(): Promise<void> {
     },
   }, { loadPretrained: nodePretrained });
   bar?.stop();
-  const { modelJson, weights } = await exportPolicy(trainer.policy);
-  trainer.dispose();
   writeFileSync(join(out, 'run.json'), JSON.stringify(record, null, 1) + '\n');
   writeFileSync(join(out, 'metrics.csv'), metricsCsv(record.steps));
+  await writeCheckpointFolder(out, trainer.policy, {
+    name: basename(out),
+    madeBy: commandLine(),
+    config: record.config,
+    evaluations: record.evaluations,
+    warmStartLoss: record.warm_start.final_loss,
+    fingerprint: record.fingerprint,
+    createdAt: new Date().toISOString(),
+  });
+  // The legacy pair too, for readers of the old layout (npm run evaluate -- --run DIR reads it).
+  const { modelJson, weights } = await exportPolicy(trainer.policy);
   writeFileSync(join(out, 'model.json'), modelJson + '\n');
   writeFileSync(join(out, 'weights.bin'), new Uint8Array(weights));
+  trainer.dispose();
   console.log(summaryTable(record));
-  console.error(`wrote run.json, metrics.csv, model.json and weights.bin to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.error(`wrote run.json, metrics.csv and the checkpoint (Hugging Face layout: config.json, model.safetensors, tokenizer, README.md; legacy: model.json, weights.bin) to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {

@@ -179,7 +179,9 @@ export function modelCard(shape: ModelShape, params: number, meta: CheckpointMet
   if (c) {
     lines.push(
       `- Trained on: ${c.task.split(',').join(', ')} (the sandbox's simulated-user tasks; see docs/tasks.md), persona ${c.persona}${c.noise ? `, user noise ${c.noise}` : ''}.`,
-      `- Method: ${c.method}; seed ${c.seed}; init ${c.init}; supervised warm-start steps ${c.sftSteps}; RL steps ${c.steps} (${c.promptsPerStep} prompts x group ${c.groupSize}).`,
+      c.steps > 0
+        ? `- Method: ${c.method}; seed ${c.seed}; init ${c.init}; supervised warm-start steps ${c.sftSteps}; RL steps ${c.steps} (${c.promptsPerStep} prompts x group ${c.groupSize}).`
+        : `- Supervised warm start only (imitation of the tasks' scripted demonstrations, ${c.sftSteps} steps of ${c.sftBatch} dialogues, lr ${c.sftLr}); seed ${c.seed}; init ${c.init}; no RL steps.`,
     );
     if (meta.warmStartLoss !== undefined && meta.warmStartLoss !== null) lines.push(`- Final warm-start loss: ${meta.warmStartLoss.toFixed(4)}.`);
     if (meta.fingerprint) lines.push(`- Run fingerprint: \`${meta.fingerprint}\`.`);

@@ -4,7 +4,8 @@
  */
 import { DEFAULT_CONFIG, type Config, type ConfigKey } from '../engine/config';
 import type { EvaluationEntry, GroupTrace, RunRecord, StepEntry } from '../engine/run';
-import { TrainerClient, type BackendPreference, type ModelExport, type WorkerEvent } from './trainer-client';
+import { TrainerClient, type BackendPreference, type ImportedCheckpoint, type ModelExport, type WorkerEvent } from './trainer-client';
+import type { CheckpointFiles } from '../engine/hf-checkpoint';
 import { displayValue, overridesFromConfig, validateSetup, withOverride, type Overrides, type RawValue } from './setup-logic';
 import { partialRecord } from './run-file';
 
@@ -85,6 +86,19 @@ export const ui = new UiStore();
 
 let client: TrainerClient | null = null;
 let runId = 0;
+
+// ---------------------------------------------------------------- an imported checkpoint
+
+/** A checkpoint folder the user imported; runs with init = imported start from it. */
+class CheckpointStore {
+  name = $state<string | null>(null);
+  info = $state.raw<ImportedCheckpoint | null>(null);
+  error = $state<string | null>(null);
+  /** Kept here too: a new worker (after an abort) is sent the files again before its run. */
+  files: CheckpointFiles | null = null;
+}
+
+export const checkpoint = new CheckpointStore();
 
 class RunStore {
   phase = $state<Phase>('idle');
@@ -167,11 +181,17 @@ class RunStore {
     client ??= new TrainerClient((message) => {
       if (id === runId && this.active) this.fail(`The training worker crashed: ${message}`);
     });
+    const c = client;
     const plain = JSON.parse(JSON.stringify(config)) as Config;
-    client
-      .start(plain, preference, (event) => {
-        if (id === runId) this.onEvent(event);
-      })
+    const files = checkpoint.files;
+    // init = imported: the worker may be new (after an abort), so hand it the files first.
+    const ready = config.init === 'imported' && files ? c.importCheckpoint(files).then(() => {}) : Promise.resolve();
+    ready
+      .then(() =>
+        c.start(plain, preference, (event) => {
+          if (id === runId) this.onEvent(event);
+        }),
+      )
       .catch((error: unknown) => {
         if (id === runId && this.active) this.fail(error instanceof Error ? error.message : String(error));
       });
@@ -270,9 +290,22 @@ class RunStore {
     this.log('aborted: worker terminated');
   }
 
-  async exportModel(): Promise<ModelExport | null> {
+  async exportModel(madeBy: string): Promise<ModelExport | null> {
     if (!client || this.source !== 'live') return null;
-    return client.exportModel();
+    return client.exportModel(madeBy);
+  }
+
+  /** Check a checkpoint folder's files in the worker and keep them for runs with init = imported. */
+  async importCheckpoint(name: string, files: CheckpointFiles): Promise<ImportedCheckpoint> {
+    client ??= new TrainerClient((message) => {
+      if (this.active) this.fail(`The training worker crashed: ${message}`);
+    });
+    const info = await client.importCheckpoint(files);
+    checkpoint.files = files;
+    checkpoint.name = name;
+    checkpoint.info = info;
+    checkpoint.error = null;
+    return info;
   }
 
   /** The run as a record: the worker's, or one rebuilt from events (status marks it partial). */
