@@ -145,9 +145,12 @@ export function generationConfig(meta?: CheckpointMeta): Record<string, unknown>
     bos_token_id: BOS,
     eos_token_id: EOT,
     pad_token_id: PAD,
-    // The sandbox evaluates greedily and ends an agent action at <eot>.
+    // The sandbox evaluates greedily and ends an agent action at <eot>; an agent never emits the
+    // other special tokens (policy-agent.ts), so generation bans them as the sandbox does.
     do_sample: false,
-    ...(meta?.config ? { max_new_tokens: meta.config.maxActionTokens + 1 } : {}),
+    bad_words_ids: SPECIAL_TOKENS.map((_, id) => id).filter((id) => id !== EOT).map((id) => [id]),
+    // maxActionTokens counts the action's <eot> too.
+    ...(meta?.config ? { max_new_tokens: meta.config.maxActionTokens } : {}),
   };
 }
 
