@@ -63,7 +63,7 @@ describe('ONNX export for transformers.js', () => {
       const family = getTask(id);
       for (let k = 0; k < 2; k++) {
         const view = { request: family.sample(rng, 'test').request, exchanges: [], maxTurns: family.maxTurns };
-        const [ours] = await agent([view]);
+        const [ours] = await agent([view], [0]);
         const context = contextTokens(view, tokenizer);
         const out = (await model.generate({
           input_ids: new Tensor('int64', BigInt64Array.from(context.map(BigInt)), [1, context.length]),
