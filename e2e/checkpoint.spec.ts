@@ -8,7 +8,8 @@ import { unzipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configFromPresets } from '../src/engine/config';
-import { checkpointToFiles, type CheckpointFiles } from '../src/engine/hf-checkpoint';
+import { checkpointToFiles, policyFromFiles, type CheckpointFiles } from '../src/engine/hf-checkpoint';
+import { buildOnnxModel } from '../src/engine/onnx-export';
 import { Policy } from '../src/engine/policy/model';
 import { Rng } from '../src/engine/random';
 import { encodeShare } from '../src/engine/share';
@@ -32,6 +33,14 @@ async function smallCheckpoint(): Promise<CheckpointFiles> {
   const files = await checkpointToFiles(policy, tokenizer, { name: 'e2e-small', madeBy: 'e2e/checkpoint.spec.ts' });
   policy.dispose();
   return files;
+}
+
+/** The ONNX bytes Node builds for a checkpoint folder's weights. */
+function onnxOf(files: CheckpointFiles): Uint8Array {
+  const { policy } = policyFromFiles(files);
+  const bytes = buildOnnxModel(policy.shape, new Map(policy.names().map((n) => [n, policy.get(n).dataSync() as Float32Array])));
+  policy.dispose();
+  return bytes;
 }
 
 async function runToEnd(page: Page): Promise<void> {
@@ -66,8 +75,11 @@ test('imports a checkpoint folder, trains from it, exports it as a Hugging Face 
   const zipPath = testInfo.outputPath('export.zip');
   await (await download).saveAs(zipPath);
   const entries = unzipSync(readFileSync(zipPath));
-  const names = Object.keys(entries).map((p) => p.split('/').pop()).sort();
-  expect(names).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+  const names = Object.keys(entries).map((p) => p.split('/').slice(1).join('/')).sort();
+  expect(names).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'onnx/model.onnx', 'tokenizer.json', 'tokenizer_config.json']);
+  // The page's ONNX export is the same builder's output for the same weights.
+  const onnx = Object.entries(entries).find(([p]) => p.endsWith('onnx/model.onnx'))![1];
+  expect(Buffer.from(onnx).equals(Buffer.from(onnxOf(files)))).toBe(true);
   const exported = Object.entries(entries).find(([p]) => p.endsWith('model.safetensors'))![1];
   expect(Buffer.from(exported).equals(Buffer.from(files['model.safetensors']))).toBe(true);
   const card = new TextDecoder().decode(Object.entries(entries).find(([p]) => p.endsWith('README.md'))![1]);

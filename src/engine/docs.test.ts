@@ -28,7 +28,7 @@ describe('docs/models.md stays true', () => {
   });
   it('names every command it documents in package.json', () => {
     const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8'));
-    for (const cmd of ['experiment', 'convert-checkpoint', 'export-verl']) {
+    for (const cmd of ['experiment', 'convert-checkpoint', 'export-verl', 'export-onnx']) {
       expect(models).toContain(`npm run ${cmd}`);
       expect(pkg.scripts[cmd], cmd).toBeDefined();
     }

@@ -6,6 +6,7 @@ import { initBackend, type BackendName } from '../engine/backend';
 import { runExperiment } from '../engine/experiment';
 import { checkpointToFiles, HF_FILES, LEGACY_FILES, policyFromFiles, type CheckpointFiles, type TokenizerFiles } from '../engine/hf-checkpoint';
 import { IMPORTED_INIT, isCheckpointPath } from '../engine/policy/checkpoint';
+import { policyToOnnx } from '../engine/onnx-export';
 import type { RunRecord } from '../engine/run';
 import type { Trainer } from '../engine/rl/trainer';
 import { loadTokenizer, TOKENIZER_NAME, type WordTokenizer } from '../engine/text/tokenizer';
@@ -164,6 +165,8 @@ const api: TrainerApi = {
       fingerprint: r?.fingerprint,
       createdAt: new Date().toISOString(),
     });
+    // transformers.js reads onnx/model.onnx beside config.json (docs/models.md).
+    files['onnx/model.onnx'] = await policyToOnnx(current.policy);
     // Copies: the tokenizer files are cached here, and a transfer detaches what it sends.
     const out: CheckpointFiles = Object.fromEntries(Object.entries(files).map(([k, b]) => [k, b.slice()]));
     return Comlink.transfer(out, Object.values(out).map((b) => b.buffer as ArrayBuffer));
