@@ -207,6 +207,7 @@ export function modelCard(shape: ModelShape, params: number, meta: CheckpointMet
     '',
     'In the sandbox: `npm run experiment -- --set init=PATH/TO/THIS/FOLDER`, or import the folder on the page (Export and import, "Import checkpoint").',
     'The tensor names and layout follow `GPT2LMHeadModel`; docs/models.md of the sandbox lists the mapping.',
+    "transformers.js: `npm run export-onnx -- THIS/FOLDER` adds `onnx/model.onnx` (a gpt2 causal LM with a KV cache); then `AutoModelForCausalLM.from_pretrained(name, { dtype: 'fp32' })` or `pipeline('text-generation', name, { dtype: 'fp32' })`.",
     `Dialogue format: \`<bos> <user> request <eot> <agent> action <eot> <user> feedback <eot> <agent> ...\`; an action ends at \`<eot>\` (id ${EOT}).`,
     '',
   );
