@@ -28,8 +28,11 @@ interface TrainingJson {
 export async function convertFolder(dirArg: string): Promise<string> {
   const dir = resolve(dirArg);
   const files = readCheckpointFolder(dir);
-  if (checkpointLayout(files, dir) === 'hf') return `${dir}: already in the Hugging Face layout, left as it is`;
-  const { policy } = policyFromFiles(files, undefined, dir);
+  if (checkpointLayout(files, dir) === 'hf' && !('model.json' in files)) return `${dir}: already in the Hugging Face layout, left as it is`;
+  // The legacy pair is the source whenever present: the old exporter may have rewritten it in a converted folder.
+  const legacyOnly = Object.fromEntries(Object.entries(files).filter(([k]) => k !== 'config.json' && k !== 'model.safetensors'));
+  checkpointLayout(legacyOnly, dir);
+  const { policy } = policyFromFiles(legacyOnly, undefined, dir);
   try {
     let training: TrainingJson | null = null;
     const tj = join(dir, 'training.json');

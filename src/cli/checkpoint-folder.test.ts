@@ -93,6 +93,19 @@ describe('checkpoint folders on disk', () => {
     q.dispose();
     expect(await convertFolder(dir)).toMatch(/already in the Hugging Face layout/);
 
+    // The old exporter writes a new legacy pair into the converted folder: loading refuses the mix,
+    // and convert-checkpoint rebuilds the Hugging Face files from the legacy pair.
+    const retrained = new Policy({ vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 2, nHeads: 2, maxContext: 32 }, new Rng(9));
+    const fresh = await exportPolicy(retrained);
+    writeFileSync(join(dir, 'model.json'), fresh.modelJson);
+    writeFileSync(join(dir, 'weights.bin'), new Uint8Array(fresh.weights));
+    expect(() => policyFromFiles(readCheckpointFolder(dir), tokenizer)).toThrow(/holds both layouts .* different weights/);
+    expect(await convertFolder(dir)).toMatch(/converted .* weights identical/);
+    const { policy: r } = policyFromFiles(readCheckpointFolder(dir), tokenizer);
+    for (const n of retrained.names()) expect(bits(r, n).equals(bits(retrained, n)), n).toBe(true);
+    r.dispose();
+    retrained.dispose();
+
     // A broken legacy folder is reported and left untouched.
     const bad = join(tmp(), 'broken');
     mkdirSync(bad);

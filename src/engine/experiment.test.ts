@@ -130,7 +130,8 @@ describe('experiment (smoke preset, cpu backend)', () => {
   it('the shipped warm-start checkpoint (models/infopo-warm) fits the quick preset and the shipped tokenizer', async () => {
     const { readFileSync, readdirSync } = await import('node:fs');
     const dir = resolve(import.meta.dirname, '../../models/infopo-warm');
-    const files = Object.fromEntries(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(resolve(dir, f)))]));
+    // The folder's files (onnx/ is a subfolder the loaders do not read).
+    const files = Object.fromEntries(readdirSync(dir, { withFileTypes: true }).filter((f) => f.isFile()).map((f) => [f.name, new Uint8Array(readFileSync(resolve(dir, f.name)))]));
     const config = configFromPresets(['quick'], { steps: 0, evalEpisodes: 0 });
     expect(config.init).toBe('pretrained');
     const { trainer } = await runExperiment(config, tokenizer, env, {}, { loadPretrained: async () => files });

@@ -206,3 +206,21 @@ describe('Hugging Face checkpoint folder', () => {
     p.dispose();
   });
 });
+
+describe('a folder with both layouts', () => {
+  it('loads when both hold the same weights, and refuses stale Hugging Face files', async () => {
+    const p = new Policy(shape, new Rng(21));
+    const hf = await checkpointToFiles(p, tokFiles, meta());
+    const both = { ...hf, ...legacyFiles(await exportPolicy(p)) };
+    const before = tf.memory().numTensors;
+    const ok = decodeCheckpointFiles(both, 'runs/a');
+    expect(ok.layout).toBe('hf');
+    tf.dispose([...ok.tensors.values()]);
+    const newer = new Policy(shape, new Rng(22));
+    const stale = { ...hf, ...legacyFiles(await exportPolicy(newer)) };
+    expect(() => decodeCheckpointFiles(stale, 'models/infopo-warm')).toThrow(/models\/infopo-warm holds both layouts .* with different weights; rebuild .* npm run convert-checkpoint -- models\/infopo-warm/);
+    newer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    p.dispose();
+  });
+});

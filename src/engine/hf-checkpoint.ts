@@ -299,8 +299,46 @@ function num(config: Record<string, unknown>, key: string): number {
   return v;
 }
 
-/** Decode a checkpoint folder's files (either layout) into our parameter tensors. */
+/**
+ * Decode a checkpoint folder's files (either layout) into our parameter tensors. A folder holding
+ * both layouts (npm run experiment writes both) must hold the same weights in each: the old
+ * exporter writing model.json + weights.bin into a converted folder would otherwise leave stale
+ * Hugging Face files that win silently.
+ */
 export function decodeCheckpointFiles(files: CheckpointFiles, what = 'checkpoint'): DecodedCheckpoint {
+  const layout = checkpointLayout(files, what);
+  if (layout === 'hf' && LEGACY_FILES.every((f) => f in files)) {
+    const hf = decodeOneLayout(files, what);
+    const legacy = decodeOneLayout(Object.fromEntries(Object.entries(files).filter(([k]) => k !== 'config.json' && k !== 'model.safetensors')), what);
+    tf.dispose([...legacy.tensors.values()]);
+    const differs = legacy.shape.dModel !== hf.shape.dModel || legacy.shape.nLayers !== hf.shape.nLayers || legacy.shape.vocabSize !== hf.shape.vocabSize || legacy.shape.maxContext !== hf.shape.maxContext || !sameWeights(files, hf.tensors);
+    if (differs) {
+      tf.dispose([...hf.tensors.values()]);
+      throw new Error(`${what} holds both layouts (config.json + model.safetensors and model.json + weights.bin) with different weights; rebuild the Hugging Face files from the legacy pair with npm run convert-checkpoint -- ${what}`);
+    }
+    return hf;
+  }
+  return decodeOneLayout(files, what);
+}
+
+/** Whether weights.bin holds exactly the bytes of `tensors` in model.json's order. */
+function sameWeights(files: CheckpointFiles, tensors: Map<string, tf.Tensor>): boolean {
+  const json = JSON.parse(dec(files['model.json'])) as { weightsManifest: { weights: { name: string }[] }[] };
+  const bin = files['weights.bin'];
+  let at = 0;
+  for (const spec of json.weightsManifest.flatMap((g) => g.weights)) {
+    const t = tensors.get(spec.name);
+    if (!t) return false;
+    const data = t.dataSync() as Float32Array;
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (at + bytes.length > bin.length) return false;
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] !== bin[at + i]) return false;
+    at += bytes.length;
+  }
+  return at === bin.length;
+}
+
+function decodeOneLayout(files: CheckpointFiles, what: string): DecodedCheckpoint {
   const layout = checkpointLayout(files, what);
   const vocab = files['tokenizer.json'] ? tokenizerVocab(files['tokenizer.json']) : null;
   let training: Record<string, unknown> | null = null;
