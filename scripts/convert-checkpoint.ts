@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readCheckpointFolder, writeCheckpointFolder } from '../src/cli/checkpoint-folder';
+import { exportOnnx } from '../src/cli/export-onnx';
 import { quietTfjsBanner } from '../src/cli/node-env';
 import { resolveConfig, type Config } from '../src/engine/config';
 import { checkpointLayout, policyFromFiles, type CheckpointMeta } from '../src/engine/hf-checkpoint';
@@ -62,7 +63,9 @@ export async function convertFolder(dirArg: string): Promise<string> {
     }
     rmSync(join(dir, 'model.json'));
     rmSync(join(dir, 'weights.bin'));
-    return `${dir}: converted (${policy.parameterCount()} parameters, weights identical), model.json and weights.bin removed`;
+    // An ONNX export beside it was made from the old weights: remake it from the new ones.
+    const onnx = existsSync(join(dir, 'onnx', 'model.onnx')) ? `; ${await exportOnnx(dir)}` : '';
+    return `${dir}: converted (${policy.parameterCount()} parameters, weights identical), model.json and weights.bin removed${onnx}`;
   } finally {
     policy.dispose();
   }

@@ -100,7 +100,9 @@ describe('checkpoint folders on disk', () => {
     writeFileSync(join(dir, 'model.json'), fresh.modelJson);
     writeFileSync(join(dir, 'weights.bin'), new Uint8Array(fresh.weights));
     expect(() => policyFromFiles(readCheckpointFolder(dir), tokenizer)).toThrow(/holds both layouts .* different weights/);
-    expect(await convertFolder(dir)).toMatch(/converted .* weights identical/);
+    mkdirSync(join(dir, 'onnx'));
+    writeFileSync(join(dir, 'onnx', 'model.onnx'), 'stale');
+    expect(await convertFolder(dir)).toMatch(/converted .* weights identical.*onnx\/model.onnx: \d+ bytes, logits within/);
     const { policy: r } = policyFromFiles(readCheckpointFolder(dir), tokenizer);
     for (const n of retrained.names()) expect(bits(r, n).equals(bits(retrained, n)), n).toBe(true);
     r.dispose();
