@@ -18,6 +18,11 @@ export { TASKS, TASK_IDS, getTask } from './tasks';
 export type * from './tasks/types';
 export { Policy, causalMask, type ModelShape, type KV } from './policy/model';
 export { exportPolicy, importPolicy, CHECKPOINT_FORMAT } from './policy/checkpoint';
+// Checkpoints that leave the sandbox (docs/models.md):
+export { checkpointToFiles, policyFromFiles, loadFilesInto, decodeCheckpointFiles, checkpointLayout, hfTensorName, type CheckpointFiles, type CheckpointMeta, type TokenizerFiles } from './hf-checkpoint';
+export { encodeSafetensors, decodeSafetensors, f32Tensor, f32Values, type SafetensorsTensor } from './policy/safetensors';
+export { buildOnnxModel, policyToOnnx } from './onnx-export';
+export { verlExportFiles, verlRows, knobMap, hydraOverrides, type VerlRow, type KnobMapping } from './verl-export';
 export { sampleToken, type SamplingOptions } from './policy/sampler';
 // The math, callable on your own numbers:
 export { computeAdvantages, groupStats, varianceGate, tokenRewards, stdUnbiased, type AdvantageOptions, type BatchAdvantages, type RolloutCredit, type TurnCredit } from './rl/advantage';
