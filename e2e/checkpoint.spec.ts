@@ -97,3 +97,13 @@ test('imports a checkpoint folder, trains from it, exports it as a Hugging Face 
   await testInfo.attach('checkpoint-imported.png', { path: shot, contentType: 'image/png' });
   expect(problems).toEqual([]);
 });
+
+test('a run with init = pretrained fetches the shipped Hugging Face checkpoint from models/', async ({ page }) => {
+  test.setTimeout(120_000);
+  const problems = watchConsole(page);
+  await page.goto(`/?${encodeShare(configFromPresets(['quick'], { steps: 0, evalEpisodes: 0 }))}`);
+  await page.getByTestId('backend-preference').selectOption('wasm');
+  await runToEnd(page);
+  await expect(page.locator('body')).toContainText('loaded the checkpoint models/infopo-warm (Hugging Face layout)');
+  expect(problems).toEqual([]);
+});
