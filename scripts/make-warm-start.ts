@@ -1,5 +1,5 @@
 /**
- * Builds a warm-start checkpoint under models/: a transformer trained by imitation of the task
+ * Builds a warm-start checkpoint under models/ (Hugging Face layout, docs/models.md): a transformer trained by imitation of the task
  * families' answer-conditioned demonstrators (`family.demonstrator(demoSlip)`). Runs whose `init`
  * names the folder start RL from it instead of a warm start of their own.
  *
@@ -16,7 +16,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { nodeBackend, nodeTokenizer, quietTfjsBanner } from '../src/cli/node-env';
-import { configFromPresets, evaluate, evaluationEntry, exportPolicy, resolveConfig, TASK_IDS, Trainer, WARM_START_NAME, type Config } from '../src/engine';
+import { configFromPresets, evaluate, evaluationEntry, resolveConfig, TASK_IDS, Trainer, WARM_START_NAME, type Config, type EvaluationEntry } from '../src/engine';
+import { writeCheckpointFolder } from '../src/cli/checkpoint-folder';
 
 const program = new Command()
   .option('--preset <name>', 'make the checkpoint a preset names in its init (its task, knobs and model shape)')
@@ -46,7 +47,7 @@ if (o.preset) {
 }
 const trainer = new Trainer(config, tokenizer);
 const started = Date.now();
-const evaluations: unknown[] = [];
+const evaluations: EvaluationEntry[] = [];
 let finalLoss = NaN;
 await trainer.warmStart(async (step, loss) => {
   finalLoss = loss;
@@ -58,10 +59,8 @@ await trainer.warmStart(async (step, loss) => {
 });
 const dir = resolve(import.meta.dirname, '..', 'models', name);
 mkdirSync(dir, { recursive: true });
-const { modelJson, weights } = await exportPolicy(trainer.policy);
-writeFileSync(join(dir, 'model.json'), modelJson + '\n');
-writeFileSync(join(dir, 'weights.bin'), new Uint8Array(weights));
 const command = `npm run make-warm-start -- ${o.preset ? `--preset ${o.preset}` : '--all-tasks'} --steps ${o.steps} --seed ${o.seed}`;
+await writeCheckpointFolder(dir, trainer.policy, { name, madeBy: command, config, evaluations, warmStartLoss: finalLoss, createdAt: new Date().toISOString() });
 writeFileSync(join(dir, 'training.json'), JSON.stringify({ made_by: command, preset: o.preset ?? null, config, final_loss: finalLoss, seconds: (Date.now() - started) / 1000, backend: tf.getBackend(), evaluations }, null, 1) + '\n');
 console.error(`wrote ${dir} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 trainer.dispose();

@@ -4,7 +4,9 @@
  */
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { CONFIG_KEYS, ConfigError, configFromPresets, DEFAULT_CONFIG, helpOf, parseKnobValue, parseRunRecord, PRESETS, RUN_FORMAT, type Config } from '../engine';
+import { resolve } from 'node:path';
+import { readCheckpointFolder } from './checkpoint-folder';
+import { CONFIG_KEYS, ConfigError, configFromPresets, DEFAULT_CONFIG, helpOf, isCheckpointPath, parseKnobValue, parseRunRecord, PRESETS, RUN_FORMAT, type Config } from '../engine';
 
 export interface ConfigFlags {
   preset: string[];
@@ -62,5 +64,16 @@ export function buildConfig(opts: Pick<ConfigFlags, 'preset' | 'set' | 'config'>
     const key = pair.slice(0, eq).trim();
     overrides[key] = parseKnobValue(key, pair.slice(eq + 1).trim());
   }
-  return configFromPresets(opts.preset, overrides);
+  const config = configFromPresets(opts.preset, overrides);
+  if (isCheckpointPath(config.init)) {
+    // A path is checked now (not after the backend starts) and recorded absolute, so run.json says which folder.
+    const dir = resolve(config.init);
+    try {
+      readCheckpointFolder(dir);
+    } catch (e) {
+      throw new ConfigError([`init = ${JSON.stringify(config.init)}: ${(e as Error).message}`]);
+    }
+    return { ...config, init: dir };
+  }
+  return config;
 }

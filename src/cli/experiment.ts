@@ -5,10 +5,17 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { ConfigError, diffFromDefaults, runExperiment, exportPolicy, metricsCsv, type Config, type MetricName, type RunRecord } from '../engine';
+import { writeCheckpointFolder } from './checkpoint-folder';
 import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
+
+/** The command line that made this run, quoted for a POSIX shell (for the model card). */
+function commandLine(): string {
+  const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['npm run experiment --', ...process.argv.slice(2).map(q)].join(' ');
+}
 
 function fmt(x: number | undefined, digits = 3): string {
   return x === undefined || Number.isNaN(x) ? '-' : Number.isInteger(x) ? String(x) : x.toFixed(digits);
@@ -104,14 +111,24 @@ async function main(): Promise<void> {
     },
   }, { loadPretrained: nodePretrained });
   bar?.stop();
-  const { modelJson, weights } = await exportPolicy(trainer.policy);
-  trainer.dispose();
   writeFileSync(join(out, 'run.json'), JSON.stringify(record, null, 1) + '\n');
   writeFileSync(join(out, 'metrics.csv'), metricsCsv(record.steps));
+  await writeCheckpointFolder(out, trainer.policy, {
+    name: basename(out),
+    madeBy: commandLine(),
+    config: record.config,
+    evaluations: record.evaluations,
+    warmStartLoss: record.warm_start.final_loss,
+    fingerprint: record.fingerprint,
+    createdAt: new Date().toISOString(),
+  });
+  // The legacy pair too, for readers of the old layout (npm run evaluate -- --run DIR reads it).
+  const { modelJson, weights } = await exportPolicy(trainer.policy);
   writeFileSync(join(out, 'model.json'), modelJson + '\n');
   writeFileSync(join(out, 'weights.bin'), new Uint8Array(weights));
+  trainer.dispose();
   console.log(summaryTable(record));
-  console.error(`wrote run.json, metrics.csv, model.json and weights.bin to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.error(`wrote run.json, metrics.csv and the checkpoint (Hugging Face layout: config.json, model.safetensors, tokenizer, README.md; legacy: model.json, weights.bin) to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {

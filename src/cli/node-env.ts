@@ -1,11 +1,13 @@
 /** Node host of the engine: backend, tokenizer from models/, environment info. */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { initBackend, loadTokenizer, type BackendChoice, type BackendName, type EnvironmentInfo, type WordTokenizer } from '../engine';
 
-export const MODELS_DIR = resolve(import.meta.dirname, '..', '..', 'models');
+import { MODELS_DIR } from './checkpoint-folder';
+
+export { MODELS_DIR };
 
 const require = createRequire(import.meta.url);
 function versionOf(pkg: string): string {
@@ -24,14 +26,8 @@ export async function nodeBackend(name: BackendName): Promise<BackendChoice> {
   });
 }
 
-/** A checkpoint folder under models/, by name (init=pretrained reads infopo-warm). */
-export async function nodePretrained(name: string): Promise<{ modelJson: string; weights: ArrayBuffer }> {
-  const dir = resolve(MODELS_DIR, name);
-  const model = resolve(dir, 'model.json');
-  if (!existsSync(model)) throw new Error(`${model} is missing: run npm run make-warm-start`);
-  const bin = readFileSync(resolve(dir, 'weights.bin'));
-  return { modelJson: readFileSync(model, 'utf8'), weights: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer };
-}
+/** Reads a checkpoint folder named by an `init` value (models/<name>, or a path); see checkpoint-folder.ts. */
+export { nodePretrained } from './checkpoint-folder';
 
 export async function nodeTokenizer(): Promise<WordTokenizer> {
   return loadTokenizer({ modelsPath: MODELS_DIR });

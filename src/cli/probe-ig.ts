@@ -7,9 +7,10 @@
  * (action -> next action) and by what the feedback was, plus the informative / uninformative ratio.
  */
 import { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointNameOf, ConfigError, importPolicy, PRESETS, probeInfoGain, summariseProbe, type Config, type Policy, type ProbeCell } from '../engine';
+import { ConfigError, policyFromFiles, PRESETS, probeInfoGain, summariseProbe, type Config, type Policy, type ProbeCell } from '../engine';
+import { checkpointFolderOf, readCheckpointFolder } from './checkpoint-folder';
 import { buildConfig } from './config-flags';
 import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 
@@ -42,17 +43,15 @@ async function main(): Promise<void> {
   let policy: Policy;
   let source: string;
   if (o.run) {
-    for (const f of ['run.json', 'model.json', 'weights.bin']) if (!existsSync(join(o.run, f))) throw new ConfigError([`--run ${o.run}: ${f} is missing (expected the output folder of npm run experiment)`]);
+    if (!existsSync(join(o.run, 'run.json'))) throw new ConfigError([`--run ${o.run}: run.json is missing (expected the output folder of npm run experiment)`]);
     config = buildConfig({ preset: [], set: o.set, config: join(o.run, 'run.json') });
-    const bin = readFileSync(join(o.run, 'weights.bin'));
-    policy = importPolicy(readFileSync(join(o.run, 'model.json'), 'utf8'), bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer, tokenizer.vocabSize);
+    policy = policyFromFiles(readCheckpointFolder(o.run), tokenizer, `--run ${o.run}`).policy;
     source = `the trained policy of ${o.run}`;
   } else {
     config = buildConfig(o);
     if (config.init === 'scratch') throw new ConfigError(['init=scratch: a random policy has nothing to probe; use a preset whose init names a checkpoint, --set init=NAME, or --run DIR']);
-    const { modelJson, weights } = await nodePretrained(checkpointNameOf(config.init));
-    policy = importPolicy(modelJson, weights, tokenizer.vocabSize);
-    source = `checkpoint models/${checkpointNameOf(config.init)}`;
+    policy = policyFromFiles(await nodePretrained(config.init), tokenizer, `init=${config.init}`).policy;
+    source = `checkpoint ${checkpointFolderOf(config.init)}`;
   }
   const turns = await probeInfoGain(policy, tokenizer, config, { episodes: o.episodes, seed: o.seed });
   policy.dispose();

@@ -73,17 +73,17 @@ function finished(run: PlannedRun, dir: string): RunRecord | null {
  * the evaluation code can change underneath): success per test persona on the paired episodes.
  */
 export async function evaluatePersonas(dir: string, personas: string[], episodes: number, seed: number): Promise<PersonaEvaluation['personas']> {
-  const r = await runNode('evaluate.ts', ['--run', dir, '--persona', personas.join(','), '--episodes', String(episodes), '--seed', String(seed), '--json']);
+  const r = await runNode('evaluate.ts', ['--run', dir, '--personas', personas.join(','), '--set', `evalEpisodes=${episodes}`, '--set', `evalSeed=${seed}`, '--json']);
   if (r.code !== 0) throw new Error(`npm run evaluate -- --run ${dir} failed (exit ${r.code}):\n${tail(r.stderr)}`);
   const start = r.stdout.indexOf('[');
   let rows: { persona: string; success: number; return: number; turns: number; episodes: number }[];
   try {
-    rows = JSON.parse(r.stdout.slice(start));
+    // One evaluation per persona (engine/evaluation.ts `Evaluation`), its means over every task of the run.
+    rows = (JSON.parse(r.stdout.slice(start)) as { persona: string; mean: { success: number; return: number; turns: number; episodes: number } }[]).map((e) => ({ persona: e.persona, ...e.mean }));
   } catch (e) {
     throw new Error(`npm run evaluate -- --run ${dir}: output is not JSON (${(e as Error).message})`);
   }
   const out: PersonaEvaluation['personas'] = {};
-  // A mixture of tasks gives one row per (task, persona): weight by episodes.
   for (const p of personas) {
     const mine = rows.filter((x) => x.persona === p);
     if (!mine.length) throw new Error(`npm run evaluate -- --run ${dir}: no result for persona ${p}`);

@@ -54,10 +54,10 @@ export const configSchema = z.strictObject({
   // -- supervised warm start
   init: z
     .string()
-    .max(64)
-    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'scratch, pretrained, or the name of a checkpoint folder under models/ (lower-case letters, digits, . _ -)')
+    .max(512)
+    .regex(/^([a-z0-9][a-z0-9._-]{0,63}|[^\x00-\x1f]*[/\\][^\x00-\x1f]*)$/, 'scratch, pretrained, imported, the name of a checkpoint folder under models/ (lower-case letters, digits, . _ -), or (command line) a path to a checkpoint folder')
     .default('scratch')
-    .describe('scratch: random weights from the seed; pretrained: the shipped all-task warm start models/infopo-warm; any other value names a checkpoint folder under models/ (e.g. a per-task warm start). The checkpoint must match dModel, nLayers, nHeads. sftSteps then continue from it. [sandbox]'),
+    .describe('scratch: random weights from the seed; pretrained: the shipped all-task warm start models/infopo-warm; imported: the checkpoint imported on the page; a value with a / is a path to a checkpoint folder (command line only); any other value names a checkpoint folder under models/ (e.g. a per-task warm start). Hugging Face (config.json + model.safetensors) or legacy (model.json + weights.bin) layout; it must match dModel, nLayers, nHeads and the tokenizer. sftSteps then continue from it. [sandbox]'),
   sftSteps: int(0, 100000).default(150).describe('Supervised steps on scripted demonstrations before RL (0 = none). [sandbox]'),
   sftBatch: int(1, 1024).default(32).describe('Demonstration dialogues per supervised step. [sandbox]'),
   sftLr: num(0, 1).default(3e-3).describe('Learning rate of the warm start. [sandbox]'),

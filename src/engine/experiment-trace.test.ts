@@ -8,15 +8,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromPresets, type Config } from './config';
+import { legacyFiles, policyFromFiles } from './hf-checkpoint';
 import { runExperiment } from './experiment';
 import { exportPolicy, importPolicy } from './policy/checkpoint';
 import { specAdvantages } from './rl/advantage-spec';
 import type { EnvironmentInfo } from './run';
 import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
+
+/** Every file of a checkpoint folder (the shipped warm start), as the engine's loaders take them. */
+const folderFiles = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => statSync(resolve(dir, f)).isFile()).map((f) => [f, new Uint8Array(readFileSync(resolve(dir, f)))]));
 
 let tokenizer: WordTokenizer;
 const env: EnvironmentInfo = { backend: 'wasm', fallback_reason: null, adapter: null, runtime: 'vitest', versions: {}, started_at: '' };
@@ -27,8 +31,7 @@ beforeAll(async () => {
   await tf.setBackend('wasm');
   tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../models') });
   const dir = resolve(import.meta.dirname, '../../models/infopo-warm');
-  const bin = readFileSync(resolve(dir, 'weights.bin'));
-  const policy = importPolicy(readFileSync(resolve(dir, 'model.json'), 'utf8'), bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer, tokenizer.vocabSize);
+  const { policy } = policyFromFiles(folderFiles(dir), tokenizer);
   const head = policy.get('head');
   head.assign(tf.mul(head, K));
   sharpened = await exportPolicy(policy);
@@ -38,7 +41,7 @@ beforeAll(async () => {
 describe('traced advantages with spread outcomes and a binding cap (wasm)', () => {
   it('match INFOPO.md §3-§4 recomputed independently, gates and cap included', async () => {
     const config: Config = configFromPresets(['quick', 'ref-userrl'], { task: 'intent', steps: 2, promptsPerStep: 3, groupSize: 4, evalEpisodes: 0, traceEvery: 1, temperature: K / 2, miniBatches: 2, normalizeIntrinsic: false, betaDecay: 0.1 });
-    const { record, trainer } = await runExperiment(config, tokenizer, env, {}, { loadPretrained: async () => sharpened });
+    const { record, trainer } = await runExperiment(config, tokenizer, env, {}, { loadPretrained: async () => legacyFiles(sharpened) });
     trainer.dispose();
     const caps: number[] = [];
     const gates: number[] = [];

@@ -7,6 +7,7 @@ import { specAdvantages } from './rl/advantage-spec';
 import { Trainer } from './rl/trainer';
 import { Policy } from './policy/model';
 import { exportPolicy } from './policy/checkpoint';
+import { legacyFiles } from './hf-checkpoint';
 import { Rng } from './random';
 import { METRIC_NAMES, parseRunRecord, type EnvironmentInfo } from './run';
 import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
@@ -95,7 +96,7 @@ describe('experiment (smoke preset, cpu backend)', () => {
   it('init=pretrained starts from the host-provided checkpoint, and says clearly when its shape does not fit', async () => {
     const shape = { vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 1, nHeads: 2, maxContext: 96 };
     const source = new Policy(shape, new Rng(77));
-    const files = await exportPolicy(source);
+    const files = legacyFiles(await exportPolicy(source));
     const config = smoke({ init: 'pretrained', sftSteps: 0, steps: 0, evalEpisodes: 0 });
     const { trainer } = await runExperiment(config, tokenizer, env, {}, { loadPretrained: async () => files });
     expect(trainer.policy.get('head').arraySync()).toEqual(source.get('head').arraySync());
@@ -106,10 +107,10 @@ describe('experiment (smoke preset, cpu backend)', () => {
   });
 
   it('the shipped warm-start checkpoint (models/infopo-warm) fits the quick preset and the shipped tokenizer', async () => {
-    const { readFileSync } = await import('node:fs');
+    const { readFileSync, readdirSync } = await import('node:fs');
     const dir = resolve(import.meta.dirname, '../../models/infopo-warm');
-    const bin = readFileSync(resolve(dir, 'weights.bin'));
-    const files = { modelJson: readFileSync(resolve(dir, 'model.json'), 'utf8'), weights: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer };
+    // The folder's files (onnx/ is a subfolder the loaders do not read).
+    const files = Object.fromEntries(readdirSync(dir, { withFileTypes: true }).filter((f) => f.isFile()).map((f) => [f.name, new Uint8Array(readFileSync(resolve(dir, f.name)))]));
     const config = configFromPresets(['quick'], { steps: 0, evalEpisodes: 0 });
     expect(config.init).toBe('pretrained');
     const { trainer } = await runExperiment(config, tokenizer, env, {}, { loadPretrained: async () => files });

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from './config';
-import { checkpointNameOf, loadCheckpointInto } from './policy/checkpoint';
+import { loadFilesInto, type CheckpointFiles } from './hf-checkpoint';
+import { checkpointNameOf, IMPORTED_INIT, isCheckpointPath } from './policy/checkpoint';
 import { evaluate as evaluateAgent, evaluationEntry } from './evaluation';
 import { Trainer } from './rl/trainer';
 import { fingerprint, newRunRecord, type EnvironmentInfo, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from './run';
@@ -16,10 +17,13 @@ export type ExperimentEvent =
   | { type: 'evaluation'; entry: EvaluationEntry }
   | { type: 'log'; message: string };
 
-/** Files the host provides (Node reads models/, the worker fetches /models/). */
+/** Files the host provides (Node reads models/ or a path, the worker fetches /models/ or holds an import). */
 export interface ExperimentResources {
-  /** A checkpoint folder under models/ by name (`init=pretrained` reads models/infopo-warm). */
-  loadPretrained?: (name: string) => Promise<{ modelJson: string; weights: ArrayBuffer }>;
+  /**
+   * The files of the checkpoint folder an `init` value names: a folder under models/ (`pretrained`
+   * reads models/infopo-warm), a path (CLI), or `imported` (page). Either layout (hf-checkpoint.ts).
+   */
+  loadPretrained?: (name: string) => Promise<CheckpointFiles>;
 }
 
 export interface ExperimentHooks {
@@ -41,15 +45,17 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
   const trainer = new Trainer(config, tokenizer);
   if (config.init !== 'scratch') {
     const name = checkpointNameOf(config.init);
+    const where = isCheckpointPath(name) || name === IMPORTED_INIT ? name : `models/${name}`;
+    let layout: string;
     try {
       if (!resources.loadPretrained) throw new Error('this host provides no checkpoints');
-      const { modelJson, weights } = await resources.loadPretrained(name);
-      loadCheckpointInto(trainer.policy, modelJson, weights);
+      const files = await resources.loadPretrained(name);
+      ({ layout } = loadFilesInto(trainer.policy, files, tokenizer, where));
     } catch (e) {
       trainer.dispose();
       throw new Error(`init=${config.init}: ${(e as Error).message}`);
     }
-    await emit({ type: 'log', message: `loaded the warm-start checkpoint models/${name}` });
+    await emit({ type: 'log', message: `loaded the checkpoint ${where} (${layout === 'hf' ? 'Hugging Face' : 'legacy tfjs'} layout)` });
   }
   const record = newRunRecord({ config, environment, model: { parameters: trainer.policy.parameterCount(), vocab_size: tokenizer.vocabSize } });
   const evaluate = async (step: number) => {

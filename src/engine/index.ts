@@ -18,13 +18,18 @@ export { runExperiment, isTraced, type ExperimentEvent, type ExperimentHooks, ty
 export { initBackend, type BackendChoice, type BackendName } from './backend';
 export { createStreams, Rng, STREAMS, type RandomStreams, type StreamName } from './random';
 export * from './dialogue';
-export { loadTokenizer, buildTokenizerFiles, splitWords, type WordTokenizer } from './text/tokenizer';
+export { loadTokenizer, buildTokenizerFiles, splitWords, TOKENIZER_NAME, type WordTokenizer } from './text/tokenizer';
 export * from './text/special';
 export { TASKS, TASK_IDS, getTask } from './tasks';
 export type * from './tasks/types';
 export { PERSONAS, PERSONA_IDS, getPersona, isPersona, type Persona, type PersonaId } from './users';
 export { Policy, causalMask, type ModelShape, type KV } from './policy/model';
-export { exportPolicy, importPolicy, checkpointNameOf, CHECKPOINT_FORMAT, WARM_START_NAME } from './policy/checkpoint';
+export { exportPolicy, importPolicy, checkpointNameOf, isCheckpointPath, IMPORTED_INIT, CHECKPOINT_FORMAT, WARM_START_NAME } from './policy/checkpoint';
+// Checkpoints that leave the sandbox (docs/models.md):
+export { checkpointToFiles, policyFromFiles, loadFilesInto, decodeCheckpointFiles, checkpointLayout, hfTensorName, HF_FILES, LEGACY_FILES, type CheckpointFiles, type CheckpointMeta, type TokenizerFiles } from './hf-checkpoint';
+export { encodeSafetensors, decodeSafetensors, f32Tensor, f32Values, type SafetensorsTensor } from './policy/safetensors';
+export { buildOnnxModel, policyToOnnx } from './onnx-export';
+export { verlExportFiles, verlRows, knobMap, hydraOverrides, type VerlRow, type KnobMapping } from './verl-export';
 export { sampleToken, GREEDY, type SamplingOptions } from './policy/sampler';
 // The math, callable on your own numbers:
 export { computeAdvantages, groupStats, varianceGate, tokenRewards, mean, stdUnbiased, EPS, type AdvantageOptions, type BatchAdvantages, type RolloutCredit, type TurnCredit } from './rl/advantage';

@@ -1,14 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, configFromPresets, METHODS, type ConfigInput } from './config';
-import { exportPolicy, importPolicy, loadCheckpointInto } from './policy/checkpoint';
+import { exportPolicy, importPolicy } from './policy/checkpoint';
+import { legacyFiles, loadFilesInto, policyFromFiles } from './hf-checkpoint';
 import { VOLATILE_METRICS } from './run';
 import { Trainer } from './rl/trainer';
 import { TASK_IDS } from './tasks';
 import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
+
+/** Every file of a checkpoint folder (the shipped warm start), as the engine's loaders take them. */
+const folderFiles = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => statSync(resolve(dir, f)).isFile()).map((f) => [f, new Uint8Array(readFileSync(resolve(dir, f)))]));
 
 let tokenizer: WordTokenizer;
 beforeAll(async () => {
@@ -45,8 +49,7 @@ describe('every knob changes the result (wasm)', () => {
   let sharpened: { modelJson: string; weights: ArrayBuffer };
   beforeAll(async () => {
     const dir = resolve(import.meta.dirname, '../../models/infopo-warm');
-    const bin = readFileSync(resolve(dir, 'weights.bin'));
-    const policy = importPolicy(readFileSync(resolve(dir, 'model.json'), 'utf8'), bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer, tokenizer.vocabSize);
+    const { policy } = policyFromFiles(folderFiles(dir), tokenizer);
     policy.get('head').assign(tf.mul(policy.get('head'), K));
     sharpened = await exportPolicy(policy);
     policy.dispose();
@@ -56,7 +59,7 @@ describe('every knob changes the result (wasm)', () => {
   /** Weights after two steps, and every step metric that is not a timing. */
   async function train(overrides: ConfigInput): Promise<{ weights: Float32Array; metrics: Record<string, number>[] }> {
     const trainer = new Trainer(configFromPresets(['quick'], { ...BASE, ...overrides }), tokenizer);
-    loadCheckpointInto(trainer.policy, sharpened.modelJson, sharpened.weights);
+    loadFilesInto(trainer.policy, legacyFiles(sharpened));
     await trainer.warmStart();
     const metrics: Record<string, number>[] = [];
     for (let s = 0; s < 2; s++) {
@@ -121,6 +124,7 @@ describe('every knob changes the result (wasm)', () => {
     [{ task: '20q' }, { wrongGuess: 'turn' }],
     [{ task: '20q' }, { kinds: 1 }],
     [{ task: 'travel' }, { implicitRate: 0.9 }],
+    [{}, { reward: 'success' }],
     [{}, { task: 'intent,code' }],
   ];
   for (const [base, change] of variants) {
@@ -143,8 +147,9 @@ describe('every knob changes the result (wasm)', () => {
   it('covers every knob of the schema that acts on training', () => {
     const covered = new Set([...variants.flatMap(([base, change]) => [...Object.keys(base), ...Object.keys(change)]), 'prefixReuse', 'divergenceImpl']);
     // Not varied here: run length, tracing, evaluation, the model's shape (fixed by the checkpoint; maxContext sizes its
-    // position table), the warm start's own knobs.
-    const elsewhere = ['steps', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalSeed', 'evalPersona', 'dModel', 'nLayers', 'nHeads', 'maxContext', 'init', 'sftSteps', 'sftBatch', 'sftLr'];
+    // position table), the warm start's own knobs
+    // (demoSlip: src/engine/tasks/demonstrators.test.ts), the decoding of test episodes (evalTemperature).
+    const elsewhere = ['steps', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalSeed', 'evalPersona', 'dModel', 'nLayers', 'nHeads', 'maxContext', 'init', 'sftSteps', 'sftBatch', 'sftLr', 'demoSlip', 'evalTemperature'];
     expect(CONFIG_KEYS.filter((k) => !covered.has(k) && !elsewhere.includes(k))).toEqual([]);
   });
 });

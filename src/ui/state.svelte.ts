@@ -2,8 +2,8 @@
  * The page's state, as runes in one module: the setup form, the current (or imported) run, and the
  * banners. Components read and call these stores; only this module talks to the TrainerClient.
  */
-import { DEFAULT_CONFIG, type Config, type ConfigKey, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from '../engine';
-import { TrainerClient, type BackendPreference, type ModelExport, type WorkerEvent } from './trainer-client';
+import { DEFAULT_CONFIG, type CheckpointFiles, type Config, type ConfigKey, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from '../engine';
+import { TrainerClient, type BackendPreference, type ImportedCheckpoint, type ModelExport, type WorkerEvent } from './trainer-client';
 import { displayValue, overridesFromConfig, validateSetup, withOverride, type Overrides, type RawValue } from './setup-logic';
 import { partialRecord } from './run-file';
 
@@ -84,6 +84,19 @@ export const ui = new UiStore();
 
 let client: TrainerClient | null = null;
 let runId = 0;
+
+// ---------------------------------------------------------------- an imported checkpoint
+
+/** A checkpoint folder the user imported; runs with init = imported start from it. */
+class CheckpointStore {
+  name = $state<string | null>(null);
+  info = $state.raw<ImportedCheckpoint | null>(null);
+  error = $state<string | null>(null);
+  /** Kept here too: a new worker (after an abort) is sent the files again before its run. */
+  files: CheckpointFiles | null = null;
+}
+
+export const checkpoint = new CheckpointStore();
 
 class RunStore {
   phase = $state<Phase>('idle');
@@ -166,11 +179,17 @@ class RunStore {
     client ??= new TrainerClient((message) => {
       if (id === runId && this.active) this.fail(`The training worker crashed: ${message}`);
     });
+    const c = client;
     const plain = JSON.parse(JSON.stringify(config)) as Config;
-    client
-      .start(plain, preference, (event) => {
-        if (id === runId) this.onEvent(event);
-      })
+    const files = checkpoint.files;
+    // init = imported: the worker may be new (after an abort), so hand it the files first.
+    const ready = config.init === 'imported' && files ? c.importCheckpoint(files).then(() => {}) : Promise.resolve();
+    ready
+      .then(() =>
+        c.start(plain, preference, (event) => {
+          if (id === runId) this.onEvent(event);
+        }),
+      )
       .catch((error: unknown) => {
         if (id === runId && this.active) this.fail(error instanceof Error ? error.message : String(error));
       });
@@ -269,9 +288,22 @@ class RunStore {
     this.log('aborted: worker terminated');
   }
 
-  async exportModel(): Promise<ModelExport | null> {
+  async exportModel(madeBy: string): Promise<ModelExport | null> {
     if (!client || this.source !== 'live') return null;
-    return client.exportModel();
+    return client.exportModel(madeBy);
+  }
+
+  /** Check a checkpoint folder's files in the worker and keep them for runs with init = imported. */
+  async importCheckpoint(name: string, files: CheckpointFiles): Promise<ImportedCheckpoint> {
+    client ??= new TrainerClient((message) => {
+      if (this.active) this.fail(`The training worker crashed: ${message}`);
+    });
+    const info = await client.importCheckpoint(files);
+    checkpoint.files = files;
+    checkpoint.name = name;
+    checkpoint.info = info;
+    checkpoint.error = null;
+    return info;
   }
 
   /** The run as a record: the worker's, or one rebuilt from events (status marks it partial). */

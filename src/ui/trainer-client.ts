@@ -1,9 +1,9 @@
 /** The UI's only door to training: a Comlink proxy of the worker's TrainerApi. */
 import * as Comlink from 'comlink';
-import type { TrainerApi, WorkerEvent, BackendPreference, ModelExport } from '../worker/protocol';
-import type { Config } from '../engine';
+import type { TrainerApi, WorkerEvent, BackendPreference, ModelExport, ImportedCheckpoint } from '../worker/protocol';
+import type { CheckpointFiles, Config } from '../engine';
 
-export type { WorkerEvent, BackendPreference, ModelExport };
+export type { WorkerEvent, BackendPreference, ModelExport, ImportedCheckpoint };
 
 export class TrainerClient {
   private worker: Worker;
@@ -26,8 +26,11 @@ export class TrainerClient {
   stop(): Promise<void> {
     return this.api.stop();
   }
-  exportModel(): Promise<ModelExport | null> {
-    return this.api.exportModel();
+  exportModel(madeBy: string): Promise<ModelExport | null> {
+    return this.api.exportModel(madeBy);
+  }
+  importCheckpoint(files: CheckpointFiles): Promise<ImportedCheckpoint> {
+    return this.api.importCheckpoint(files);
   }
   terminate(): void {
     this.worker.terminate();

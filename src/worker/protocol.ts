@@ -2,7 +2,7 @@
  * The whole worker boundary in one file: what the page may ask the training worker, and the
  * events the worker streams back. The worker exposes `TrainerApi` through Comlink.
  */
-import type { Config, ExperimentEvent, RunRecord } from '../engine';
+import type { CheckpointFiles, Config, ExperimentEvent, ModelShape, RunRecord } from '../engine';
 
 export type BackendPreference = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 
@@ -22,10 +22,18 @@ export type WorkerEvent =
   | { type: 'complete'; record: RunRecord }
   | { type: 'error'; message: string };
 
-export interface ModelExport {
-  /** tfjs weights manifest + our model shape, as model.json. */
-  modelJson: string;
-  weights: ArrayBuffer;
+/** A checkpoint folder's files (Hugging Face layout on export; either layout on import). */
+export type ModelExport = CheckpointFiles;
+
+/** What an imported checkpoint is, for the form (which fits its knobs to it) and the page. */
+export interface ImportedCheckpoint {
+  layout: 'hf' | 'legacy';
+  shape: ModelShape;
+  /** From the checkpoint's own record, when it has one. */
+  trainedOn: string | null;
+  method: string | null;
+  seed: number | null;
+  testSuccess: number | null;
 }
 
 export interface TrainerApi {
@@ -34,6 +42,8 @@ export interface TrainerApi {
   pause(): Promise<void>;
   resume(): Promise<void>;
   stop(): Promise<void>;
-  /** The current policy weights (after or during a run). */
-  exportModel(): Promise<ModelExport | null>;
+  /** The current policy as a Hugging Face checkpoint folder's files (after a run); `madeBy` goes into the model card. */
+  exportModel(madeBy: string): Promise<ModelExport | null>;
+  /** Check and keep a checkpoint folder's files; later runs with init=imported start from it. */
+  importCheckpoint(files: CheckpointFiles): Promise<ImportedCheckpoint>;
 }

@@ -2,7 +2,7 @@
 /** The page's training host: runs the engine in a Web Worker so the UI never blocks. */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, runExperiment, exportPolicy, loadTokenizer, type BackendName, type Trainer } from '../engine';
+import { checkpointToFiles, HF_FILES, IMPORTED_INIT, initBackend, isCheckpointPath, LEGACY_FILES, loadTokenizer, policyFromFiles, policyToOnnx, runExperiment, TOKENIZER_NAME, type BackendName, type CheckpointFiles, type RunRecord, type TokenizerFiles, type Trainer, type WordTokenizer } from '../engine';
 import type { BackendPreference, TrainerApi, WorkerEvent } from './protocol';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -44,13 +44,55 @@ function watchGpuErrors(): void {
   void device.lost.then((info) => emit({ type: 'log', message: `WebGPU error: device lost (${info.reason}): ${info.message}` }));
 }
 
-/** A checkpoint folder by name (init=pretrained: infopo-warm), fetched from the app's models/ folder. */
-async function loadPretrained(name: string): Promise<{ modelJson: string; weights: ArrayBuffer }> {
-  const base = `${import.meta.env.BASE_URL}models/${name}/`;
-  const [model, weights] = await Promise.all([fetch(base + 'model.json'), fetch(base + 'weights.bin')]);
-  if (!model.ok || !weights.ok) throw new Error(`could not fetch ${base}model.json / weights.bin (HTTP ${model.status} / ${weights.status})`);
-  return { modelJson: await model.text(), weights: await weights.arrayBuffer() };
+const MODELS = `${import.meta.env.BASE_URL}models/`;
+
+/** A file under the app's models/, or null when absent (servers answer a missing path with the app's HTML). */
+async function fetchModelFile(path: string): Promise<Uint8Array | null> {
+  const res = await fetch(MODELS + path);
+  if (res.status === 404 || (res.ok && (res.headers.get('content-type') ?? '').includes('text/html'))) return null;
+  if (!res.ok) throw new Error(`could not fetch ${MODELS}${path} (HTTP ${res.status})`);
+  return new Uint8Array(await res.arrayBuffer());
 }
+
+async function fetchFiles(dir: string, names: readonly string[]): Promise<CheckpointFiles> {
+  const got = await Promise.all(names.map((n) => fetchModelFile(`${dir}/${n}`)));
+  return Object.fromEntries(names.flatMap((n, i) => (got[i] ? [[n, got[i]]] : [])));
+}
+
+/** The checkpoint an `init` value names: the imported one, or a folder under models/ in either layout. */
+async function loadPretrained(name: string): Promise<CheckpointFiles> {
+  if (name === IMPORTED_INIT) {
+    if (!imported) throw new Error('no checkpoint has been imported on this page (Export and import: Import checkpoint)');
+    return imported;
+  }
+  if (isCheckpointPath(name)) throw new Error('a path names a folder on disk, which only the command line can read; import the folder on the page instead');
+  const hf = await fetchFiles(name, HF_FILES);
+  if (Object.keys(hf).length) return hf;
+  const legacy = await fetchFiles(name, [...LEGACY_FILES, 'training.json']);
+  if (!Object.keys(legacy).length) throw new Error(`no checkpoint at ${MODELS}${name}/ (neither config.json + model.safetensors nor model.json + weights.bin)`);
+  return legacy;
+}
+
+let tokenizerFiles: TokenizerFiles | null = null;
+async function projectTokenizerFiles(): Promise<TokenizerFiles> {
+  if (!tokenizerFiles) {
+    const files = await fetchFiles(TOKENIZER_NAME, ['tokenizer.json', 'tokenizer_config.json']);
+    if (!files['tokenizer.json'] || !files['tokenizer_config.json']) throw new Error(`the tokenizer files are missing under ${MODELS}${TOKENIZER_NAME}/`);
+    tokenizerFiles = files as unknown as TokenizerFiles;
+  }
+  return tokenizerFiles;
+}
+
+let tokenizerPromise: Promise<WordTokenizer> | null = null;
+function projectTokenizer(): Promise<WordTokenizer> {
+  // A path, not a full URL: transformers.js 4.3 only probes local files (get_file_metadata) for
+  // paths; for an http(s) URL it reports the tokenizer files missing ('tokenizer_class' of undefined).
+  tokenizerPromise ??= loadTokenizer({ modelsPath: MODELS });
+  return tokenizerPromise;
+}
+
+let imported: CheckpointFiles | null = null;
+let lastRecord: RunRecord | null = null;
 
 let stopRequested = false;
 let paused: { promise: Promise<void>; resolve: () => void } | null = null;
@@ -65,13 +107,12 @@ const api: TrainerApi = {
     try {
       current?.dispose();
       current = null;
+      lastRecord = null;
       const choice = await initBackend(ORDER[backend], loadBackend);
       const versions = { '@tensorflow/tfjs': tf.version.tfjs, 'infopo-sandbox': __APP_VERSION__ };
       if (choice.backend === 'webgpu') watchGpuErrors();
       emit({ type: 'ready', backend: choice.backend, adapter: choice.adapter, fallbackReason: choice.fallbackReason, versions });
-      // A path, not a full URL: transformers.js 4.3 only probes local files (get_file_metadata) for
-      // paths; for an http(s) URL it reports the tokenizer files missing ('tokenizer_class' of undefined).
-      const tokenizer = await loadTokenizer({ modelsPath: `${import.meta.env.BASE_URL}models/` });
+      const tokenizer = await projectTokenizer();
       const environment = { backend: choice.backend, fallback_reason: choice.fallbackReason, adapter: choice.adapter, runtime: navigator.userAgent, versions, started_at: new Date().toISOString() };
       const { record, trainer } = await runExperiment(config, tokenizer, environment, {
         onEvent: (e) => emit(e),
@@ -81,6 +122,7 @@ const api: TrainerApi = {
         },
       }, { loadPretrained });
       current = trainer;
+      lastRecord = record;
       emit({ type: 'complete', record });
     } catch (error) {
       emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
@@ -104,10 +146,40 @@ const api: TrainerApi = {
     paused?.resolve();
     paused = null;
   },
-  async exportModel() {
+  async exportModel(madeBy) {
     if (!current) return null;
-    const { modelJson, weights } = await exportPolicy(current.policy);
-    return Comlink.transfer({ modelJson, weights }, [weights]);
+    const r = lastRecord;
+    const files = await checkpointToFiles(current.policy, await projectTokenizerFiles(), {
+      name: r ? `infopo-${r.config.method}-${r.config.task.replace(/,/g, '+')}-seed${r.config.seed}` : 'infopo-policy',
+      madeBy,
+      config: r?.config,
+      evaluations: r?.evaluations,
+      warmStartLoss: r?.warm_start.final_loss,
+      fingerprint: r?.fingerprint,
+      createdAt: new Date().toISOString(),
+    });
+    // transformers.js reads onnx/model.onnx beside config.json (docs/models.md).
+    files['onnx/model.onnx'] = await policyToOnnx(current.policy);
+    // Copies: the tokenizer files are cached here, and a transfer detaches what it sends.
+    const out: CheckpointFiles = Object.fromEntries(Object.entries(files).map(([k, b]) => [k, b.slice()]));
+    return Comlink.transfer(out, Object.values(out).map((b) => b.buffer as ArrayBuffer));
+  },
+  async importCheckpoint(files) {
+    const tokenizer = await projectTokenizer();
+    // Decode fully (shape, names, tokenizer) now, so a bad folder is reported at import, not at Start.
+    const { policy, decoded } = policyFromFiles(files, tokenizer, 'imported checkpoint');
+    policy.dispose();
+    imported = files;
+    const sb = (decoded.sandbox ?? {}) as { config?: { task?: string; method?: string; seed?: number }; evaluations?: { success: number }[] };
+    const evals = sb.evaluations ?? [];
+    return {
+      layout: decoded.layout,
+      shape: decoded.shape,
+      trainedOn: sb.config?.task ?? null,
+      method: sb.config?.method ?? null,
+      seed: sb.config?.seed ?? null,
+      testSuccess: evals.length ? evals[evals.length - 1].success : null,
+    };
   },
 };
 

@@ -34,18 +34,6 @@ export function importPolicy(modelJson: string, weights: ArrayBuffer, expectedVo
   return policy;
 }
 
-/** Load a checkpoint into an existing policy; its shape must match exactly. */
-export function loadCheckpointInto(policy: Policy, modelJson: string, weights: ArrayBuffer): void {
-  const { shape, tensors } = decodeCheckpoint(modelJson, weights, policy.shape.vocabSize);
-  try {
-    const mismatch = (Object.keys(shape) as (keyof ModelShape)[]).filter((k) => shape[k] !== policy.shape[k]);
-    if (mismatch.length) throw new Error(`the checkpoint's model has ${mismatch.map((k) => `${k} ${shape[k]}`).join(', ')}; this run's has ${mismatch.map((k) => `${k} ${policy.shape[k]}`).join(', ')}`);
-    policy.load(tensors);
-  } finally {
-    tf.dispose([...tensors.values()]);
-  }
-}
-
 export function decodeCheckpoint(modelJson: string, weights: ArrayBuffer, expectedVocab?: number): { shape: ModelShape; tensors: Map<string, tf.Tensor> } {
   let json: CheckpointJson;
   try {
@@ -65,7 +53,15 @@ export function decodeCheckpoint(modelJson: string, weights: ArrayBuffer, expect
 /** Where the shipped all-task warm-start checkpoint lives under models/. */
 export const WARM_START_NAME = 'infopo-warm';
 
-/** The models/ folder an `init` value names (`pretrained` is the all-task warm start). */
+/** `init=imported`: the checkpoint the page's user imported (held by the worker). */
+export const IMPORTED_INIT = 'imported';
+
+/** The models/ folder an `init` value names (`pretrained` is the all-task warm start), or a path as given. */
 export function checkpointNameOf(init: string): string {
   return init === 'pretrained' ? WARM_START_NAME : init;
+}
+
+/** An `init` value with a path separator names a folder on disk (command line only), not one under models/. */
+export function isCheckpointPath(init: string): boolean {
+  return /[/\\]/.test(init);
 }

@@ -77,7 +77,10 @@ export class Policy {
     const data = new Float32Array(size);
     if (init === 'ones') data.fill(1);
     else if (typeof init === 'number') for (let i = 0; i < size; i++) data[i] = rng.normal() * init;
-    const v = tf.variable(tf.tensor(data, shape), true, `policy/${name}/${Policy.nextId++}`);
+    const initial = tf.tensor(data, shape);
+    const v = tf.variable(initial, true, `policy/${name}/${Policy.nextId++}`);
+    // The variable holds its own reference to the data; the initial tensor would outlive dispose().
+    initial.dispose();
     this.variables.push(v);
     this.named.set(name, v);
   }

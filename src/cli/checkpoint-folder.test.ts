@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { convertFolder } from '../../scripts/convert-checkpoint';
+import { checkpointLayout, ConfigError, configFromPresets, exportPolicy, loadTokenizer, Policy, policyFromFiles, Rng, type WordTokenizer } from '../engine';
+import { checkpointFolderOf, MODELS_DIR, nodePretrained, readCheckpointFolder, writeCheckpointFolder } from './checkpoint-folder';
+import { buildConfig } from './config-flags';
+
+let tokenizer: WordTokenizer;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tokenizer = await loadTokenizer({ modelsPath: MODELS_DIR });
+});
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'infopo-ckpt-'));
+const bits = (p: Policy, n: string) => Buffer.from((p.get(n).dataSync() as Float32Array).buffer);
+
+describe('checkpoint folders on disk', () => {
+  it('writes a Hugging Face folder and reads it back with the same weights', async () => {
+    const dir = join(tmp(), 'my-model');
+    const p = new Policy({ vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 1, nHeads: 2, maxContext: 32 }, new Rng(4));
+    const written = await writeCheckpointFolder(dir, p, { name: 'my-model', madeBy: 'test' });
+    expect(written.map((f) => f.slice(dir.length + 1)).sort()).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(readFileSync(join(dir, 'tokenizer.json'))).toEqual(readFileSync(join(MODELS_DIR, 'infopo-words/tokenizer.json')));
+    const files = await nodePretrained(dir);
+    const { policy: q } = policyFromFiles(files, tokenizer);
+    for (const n of p.names()) expect(bits(q, n).equals(bits(p, n)), n).toBe(true);
+    p.dispose();
+    q.dispose();
+  });
+
+  it('ships models/infopo-warm in the Hugging Face layout', () => {
+    const files = readCheckpointFolder(checkpointFolderOf('pretrained'));
+    expect(checkpointLayout(files)).toBe('hf');
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'README.md']) expect(files[f], f).toBeDefined();
+    const { policy, decoded } = policyFromFiles(files, tokenizer);
+    expect(decoded.shape).toEqual({ vocabSize: tokenizer.vocabSize, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192 });
+    policy.dispose();
+  });
+
+  it('resolves init values and says what is wrong with a folder', async () => {
+    expect(checkpointFolderOf('pretrained')).toBe(resolve(MODELS_DIR, 'infopo-warm'));
+    expect(checkpointFolderOf('travel-warm')).toBe(resolve(MODELS_DIR, 'travel-warm'));
+    expect(checkpointFolderOf('./runs/x')).toBe(resolve('runs/x'));
+    expect(() => checkpointFolderOf('imported')).toThrow(/imported on the page; on the command line give a path/);
+    await expect(nodePretrained('no-such-model')).rejects.toThrow(/no checkpoint folder models\/no-such-model \(a path needs a \/, e.g. .\/no-such-model\)/);
+    const dir = tmp();
+    await expect(nodePretrained(join(dir, 'absent'))).rejects.toThrow(/absent: no such folder/);
+    writeFileSync(join(dir, 'file.json'), '{}');
+    await expect(nodePretrained(join(dir, 'file.json'))).rejects.toThrow(/is a file; init takes a checkpoint folder/);
+    await expect(nodePretrained(dir)).rejects.toThrow(/no checkpoint files .* found nothing/);
+  });
+
+  it('lets --set init= take a path, validated before the run and recorded absolute', async () => {
+    const dir = join(tmp(), 'ckpt');
+    const p = new Policy({ vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 1, nHeads: 2, maxContext: 32 }, new Rng(4));
+    await writeCheckpointFolder(dir, p, { name: 'ckpt', madeBy: 'test' });
+    p.dispose();
+    const config = buildConfig({ preset: ['smoke'], set: [`init=${dir}`] });
+    expect(config.init).toBe(dir);
+    expect(configFromPresets(['smoke'], { init: dir }).init).toBe(dir);
+    expect(() => buildConfig({ preset: [], set: ['init=./definitely/not/here'] })).toThrow(ConfigError);
+    expect(() => buildConfig({ preset: [], set: ['init=./definitely/not/here'] })).toThrow(/init = ".\/definitely\/not\/here": .*definitely\/not\/here: no such folder/);
+    expect(() => buildConfig({ preset: [], set: ['init=Bad Name'] })).toThrow(/init/);
+  });
+
+  it('convert-checkpoint rewrites a legacy folder in place, card from training.json, weights identical', async () => {
+    const dir = join(tmp(), 'legacy-warm');
+    mkdirSync(dir);
+    const p = new Policy({ vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 2, nHeads: 2, maxContext: 32 }, new Rng(8));
+    const { modelJson, weights } = await exportPolicy(p);
+    writeFileSync(join(dir, 'model.json'), modelJson);
+    writeFileSync(join(dir, 'weights.bin'), new Uint8Array(weights));
+    const config = configFromPresets(['smoke'], { seed: 3, steps: 0, sftSteps: 40 });
+    const evaluation = { step: 40, split: 'test', persona: 'cooperative', episodes: 10, success: 0.3, return: 0.5, turns: 4, per_task: {} };
+    writeFileSync(join(dir, 'training.json'), JSON.stringify({ made_by: 'npm run make-warm-start -- --steps 40', config, final_loss: 1.25, evaluations: [evaluation] }));
+    expect(await convertFolder(dir)).toMatch(/converted .* weights identical/);
+    expect(readdirSync(dir).sort()).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'training.json']);
+    const card = readFileSync(join(dir, 'README.md'), 'utf8');
+    expect(card).toContain('npm run make-warm-start -- --steps 40');
+    expect(card).toContain('success **30.0%**');
+    expect(card).toContain('seed 3');
+    expect(card).toContain('Final warm-start loss: 1.2500');
+    const { policy: q } = policyFromFiles(readCheckpointFolder(dir), tokenizer);
+    for (const n of p.names()) expect(bits(q, n).equals(bits(p, n)), n).toBe(true);
+    q.dispose();
+    expect(await convertFolder(dir)).toMatch(/already in the Hugging Face layout/);
+
+    // The old exporter writes a new legacy pair into the converted folder: loading refuses the mix,
+    // and convert-checkpoint rebuilds the Hugging Face files from the legacy pair.
+    const retrained = new Policy({ vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 2, nHeads: 2, maxContext: 32 }, new Rng(9));
+    const fresh = await exportPolicy(retrained);
+    writeFileSync(join(dir, 'model.json'), fresh.modelJson);
+    writeFileSync(join(dir, 'weights.bin'), new Uint8Array(fresh.weights));
+    expect(() => policyFromFiles(readCheckpointFolder(dir), tokenizer)).toThrow(/holds both layouts .* different weights/);
+    mkdirSync(join(dir, 'onnx'));
+    writeFileSync(join(dir, 'onnx', 'model.onnx'), 'stale');
+    expect(await convertFolder(dir)).toMatch(/converted .* weights identical.*onnx\/model.onnx: \d+ bytes, logits within/);
+    const { policy: r } = policyFromFiles(readCheckpointFolder(dir), tokenizer);
+    for (const n of retrained.names()) expect(bits(r, n).equals(bits(retrained, n)), n).toBe(true);
+    r.dispose();
+    retrained.dispose();
+
+    // A broken legacy folder is reported and left untouched.
+    const bad = join(tmp(), 'broken');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'model.json'), modelJson);
+    writeFileSync(join(bad, 'weights.bin'), new Uint8Array(weights).slice(0, 100));
+    await expect(convertFolder(bad)).rejects.toThrow(/weights file has 100 bytes/);
+    expect(readdirSync(bad).sort()).toEqual(['model.json', 'weights.bin']);
+    expect(existsSync(join(bad, 'config.json'))).toBe(false);
+    p.dispose();
+  });
+});
