@@ -8,8 +8,8 @@
  */
 export * from './config';
 export * from './run';
-export { runExperiment, isTraced, type ExperimentEvent, type ExperimentHooks } from './experiment';
-export { initBackend, type BackendChoice, type BackendName } from './backend';
+export { runExperiment, isTraced, experimentPlan, type ExperimentEvent, type ExperimentHooks, type PhaseId, type PhasePlan } from './experiment';
+export { initBackend, chooseFastestBackend, probeUnit, isSoftwareAdapter, describeProbe, type BackendChoice, type BackendName, type BackendProbe, type BackendReport } from './backend';
 export { createStreams, Rng, STREAMS, type RandomStreams, type StreamName } from './random';
 export * from './dialogue';
 export { loadTokenizer, buildTokenizerFiles, splitWords, type WordTokenizer } from './text/tokenizer';
