@@ -3,6 +3,7 @@
  * the resolved config, the environment, one metrics object per step, dialogue traces, the
  * evaluation, and a fingerprint over everything that must repeat bit for bit.
  */
+import type { BackendProbe } from './backend';
 import type { Config } from './config';
 
 export const RUN_FORMAT = 'infopo-sandbox/run@1';
@@ -73,6 +74,12 @@ export interface EnvironmentInfo {
   runtime: string;
   versions: Record<string, string>;
   started_at: string;
+  /** The WebGPU adapter is a software rasteriser (SwiftShader): it runs on the CPU. Absent in older records. */
+  adapter_software?: boolean;
+  /** Backend preference "auto": each backend's measured probe (ms per probe unit) behind the choice. */
+  backend_probe?: BackendProbe[] | null;
+  /** Threads of the wasm backend (1 without cross-origin isolation); null when not wasm. */
+  wasm_threads?: number | null;
 }
 
 export interface RunRecord {

@@ -2,19 +2,14 @@
  * The whole worker boundary in one file: what the page may ask the training worker, and the
  * events the worker streams back. The worker exposes `TrainerApi` through Comlink.
  */
+import type { BackendReport } from '../engine/backend';
 import type { Config } from '../engine/config';
 import type { ExperimentEvent } from '../engine/experiment';
 import type { RunRecord } from '../engine/run';
 
 export type BackendPreference = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 
-export interface BackendReport {
-  backend: 'webgpu' | 'wasm' | 'cpu';
-  adapter: string | null;
-  /** Why a preferred backend was not used (shown on screen and stored in the run record). */
-  fallbackReason: string | null;
-  versions: Record<string, string>;
-}
+export type { BackendReport };
 
 export type WorkerEvent =
   | ({ type: 'ready' } & BackendReport)

@@ -2,7 +2,7 @@
 /** The page's training host: runs the engine in a Web Worker so the UI never blocks. */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendName } from '../engine/backend';
+import { chooseFastestBackend, describeProbe, initBackend, type BackendChoice, type BackendName, type BackendReport } from '../engine/backend';
 import { runExperiment } from '../engine/experiment';
 import { exportPolicy } from '../engine/policy/checkpoint';
 import type { Trainer } from '../engine/rl/trainer';
@@ -17,13 +17,31 @@ async function loadBackend(name: BackendName): Promise<void> {
     await import('@tensorflow/tfjs-backend-webgpu');
     await import('../engine/kernels/divergence-webgpu');
   } else if (name === 'wasm') {
+    if (import.meta.env.PROD) await keepThreadedFactorySource();
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
   }
 }
 
-const ORDER: Record<BackendPreference, BackendName[]> = {
-  auto: ['webgpu', 'wasm', 'cpu'],
+/** Explicit preferences fall back in this order; "auto" times every backend (wasm first: the usual
+ *  winner on CPUs, whose figure lets a slow software WebGPU adapter be cut short). */
+const AUTO_CANDIDATES: BackendName[] = ['wasm', 'webgpu', 'cpu'];
+/**
+ * With threads (a cross-origin isolated page), tfjs-backend-wasm starts each pthread worker from
+ * `factory.toString()` of its Emscripten module. Minified by the production build, that function
+ * refers to variables of the bundle ("e is not defined" in every pthread worker). Give the factory
+ * its own, self-contained source text back: the package's unminified file, evaluated to the factory.
+ */
+async function keepThreadedFactorySource(): Promise<void> {
+  const [{ default: factory }, { default: source }] = await Promise.all([
+    import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'),
+    import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw'),
+  ]);
+  const text = `(() => {\n${source}\nreturn WasmBackendModuleThreadedSimd;\n})()`;
+  Object.defineProperty(factory, 'toString', { value: () => text });
+}
+
+const ORDER: Record<Exclude<BackendPreference, 'auto'>, BackendName[]> = {
   webgpu: ['webgpu', 'wasm', 'cpu'],
   wasm: ['wasm', 'cpu'],
   cpu: ['cpu'],
@@ -69,14 +87,35 @@ const api: TrainerApi = {
     try {
       current?.dispose();
       current = null;
-      const choice = await initBackend(ORDER[backend], loadBackend);
-      const versions = { '@tensorflow/tfjs': tf.version.tfjs, 'infopo-sandbox': __APP_VERSION__ };
-      if (choice.backend === 'webgpu') watchGpuErrors();
-      emit({ type: 'ready', backend: choice.backend, adapter: choice.adapter, fallbackReason: choice.fallbackReason, versions });
       // A path, not a full URL: transformers.js 4.3 only probes local files (get_file_metadata) for
       // paths; for an http(s) URL it reports the tokenizer files missing ('tokenizer_class' of undefined).
+      // Loaded first: the backend probe needs the vocabulary size of the run's model.
       const tokenizer = await loadTokenizer({ modelsPath: `${import.meta.env.BASE_URL}models/` });
-      const environment = { backend: choice.backend, fallback_reason: choice.fallbackReason, adapter: choice.adapter, runtime: navigator.userAgent, versions, started_at: new Date().toISOString() };
+      let choice: BackendChoice;
+      if (backend === 'auto') {
+        emit({ type: 'log', message: `timing each backend on this run's model (${AUTO_CANDIDATES.join(', ')})…` });
+        const shape = { vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext, rows: config.promptsPerStep * config.groupSize };
+        choice = await chooseFastestBackend(AUTO_CANDIDATES, loadBackend, shape);
+        emit({ type: 'log', message: `backend probe (ms per probe unit): ${describeProbe(choice.probe!)}; using ${choice.backend}` });
+      } else {
+        choice = await initBackend(ORDER[backend], loadBackend);
+      }
+      const versions = { '@tensorflow/tfjs': tf.version.tfjs, 'infopo-sandbox': __APP_VERSION__ };
+      if (choice.backend === 'webgpu') watchGpuErrors();
+      const threads = choice.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : null;
+      const report: BackendReport = { backend: choice.backend, adapter: choice.adapter, software: choice.software, fallbackReason: choice.fallbackReason, versions, probe: choice.probe, threads };
+      emit({ type: 'ready', ...report });
+      const environment = {
+        backend: choice.backend,
+        fallback_reason: choice.fallbackReason,
+        adapter: choice.adapter,
+        adapter_software: choice.software,
+        backend_probe: choice.probe,
+        wasm_threads: threads,
+        runtime: navigator.userAgent,
+        versions,
+        started_at: new Date().toISOString(),
+      };
       const { record, trainer } = await runExperiment(config, tokenizer, environment, {
         onEvent: (e) => emit(e),
         shouldStop: () => stopRequested,
