@@ -9,6 +9,9 @@ import { CHROMIUM_ARGS, systemChromium } from './e2e/browser';
 const port = Number(process.env.E2E_PORT ?? 4173);
 const devPort = Number(process.env.E2E_DEV_PORT ?? 5174);
 
+/** The first-visit tour would cover the page in every test: mark it seen (the tour's own test clears this). */
+const tourSeen = (origin: string) => ({ cookies: [], origins: [{ origin, localStorage: [{ name: 'infopo-tour-seen', value: '1' }] }] });
+
 const browser = {
   viewport: { width: 1280, height: 900 },
   launchOptions: {
@@ -27,9 +30,9 @@ export default defineConfig({
   outputDir: 'test-results',
   projects: [
     // The production build (`npm run build` + `vite preview`): every spec but the dev-server one.
-    { name: 'preview', testIgnore: /dev-server\.spec\.ts/, use: { ...browser, baseURL: `http://localhost:${port}` } },
+    { name: 'preview', testIgnore: /dev-server\.spec\.ts/, use: { ...browser, baseURL: `http://localhost:${port}`, storageState: tourSeen(`http://localhost:${port}`) } },
     // The dev server, as `npm start` serves the page (unbundled modules, pre-bundled dependencies).
-    { name: 'dev', testMatch: /dev-server\.spec\.ts/, use: { ...browser, baseURL: `http://localhost:${devPort}` } },
+    { name: 'dev', testMatch: /dev-server\.spec\.ts/, use: { ...browser, baseURL: `http://localhost:${devPort}`, storageState: tourSeen(`http://localhost:${devPort}`) } },
   ],
   webServer: [
     {

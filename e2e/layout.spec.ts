@@ -38,3 +38,32 @@ test('1280 px: the success and gate/tied-groups charts are above the fold', asyn
   await shoot(page, 'ui-1280.png');
   expect(problems, problems.join('\n')).toEqual([]);
 });
+
+test.describe('first visit', () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  test('the tour opens once, steps through five ideas, and comes back from the header', async ({ page }) => {
+    const problems = watchConsole(page);
+    await page.goto('/');
+    const tour = page.getByTestId('tour');
+    await expect(tour).toBeVisible();
+    const titles: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      titles.push((await page.getByTestId('tour-title').textContent()) ?? '');
+      if (i < 4) await page.getByTestId('tour-next').click();
+    }
+    expect(titles).toEqual(['The agent', 'The user', 'A group', 'The gate', 'The information gain']);
+    await page.getByTestId('tour-done').click();
+    await expect(tour).toHaveCount(0);
+    await page.reload();
+    await expect(page.getByTestId('preset')).toHaveValue('demo');
+    await expect(tour).toHaveCount(0);
+    await page.getByTestId('tour-open').click();
+    await expect(page.getByTestId('tour-title')).toHaveText('The agent');
+    await page.getByTestId('tour-close').click();
+    await expect(tour).toHaveCount(0);
+    // Chart captions explain their symbols on hover.
+    await expect(page.getByTestId('chart-gate').locator('abbr.gloss', { hasText: 'σ_g' }).first()).toHaveAttribute('title', /standard deviation|spread/);
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+});
