@@ -108,7 +108,7 @@ export class PlaySession {
     await this.agentMove();
     if (this.state.turns.length > t + 1) {
       turn.infoGain = await this.measure(t);
-      const [masked] = await this.agent([{ request: this.state.instance.request, exchanges: [...this.exchanges.slice(0, -1), { ...this.exchanges[this.exchanges.length - 1], feedback: this.config.placeholder }], maxTurns: this.maxTurns }]);
+      const [masked] = await this.agent([{ request: this.state.instance.request, exchanges: [...this.exchanges.slice(0, -1), { ...this.exchanges[this.exchanges.length - 1], feedback: this.config.placeholder }], maxTurns: this.maxTurns }], [0]);
       turn.maskedNext = masked;
     }
     return this.snapshot();
@@ -119,7 +119,7 @@ export class PlaySession {
       this.finish();
       return;
     }
-    const [action] = await this.agent([{ request: this.state.instance.request, exchanges: this.exchanges, maxTurns: this.maxTurns }]);
+    const [action] = await this.agent([{ request: this.state.instance.request, exchanges: this.exchanges, maxTurns: this.maxTurns }], [0]);
     appendAction(this.dialogue, [...this.tokenizer.encode(action), EOT], action);
     const reply = this.episode.respond(action);
     this.state.turns.push({ action, suggested: reply.feedback, answer: null, infoGain: null, maskedNext: null });

@@ -92,6 +92,14 @@ export const ui = new UiStore();
 let client: TrainerClient | null = null;
 let runId = 0;
 
+/** The worker that holds this tab's last run (play-the-user uses its model); created on first use. */
+export function trainerClient(): TrainerClient {
+  client ??= new TrainerClient((message) => {
+    if (run.active) run.crashed(message);
+  });
+  return client;
+}
+
 class RunStore {
   phase = $state<Phase>('idle');
   paused = $state(false);
@@ -210,11 +218,9 @@ class RunStore {
     clearInterval(this.ticker);
     this.ticker = setInterval(() => (this.now = performance.now()), 1000);
     this.log(`start: method ${config.method}, task ${config.task}, seed ${config.seed}, ${config.steps} steps, backend preference ${preference}`);
-    client ??= new TrainerClient((message) => {
-      if (id === runId && this.active) this.fail(`The training worker crashed: ${message}`);
-    });
+    trainerClient();
     const plain = JSON.parse(JSON.stringify(config)) as Config;
-    client
+    client!
       .start(plain, preference, (event) => {
         if (id === runId) this.onEvent(event);
       })
@@ -287,6 +293,10 @@ class RunStore {
         this.fail(e.message);
         break;
     }
+  }
+
+  crashed(message: string): void {
+    this.fail(`The training worker crashed: ${message}`);
   }
 
   private fail(message: string): void {

@@ -1,9 +1,9 @@
 /** The UI's only door to training: a Comlink proxy of the worker's TrainerApi. */
 import * as Comlink from 'comlink';
-import type { TrainerApi, WorkerEvent, BackendPreference, ModelExport } from '../worker/protocol';
+import type { TrainerApi, WorkerEvent, BackendPreference, ModelExport, PlayStartOptions, PlayState } from '../worker/protocol';
 import type { Config } from '../engine/config';
 
-export type { WorkerEvent, BackendPreference, ModelExport };
+export type { WorkerEvent, BackendPreference, ModelExport, PlayStartOptions, PlayState };
 
 export class TrainerClient {
   private worker: Worker;
@@ -28,6 +28,12 @@ export class TrainerClient {
   }
   exportModel(): Promise<ModelExport | null> {
     return this.api.exportModel();
+  }
+  playStart(options: PlayStartOptions): Promise<PlayState> {
+    return this.api.playStart(options);
+  }
+  playAnswer(text: string): Promise<PlayState> {
+    return this.api.playAnswer(text);
   }
   terminate(): void {
     this.worker.terminate();

@@ -5,7 +5,19 @@
 import type { BackendReport } from '../engine/backend';
 import type { Config } from '../engine/config';
 import type { ExperimentEvent } from '../engine/experiment';
+import type { PlayState } from '../engine/play';
 import type { RunRecord } from '../engine/run';
+
+export type { PlayState };
+
+/** Play the user: whose model answers, on which task instance (test split, by seed). */
+export interface PlayStartOptions {
+  /** 'run': the policy of this tab's last finished or stopped run; 'checkpoint': the shipped warm start. */
+  source: 'run' | 'checkpoint';
+  config: Config;
+  task: string;
+  seed: number;
+}
 
 export type BackendPreference = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 
@@ -33,4 +45,8 @@ export interface TrainerApi {
   stop(): Promise<void>;
   /** The current policy weights (after or during a run). */
   exportModel(): Promise<ModelExport | null>;
+  /** Start a play-the-user session (not while a run trains); returns the agent's first move. */
+  playStart(options: PlayStartOptions): Promise<PlayState>;
+  /** The person's answer; returns the agent's next move and the answer's information gain. */
+  playAnswer(text: string): Promise<PlayState>;
 }

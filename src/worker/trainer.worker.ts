@@ -4,9 +4,11 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { chooseFastestBackend, describeProbe, initBackend, type BackendChoice, type BackendName, type BackendReport } from '../engine/backend';
 import { runExperiment } from '../engine/experiment';
-import { exportPolicy } from '../engine/policy/checkpoint';
+import { exportPolicy, importPolicy, WARM_START_NAME } from '../engine/policy/checkpoint';
+import type { Policy } from '../engine/policy/model';
+import { PlaySession } from '../engine/play';
 import type { Trainer } from '../engine/rl/trainer';
-import { loadTokenizer } from '../engine/text/tokenizer';
+import { loadTokenizer, type WordTokenizer } from '../engine/text/tokenizer';
 import type { BackendPreference, TrainerApi, WorkerEvent } from './protocol';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -75,6 +77,22 @@ async function loadPretrained(name: string): Promise<{ modelJson: string; weight
 }
 
 let stopRequested = false;
+let training = false;
+let backendChosen = false;
+let tokenizerCache: WordTokenizer | null = null;
+let play: { session: PlaySession; own: Policy | null } | null = null;
+
+function endPlay(): void {
+  play?.own?.dispose();
+  play = null;
+}
+
+async function workerTokenizer(): Promise<WordTokenizer> {
+  // A path, not a full URL: transformers.js 4.3 only probes local files (get_file_metadata) for
+  // paths; for an http(s) URL it reports the tokenizer files missing ('tokenizer_class' of undefined).
+  tokenizerCache ??= await loadTokenizer({ modelsPath: `${import.meta.env.BASE_URL}models/` });
+  return tokenizerCache;
+}
 let paused: { promise: Promise<void>; resolve: () => void } | null = null;
 let current: Trainer | null = null;
 let emit: (event: WorkerEvent) => void = () => {};
@@ -84,13 +102,13 @@ const api: TrainerApi = {
     emit = onEvent;
     stopRequested = false;
     paused = null;
+    training = true;
     try {
+      endPlay();
       current?.dispose();
       current = null;
-      // A path, not a full URL: transformers.js 4.3 only probes local files (get_file_metadata) for
-      // paths; for an http(s) URL it reports the tokenizer files missing ('tokenizer_class' of undefined).
       // Loaded first: the backend probe needs the vocabulary size of the run's model.
-      const tokenizer = await loadTokenizer({ modelsPath: `${import.meta.env.BASE_URL}models/` });
+      const tokenizer = await workerTokenizer();
       let choice: BackendChoice;
       if (backend === 'auto') {
         emit({ type: 'log', message: `timing each backend on this run's model (${AUTO_CANDIDATES.join(', ')})…` });
@@ -100,6 +118,7 @@ const api: TrainerApi = {
       } else {
         choice = await initBackend(ORDER[backend], loadBackend);
       }
+      backendChosen = true;
       const versions = { '@tensorflow/tfjs': tf.version.tfjs, 'infopo-sandbox': __APP_VERSION__ };
       if (choice.backend === 'webgpu') watchGpuErrors();
       const threads = choice.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : null;
@@ -127,7 +146,40 @@ const api: TrainerApi = {
       emit({ type: 'complete', record });
     } catch (error) {
       emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      training = false;
     }
+  },
+  async playStart({ source, config, task, seed }) {
+    if (training) throw new Error('a run is training in this worker: play when it has ended');
+    endPlay();
+    if (!backendChosen) {
+      // No run chose a backend yet: wasm (greedy decoding of one dialogue is latency-bound), else cpu.
+      await initBackend(['wasm', 'cpu'], loadBackend);
+      backendChosen = true;
+    }
+    const tokenizer = await workerTokenizer();
+    let policy: Policy;
+    let own: Policy | null = null;
+    if (source === 'run') {
+      if (!current) throw new Error('no finished run in this tab: train one first, or play with the shipped checkpoint');
+      policy = current.policy;
+    } else {
+      const { modelJson, weights } = await loadPretrained(WARM_START_NAME);
+      policy = own = importPolicy(modelJson, weights, tokenizer.vocabSize);
+    }
+    try {
+      const session = new PlaySession(policy, tokenizer, config, task, seed);
+      play = { session, own };
+      return await session.begin();
+    } catch (error) {
+      endPlay();
+      throw error;
+    }
+  },
+  async playAnswer(text) {
+    if (!play) throw new Error('no play session: start one first');
+    return play.session.answer(text);
   },
   async pause() {
     if (paused) return;
