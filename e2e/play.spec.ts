@@ -41,6 +41,7 @@ test('play with the shipped checkpoint: choose an intent, answer by choosing and
     await answerTurn(page, 'type');
     await expect(page.getByTestId('play-ig-value')).toHaveCount(2);
   }
+  if (process.env.UPDATE_SCREENSHOTS) await page.getByTestId('play').screenshot({ path: 'docs/ui-play-1280.png' });
   expect(problems, problems.join('\n')).toEqual([]);
 });
 

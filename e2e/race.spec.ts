@@ -29,6 +29,7 @@ test('race: both methods train at once on the same instances, overlaid on three 
     await expect(chart).toContainText('GRPO');
   }
   await expect(page.getByTestId('compare-run')).toHaveCount(2);
+  if (process.env.UPDATE_SCREENSHOTS) await page.getByTestId('compare').screenshot({ path: 'docs/ui-race-1280.png' });
   // A malformed run.json is refused with a reason; the overlay keeps its runs.
   await page.getByTestId('compare-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{}') });
   await expect(page.getByTestId('compare-error')).toContainText('bad.json');

@@ -6,15 +6,22 @@ const steps = (xs: number[]) => xs.map((success, i) => ({ step: i + 1, metrics: 
 const ev = (step: number, success: number): EvaluationEntry => ({ step, split: 'test', persona: 'p', episodes: 32, success, return: 0, turns: 1, per_task: {} });
 
 describe('firstRise', () => {
-  it('finds the first full window whose mean beats the step-0 evaluation by the margin', () => {
-    // baseline 0.2; means of 5: steps 1-5 = 0.2, 2-6 = 0.24, 3-7 = 0.3 -> step 7.
-    const r = firstRise(steps([0.2, 0.2, 0.2, 0.2, 0.2, 0.4, 0.5, 0.1]), [ev(0, 0.2), ev(10, 0.25), ev(20, 0.35)]);
-    expect(r).toEqual({ baseline: 0.2, trainStep: 7, evalStep: 20 });
+  it('training: first later 5-step mean 0.10 above the first five steps; test: first evaluation 0.10 above step 0', () => {
+    // first five: mean 0.2; windows ending at 6: 0.24, 7: 0.3 -> step 7. Evaluations: 0.6 at 0, 0.65, 0.7.
+    const r = firstRise(steps([0.2, 0.2, 0.2, 0.2, 0.2, 0.4, 0.5, 0.1]), [ev(0, 0.6), ev(10, 0.65), ev(20, 0.7)]);
+    expect(r).toEqual({ trainBaseline: 0.2, trainStep: 7, evalBaseline: 0.6, evalStep: 20 });
   });
 
-  it('uses the first step when there is no step-0 evaluation, and says null when success never rises', () => {
-    expect(firstRise(steps([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]), [])).toEqual({ baseline: 0.5, trainStep: null, evalStep: null });
-    expect(firstRise([], [])).toEqual({ baseline: null, trainStep: null, evalStep: null });
-    expect(firstRise(steps([0, 1, 1]), [ev(0, 0)], { window: 2, margin: 0.5 }).trainStep).toBe(2);
+  it('compares sampled training success with its own start, not with the greedy evaluation', () => {
+    // Greedy step 0 = 0.75 is far above sampled training success, which still rises by 0.2.
+    const r = firstRise(steps([0.3, 0.3, 0.3, 0.3, 0.3, 0.5, 0.5, 0.5, 0.5, 0.5]), [ev(0, 0.75)]);
+    expect(r.trainStep).toBe(8); // steps 4-8: mean 0.42 >= 0.3 + 0.1
+    expect(r.evalStep).toBeNull();
+  });
+
+  it('null when there are too few steps or success never rises', () => {
+    expect(firstRise(steps([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]), [])).toEqual({ trainBaseline: 0.5, trainStep: null, evalBaseline: null, evalStep: null });
+    expect(firstRise(steps([1, 1]), [])).toEqual({ trainBaseline: null, trainStep: null, evalBaseline: null, evalStep: null });
+    expect(firstRise(steps([0, 0, 1, 1]), [], { window: 2, margin: 0.5 }).trainStep).toBe(3);
   });
 });

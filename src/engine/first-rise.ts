@@ -13,29 +13,35 @@ export interface RiseOptions {
 }
 
 export interface FirstRise {
-  /** Success at the start: the step-0 test evaluation, else the first RL step's training success. */
-  baseline: number | null;
-  /** First RL step whose trailing mean of training success (full window) beats the baseline by the margin. */
+  /** Training success at the start: the mean over the first `window` RL steps (sampled rollouts). */
+  trainBaseline: number | null;
+  /** First RL step whose trailing `window`-step mean of training success beats trainBaseline by the margin. */
   trainStep: number | null;
+  /** Test success at the start: the step-0 evaluation (greedy). */
+  evalBaseline: number | null;
   /** First evaluation after step 0 that beats the step-0 evaluation by the margin. */
   evalStep: number | null;
 }
 
+/**
+ * Training success (sampled) and test success (greedy) are compared each with its own start: greedy
+ * decoding usually scores higher than sampling, so one baseline for both would hide or fake a rise.
+ */
 export function firstRise(steps: readonly StepEntry[], evaluations: readonly EvaluationEntry[], options: RiseOptions = {}): FirstRise {
   const window = options.window ?? 5;
   const margin = options.margin ?? 0.1;
-  const step0 = evaluations.find((e) => e.step === 0);
-  const baseline = step0 ? step0.success : steps.length ? steps[0].metrics.success : null;
+  const mean = (from: number, to: number) => steps.slice(from, to).reduce((a, s) => a + s.metrics.success, 0) / (to - from);
+  const trainBaseline = steps.length >= window ? mean(0, window) : null;
   let trainStep: number | null = null;
-  if (baseline !== null) {
-    for (let i = window - 1; i < steps.length; i++) {
-      const mean = steps.slice(i - window + 1, i + 1).reduce((a, s) => a + s.metrics.success, 0) / window;
-      if (mean >= baseline + margin - 1e-12) {
-        trainStep = steps[i].step;
+  if (trainBaseline !== null) {
+    for (let end = window + 1; end <= steps.length; end++) {
+      if (mean(end - window, end) >= trainBaseline + margin - 1e-12) {
+        trainStep = steps[end - 1].step;
         break;
       }
     }
   }
+  const step0 = evaluations.find((e) => e.step === 0);
   const evalStep = step0 ? (evaluations.find((e) => e.step > 0 && e.success >= step0.success + margin - 1e-12)?.step ?? null) : null;
-  return { baseline, trainStep, evalStep };
+  return { trainBaseline, trainStep, evalBaseline: step0?.success ?? null, evalStep };
 }
