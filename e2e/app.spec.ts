@@ -27,6 +27,8 @@ test('auto times every backend, names the software adapter and picks the fastest
   await expect(page.getByText(/software adapter only \(google \/ swiftshader\)/)).toBeVisible();
   await expect(page.getByTestId('phase')).toHaveAttribute('data-phase', 'complete', { timeout: 120_000 });
   await expect(page.getByTestId('start')).toHaveText('Start again');
+  await expect(page.getByTestId('phase-step')).toContainText(/Phase \d+ \/ \d+: final evaluation/);
+  if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: 'docs/ui-auto-1280.png' });
   expect(problems, problems.join('\n')).toEqual([]);
 });
 

@@ -28,7 +28,9 @@ export interface BackendProbe {
   /** ms of the warm-up unit (shader compilation and first allocations included). */
   warmupMs: number | null;
   units: number;
-  /** Why there is no figure (failed to start, or its warm-up alone was slower than the best). */
+  /** Median ms of the screening op (one MLP block of the run's shape), every backend that started; null if it failed. */
+  screenMs: number | null;
+  /** Why there is no figure (failed to start, screened out, or its warm-up alone was slower than the best). */
   note: string | null;
 }
 
@@ -142,6 +144,24 @@ export async function probeUnit(policy: Policy, rows: number): Promise<void> {
   sum.dispose();
 }
 
+/**
+ * The screening op: one MLP block of the run's shape ([rows x 8, d] through d -> 4d -> d) read back.
+ * A single matmul kernel pair compiles in well under a second even on SwiftShader, where a whole
+ * probe unit (dozens of forward and gradient kernels) took 14 s to compile and run.
+ */
+export async function screenUnit(shape: ProbeShape): Promise<void> {
+  const n = shape.rows * 8;
+  const d = shape.dModel;
+  const out = tf.tidy(() => {
+    const x = tf.randomUniform([n, d], -1, 1, 'float32', 3) as tf.Tensor2D;
+    const w1 = tf.randomUniform([d, 4 * d], -0.1, 0.1, 'float32', 5) as tf.Tensor2D;
+    const w2 = tf.randomUniform([4 * d, d], -0.1, 0.1, 'float32', 9) as tf.Tensor2D;
+    return tf.sum(tf.matMul(tf.relu(tf.matMul(x, w1)), w2));
+  });
+  await out.data();
+  out.dispose();
+}
+
 export interface ProbeOptions {
   /** Wall-clock budget per backend after its warm-up unit (ms). */
   budgetMs?: number;
@@ -150,58 +170,86 @@ export interface ProbeOptions {
   now?: () => number;
   /** Stand-in for `probeUnit` (tests). */
   unit?: (policy: Policy, rows: number) => Promise<void>;
+  /** Stand-in for `screenUnit` (tests). */
+  screen?: (shape: ProbeShape) => Promise<void>;
 }
 
 /**
- * "auto": start each candidate, time probe units of the run's model shape on it, keep the fastest.
- * A backend whose warm-up unit alone takes longer than 4x the best median so far is not measured
- * further (it cannot win, and on SwiftShader a unit can take seconds), except a hardware GPU, whose
- * warm-up is mostly shader compilation that later units do not pay. Tensors are disposed on the
- * backend that made them before switching. The winner is the active backend on return.
+ * "auto": start each candidate and keep the fastest on the run's model shape, in two stages.
+ * 1. Screening: every backend that starts times one MLP block (`screenUnit`); backends over 4x the
+ *    best screen are out (SwiftShader and plain-JS cpu are 10-50x slower than wasm on it, and a
+ *    full unit on SwiftShader costs seconds of shader compilation).
+ * 2. The rest run probe units (`probeUnit`): one warm-up, then up to `maxUnits` within `budgetMs`;
+ *    the lowest median wins. A warm-up over 4x the best median so far also ends a backend's probe,
+ *    except on a hardware GPU, whose warm-up is mostly shader compilation later units do not pay.
+ * Tensors are disposed on the backend that made them before switching. The winner is the active
+ * backend on return.
  */
 export async function chooseFastestBackend(candidates: BackendName[], load: BackendLoader, shape: ProbeShape, options: ProbeOptions = {}): Promise<BackendChoice> {
   const now = options.now ?? (() => performance.now());
   const budget = options.budgetMs ?? 300;
   const maxUnits = options.maxUnits ?? 5;
   const unit = options.unit ?? probeUnit;
+  const screen = options.screen ?? screenUnit;
   const probe: BackendProbe[] = [];
   const started = new Map<BackendName, { adapter: string | null; software: boolean }>();
   const reasons: string[] = [];
-  let best: { name: BackendName; ms: number } | null = null;
+  const timeOf = async (f: () => Promise<void>) => {
+    const t = now();
+    await f();
+    return now() - t;
+  };
+
   for (const name of candidates) {
-    let info: { adapter: string | null; software: boolean };
     try {
-      info = await startBackend(name, load);
+      started.set(name, await startBackend(name, load));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       reasons.push(`${name}: ${message}`);
-      probe.push({ backend: name, ms: null, warmupMs: null, units: 0, note: `did not start: ${message}` });
+      probe.push({ backend: name, ms: null, warmupMs: null, units: 0, screenMs: null, note: `did not start: ${message}` });
       continue;
     }
-    started.set(name, info);
+    const entry: BackendProbe = { backend: name, ms: null, warmupMs: null, units: 0, screenMs: null, note: null };
+    probe.push(entry);
+    try {
+      await screen(shape);
+      const times = [await timeOf(() => screen(shape)), await timeOf(() => screen(shape)), await timeOf(() => screen(shape))].sort((a, b) => a - b);
+      entry.screenMs = times[1];
+    } catch (error) {
+      entry.note = `screening failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  const screened = probe.filter((p) => p.screenMs !== null);
+  const bestScreen = Math.min(...screened.map((p) => p.screenMs!));
+  for (const p of screened) if (p.screenMs! > 4 * bestScreen) p.note = `screened out: ${formatMs(p.screenMs!)} per MLP block, over 4x the best (${formatMs(bestScreen)})`;
+
+  let best: { name: BackendName; ms: number } | null = null;
+  for (const entry of probe) {
+    if (entry.screenMs === null || entry.note !== null) continue;
+    const name = entry.backend;
+    const info = started.get(name)!;
+    if (!(await tf.setBackend(name))) {
+      entry.note = `tf.setBackend('${name}') failed`;
+      continue;
+    }
     const policy = new Policy(shape, new Rng(1));
     try {
-      const t0 = now();
-      await unit(policy, shape.rows);
-      const warmupMs = now() - t0;
+      const warmupMs = await timeOf(() => unit(policy, shape.rows));
+      entry.warmupMs = warmupMs;
       const mayCompile = name === 'webgpu' && !info.software;
       if (best && warmupMs > 4 * best.ms && !mayCompile) {
-        probe.push({ backend: name, ms: null, warmupMs, units: 0, note: `warm-up unit alone took ${Math.round(warmupMs)} ms, over 4x ${best.name}'s ${best.ms.toFixed(1)} ms` });
+        entry.note = `warm-up unit alone took ${Math.round(warmupMs)} ms, over 4x ${best.name}'s ${best.ms.toFixed(1)} ms`;
         continue;
       }
       const times: number[] = [];
       const end = now() + budget;
-      while (times.length < maxUnits && (times.length === 0 || now() < end)) {
-        const t = now();
-        await unit(policy, shape.rows);
-        times.push(now() - t);
-      }
+      while (times.length < maxUnits && (times.length === 0 || now() < end)) times.push(await timeOf(() => unit(policy, shape.rows)));
       times.sort((a, b) => a - b);
-      const ms = times[Math.floor((times.length - 1) / 2)];
-      probe.push({ backend: name, ms, warmupMs, units: times.length, note: null });
-      if (!best || ms < best.ms) best = { name, ms };
+      entry.ms = times[Math.floor((times.length - 1) / 2)];
+      entry.units = times.length;
+      if (!best || entry.ms < best.ms) best = { name, ms: entry.ms };
     } catch (error) {
-      probe.push({ backend: name, ms: null, warmupMs: null, units: 0, note: `probe failed: ${error instanceof Error ? error.message : String(error)}` });
+      entry.note = `probe failed: ${error instanceof Error ? error.message : String(error)}`;
     } finally {
       policy.dispose();
     }
