@@ -197,6 +197,8 @@ class RunStore {
     this.phaseStartedAt = t;
     this.phaseDone = 0;
     this.now = t;
+    // A stretch of RL steps starts its own clock: the interval over a mid-run evaluation is not step time.
+    if (this.plan[index]?.id === 'rl') this.stepStamps = [t];
   }
 
   private stopTicker(): void {
