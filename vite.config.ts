@@ -33,12 +33,20 @@ function serveModels(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation (COOP + COEP): without it the page has no SharedArrayBuffer and the tfjs
+ * wasm backend runs single-threaded. Everything the page loads is same-origin, so require-corp costs nothing.
+ */
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8'));
 
 export default defineConfig({
   plugins: [svelte(), serveModels()],
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   worker: { format: 'es' },
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
@@ -50,7 +58,10 @@ export default defineConfig({
       },
     },
   },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  // tfjs-backend-wasm's ESM entry imports a CommonJS file (its threaded worker's source); the dev
+  // server serves excluded packages unbundled, so that import failed ("does not provide an export
+  // named 'wasmWorkerContents'"). Pre-bundling converts it, as the production build does.
+  optimizeDeps: { include: ['@tensorflow/tfjs-backend-wasm'] },
   test: {
     include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',

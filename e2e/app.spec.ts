@@ -3,35 +3,34 @@
  * `npx vite build && npx playwright test e2e/app.spec.ts`. Every console error, page error and
  * WebGPU validation warning fails a test.
  */
-import { test, expect, type ConsoleMessage, type Page, type TestInfo } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { attachScreenshot, watchConsole } from './watch';
 import { configFromPresets } from '../src/engine/config';
 import { encodeShare } from '../src/engine/share';
 
-/**
- * WebGPU validation failures (an invalid pipeline, a WGSL error) are only console *warnings*, and the
- * op's output then silently holds stale memory; a synchronous GPU read destroys the device on
- * SwiftShader. Both count as failures, like any console error.
- */
-const GPU_TROUBLE = /WGSL|ShaderModule|ComputePipeline|BindGroup|storage buffers|is invalid|synchronously reading/i;
-
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  const onConsole = (where: string) => (msg: ConsoleMessage) => {
-    const text = msg.text();
-    if (msg.type() === 'error' || (msg.type() === 'warning' && GPU_TROUBLE.test(text))) problems.push(`[${where} console.${msg.type()}] ${text} (${msg.location().url})`);
-  };
-  page.on('console', onConsole('page'));
-  // Training runs in a Web Worker: its console (and the GPU warnings raised there) is separate.
-  page.on('worker', (worker) => worker.on('console', onConsole('worker')));
-  page.on('pageerror', (err) => problems.push(`[pageerror] ${err.message}`));
-  return problems;
-}
-
-async function attachScreenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const path = testInfo.outputPath(name);
-  await page.screenshot({ path, fullPage: true });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
-}
+test('auto times every backend, names the software adapter and picks the fastest measured', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/');
+  await page.getByTestId('preset').selectOption('smoke');
+  await expect(page.getByTestId('backend-preference')).toHaveValue('auto');
+  await page.getByTestId('start').click();
+  const probe = page.getByTestId('backend-probe');
+  await expect(probe).toBeVisible({ timeout: 120_000 });
+  const text = (await probe.textContent()) ?? '';
+  // One figure (or a reason) per backend, and the choice is the smallest figure.
+  const figures = [...text.matchAll(/(webgpu|wasm|cpu) (\d+(?:\.\d+)?) (ms|s)\b/g)].map((m) => ({ name: m[1], ms: Number(m[2]) * (m[3] === 's' ? 1000 : 1) }));
+  for (const name of ['webgpu', 'wasm', 'cpu']) expect(text).toContain(name);
+  expect(figures.length).toBeGreaterThanOrEqual(1);
+  const fastest = figures.reduce((a, b) => (b.ms < a.ms ? b : a));
+  await expect(page.getByTestId('backend')).toHaveText(fastest.name);
+  // SwiftShader is a software adapter: the page says so before a run...
+  await expect(page.getByText(/software adapter only \(google \/ swiftshader\)/)).toBeVisible();
+  await expect(page.getByTestId('phase')).toHaveAttribute('data-phase', 'complete', { timeout: 120_000 });
+  await expect(page.getByTestId('start')).toHaveText('Start again');
+  await expect(page.getByTestId('phase-step')).toContainText(/Phase \d+ \/ \d+: final evaluation/);
+  if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: 'docs/ui-auto-1280.png' });
+  expect(problems, problems.join('\n')).toEqual([]);
+});
 
 test('smoke run on WebGPU: backend, live steps, inspector, no console errors', async ({ page }, testInfo) => {
   test.setTimeout(360_000);
@@ -41,11 +40,13 @@ test('smoke run on WebGPU: backend, live steps, inspector, no console errors', a
   await expect(page.getByRole('link', { name: /arXiv 2603\.00656/ }).first()).toHaveAttribute('href', 'https://arxiv.org/abs/2603.00656');
 
   await page.getByTestId('preset').selectOption('smoke');
-  await expect(page.getByTestId('backend-preference')).toHaveValue('auto');
+  await page.getByTestId('backend-preference').selectOption('webgpu');
   await page.getByTestId('start').click();
 
   await expect(page.getByTestId('backend')).toHaveText('webgpu', { timeout: 60_000 });
-  await expect(page.getByTestId('adapter')).not.toBeEmpty();
+  // ...and during a run on it.
+  await expect(page.getByTestId('adapter')).toContainText('software adapter');
+  await expect(page.getByTestId('software-adapter')).toBeVisible();
   await expect(page.getByTestId('fallback-reason')).toHaveCount(0);
 
   // SwiftShader runs WebGPU on the CPU: a smoke step takes tens of seconds. Fail fast on a run error.
@@ -78,7 +79,7 @@ test('a malformed share link shows an error banner and keeps the default setup',
   await page.goto('/?v=1&c=garbage');
   await expect(page.getByTestId('share-error')).toBeVisible();
   await expect(page.getByTestId('share-error')).toContainText('Shared link');
-  await expect(page.getByTestId('preset')).toHaveValue('');
+  await expect(page.getByTestId('preset')).toHaveValue('demo');
   await expect(page.getByRole('radio', { name: 'infopo' })).toBeChecked();
   await expect(page.locator('#seed')).toHaveValue('1');
   await expect(page.getByTestId('start')).toBeEnabled();

@@ -9,8 +9,8 @@ import { execSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { benchDecode, benchDivergence, benchPrefixReuse, benchTrainSteps, forwardFlops, median, configFromPresets, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming, type ConfigInput } from '../engine';
-import { nodeBackend, nodeTokenizer, quietTfjsBanner } from './node-env';
+import { benchDecode, benchDivergence, benchPrefixReuse, benchTrainSteps, configFromPresets, firstRise, forwardFlops, median, runExperiment, type ConfigInput, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from '../engine';
+import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 import { CHROMIUM_ARGS, systemChromium } from './browser';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -114,6 +114,51 @@ async function benchWebgpu(steps: number, repeats: number): Promise<BackendResul
   }
 }
 
+interface DemoResult {
+  preset: 'demo';
+  backend: 'wasm';
+  seed: number;
+  /** Mean training success of the first 5 RL steps, and the step-0 test success. */
+  baseline: { train: number | null; test: number | null };
+  /** ms from the start of the run (checkpoint loading included) to the end of that step / evaluation. */
+  first_rise_train: { step: number; ms: number } | null;
+  first_rise_eval: { step: number; ms: number } | null;
+  total_ms: number;
+  step_ms_median: number;
+}
+
+/**
+ * The page's landing run, headless on wasm: how long until a lecturer sees success rise (definition
+ * in engine/first-rise.ts). Node's wasm backend runs one thread, like the page without isolation.
+ */
+async function benchDemo(seed: number): Promise<DemoResult> {
+  const choice = await nodeBackend('wasm');
+  const tokenizer = await nodeTokenizer();
+  const config = configFromPresets(['demo'], { seed });
+  const t0 = performance.now();
+  const stepAt = new Map<number, number>();
+  const evalAt = new Map<number, number>();
+  const { record, trainer } = await runExperiment(config, tokenizer, nodeEnvironment(choice), {
+    onEvent: (e) => {
+      if (e.type === 'step') stepAt.set(e.entry.step, performance.now() - t0);
+      if (e.type === 'evaluation') evalAt.set(e.entry.step, performance.now() - t0);
+    },
+  }, { loadPretrained: nodePretrained });
+  const total = performance.now() - t0;
+  trainer.dispose();
+  const rise = firstRise(record.steps, record.evaluations);
+  return {
+    preset: 'demo',
+    backend: 'wasm',
+    seed,
+    baseline: { train: rise.trainBaseline, test: rise.evalBaseline },
+    first_rise_train: rise.trainStep === null ? null : { step: rise.trainStep, ms: stepAt.get(rise.trainStep)! },
+    first_rise_eval: rise.evalStep === null ? null : { step: rise.evalStep, ms: evalAt.get(rise.evalStep)! },
+    total_ms: total,
+    step_ms_median: median(record.steps.map((s) => s.metrics.step_ms)),
+  };
+}
+
 function table(results: BackendResult[]): string {
   const lines: string[] = [];
   const row = (...cells: string[]) => lines.push(cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(12))).join(''));
@@ -143,9 +188,29 @@ async function main(): Promise<void> {
     .option('--backends <list>', 'comma-separated: cpu, wasm, webgpu', 'wasm,webgpu,cpu')
     .option('--steps <n>', 'timed training steps per method (after one warm-up step)', '3')
     .option('--repeats <n>', 'repeats of each micro-benchmark (median reported)', '5')
-    .option('--out <file.json>', 'write the results as JSON');
+    .option('--out <file.json>', 'write the results as JSON')
+    .option('--demo', 'instead: time the demo preset (the page\'s landing run) on wasm until its first visible rise in success')
+    .option('--seeds <list>', 'with --demo: comma-separated seeds', '1');
   program.parse();
-  const o = program.opts<{ backends: string; steps: string; repeats: string; out?: string }>();
+  const o = program.opts<{ backends: string; steps: string; repeats: string; out?: string; demo?: boolean; seeds: string }>();
+  if (o.demo) {
+    quietTfjsBanner();
+    const seeds = o.seeds.split(',').map(Number);
+    if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`--seeds: expected non-negative integers, got "${o.seeds}"`);
+    const demo: DemoResult[] = [];
+    for (const seed of seeds) {
+      console.error(`bench: demo preset, seed ${seed}...`);
+      demo.push(await benchDemo(seed));
+    }
+    const s = (x: { step: number; ms: number } | null) => (x ? `step ${x.step} at ${(x.ms / 1000).toFixed(1)} s` : 'no rise');
+    for (const d of demo) console.log(`demo seed ${d.seed}: first rise in training success (5-step mean, +0.10 over steps 1-5 = ${d.baseline.train?.toFixed(3) ?? '-'}): ${s(d.first_rise_train)}; in test success (+0.10 over step 0 = ${d.baseline.test?.toFixed(3) ?? '-'}): ${s(d.first_rise_eval)}; run ${(d.total_ms / 1000).toFixed(1)} s, ${d.step_ms_median.toFixed(0)} ms/step`);
+    if (o.out) {
+      const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.versions.node, tfjs: tf.version.tfjs };
+      writeFileSync(o.out, JSON.stringify({ format: 'infopo-sandbox/bench-demo@1', date: new Date().toISOString(), machine, definition: 'src/engine/first-rise.ts', demo }, null, 1) + '\n');
+      console.error(`wrote ${o.out}`);
+    }
+    return;
+  }
   const backends = o.backends.split(',').map((b) => b.trim());
   for (const b of backends) if (!['cpu', 'wasm', 'webgpu'].includes(b)) throw new Error(`--backends: unknown backend "${b}" (cpu, wasm, webgpu)`);
   const steps = Number(o.steps);

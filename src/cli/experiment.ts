@@ -108,6 +108,8 @@ async function main(): Promise<void> {
       } else if (e.type === 'evaluation') {
         if (!bar && !opts.quiet) console.error(`eval @${e.entry.step}: success ${e.entry.success.toFixed(3)} return ${e.entry.return.toFixed(3)}`);
       } else if (e.type === 'log' && !opts.quiet) console.error(e.message);
+      else if (e.type === 'plan' && !opts.quiet) console.error(`plan: ${e.phases.map((p) => `${p.label} (${p.units} ${p.unit}${p.units === 1 ? '' : 's'})`).join(' → ')}`);
+      else if (e.type === 'phase' && !bar && !opts.quiet) console.error(`phase ${e.index + 1}: ${e.phase.label}`);
     },
   }, { loadPretrained: nodePretrained });
   bar?.stop();

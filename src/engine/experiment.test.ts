@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromPresets, type Config } from './config';
-import { runExperiment } from './experiment';
+import { experimentPlan, runExperiment, type ExperimentEvent } from './experiment';
 import { specAdvantages } from './rl/advantage-spec';
 import { Trainer } from './rl/trainer';
 import { Policy } from './policy/model';
@@ -116,5 +116,45 @@ describe('experiment (smoke preset, cpu backend)', () => {
     const { trainer } = await runExperiment(config, tokenizer, env, {}, { loadPretrained: async () => files });
     expect(trainer.policy.shape.vocabSize).toBe(tokenizer.vocabSize);
     trainer.dispose();
+  });
+});
+
+describe('phases announced by the engine', () => {
+  it('plans every phase with its count, mid-run evaluations splitting the RL steps', () => {
+    const plan = experimentPlan(configFromPresets(['smoke'], { init: 'pretrained', steps: 5, evalEvery: 2, sftSteps: 3, evalEpisodes: 4 }));
+    expect(plan.map((p) => [p.id, p.units, p.fromStep ?? null, p.toStep ?? null])).toEqual([
+      ['loading-checkpoint', 1, null, null],
+      ['warm-start', 3, null, null],
+      ['evaluation', 4, 0, 0],
+      ['rl', 2, 1, 2],
+      ['evaluation', 4, 2, 2],
+      ['rl', 2, 3, 4],
+      ['evaluation', 4, 4, 4],
+      ['rl', 1, 5, 5],
+      ['final-evaluation', 4, 5, 5],
+    ]);
+    expect(plan[5].label).toBe('RL steps 3-4');
+    expect(experimentPlan(configFromPresets(['smoke'], { evalEpisodes: 0, sftSteps: 0, steps: 2 })).map((p) => p.id)).toEqual(['rl']);
+  });
+
+  it('emits the plan, then each phase in order before its work, with the events of that phase inside it', async () => {
+    const events: ExperimentEvent[] = [];
+    const config = smoke({ steps: 3, evalEvery: 2 });
+    const { trainer } = await runExperiment(config, tokenizer, env, { onEvent: (e) => void events.push(e) });
+    trainer.dispose();
+    expect(events[0].type).toBe('plan');
+    const plan = (events[0] as Extract<ExperimentEvent, { type: 'plan' }>).phases;
+    const phases = events.filter((e): e is Extract<ExperimentEvent, { type: 'phase' }> => e.type === 'phase');
+    expect(phases.map((p) => p.index)).toEqual(plan.map((_, i) => i));
+    expect(phases.map((p) => p.phase)).toEqual(plan);
+    // Every warm-start/step/evaluation event belongs to the phase announced last.
+    let current: string | null = null;
+    for (const e of events) {
+      if (e.type === 'phase') current = e.phase.id;
+      if (e.type === 'warm-start') expect(current).toBe('warm-start');
+      if (e.type === 'step') expect(current).toBe('rl');
+      if (e.type === 'evaluation') expect(current === 'evaluation' || current === 'final-evaluation').toBe(true);
+    }
+    expect(phases.at(-1)!.phase.id).toBe('final-evaluation');
   });
 });

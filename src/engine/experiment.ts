@@ -11,7 +11,50 @@ import { Trainer } from './rl/trainer';
 import { fingerprint, newRunRecord, type EnvironmentInfo, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from './run';
 import type { WordTokenizer } from './text/tokenizer';
 
+/** The kinds of work a run does, in the order they happen. */
+export type PhaseId = 'loading-checkpoint' | 'warm-start' | 'evaluation' | 'rl' | 'final-evaluation';
+
+/** One entry of a run's schedule: what it does and how many units (steps, episodes) it counts. */
+export interface PhasePlan {
+  id: PhaseId;
+  /** Plain words for the page and the CLI ("RL steps 1-10"). */
+  label: string;
+  units: number;
+  unit: 'checkpoint' | 'step' | 'episode';
+  /** RL steps: the first and last step of this stretch; evaluations: the step they evaluate after. */
+  fromStep?: number;
+  toStep?: number;
+}
+
+/**
+ * The whole schedule of a run, announced before it starts (the 'plan' event) so hosts show
+ * progress and an ETA over every phase without re-deriving the engine's order. Mid-run evaluations
+ * (evalEvery) split the RL steps into stretches. A stopped run ends early: the plan is what a
+ * complete run does.
+ */
+export function experimentPlan(config: Config): PhasePlan[] {
+  const plan: PhasePlan[] = [];
+  if (config.init !== 'scratch') plan.push({ id: 'loading-checkpoint', label: `loading checkpoint ${checkpointNameOf(config.init)}`, units: 1, unit: 'checkpoint' });
+  if (config.sftSteps > 0) plan.push({ id: 'warm-start', label: 'supervised warm start', units: config.sftSteps, unit: 'step' });
+  const evaluates = config.evalEpisodes > 0;
+  if (evaluates) plan.push({ id: 'evaluation', label: 'evaluation before RL (step 0)', units: config.evalEpisodes, unit: 'episode', fromStep: 0, toStep: 0 });
+  let from = 1;
+  for (let s = 1; s <= config.steps; s++) {
+    const midEval = evaluates && config.evalEvery > 0 && s % config.evalEvery === 0 && s !== config.steps;
+    if (s === config.steps || midEval) {
+      plan.push({ id: 'rl', label: from === s ? `RL step ${s}` : `RL steps ${from}-${s}`, units: s - from + 1, unit: 'step', fromStep: from, toStep: s });
+      from = s + 1;
+    }
+    if (midEval) plan.push({ id: 'evaluation', label: `evaluation after step ${s}`, units: config.evalEpisodes, unit: 'episode', fromStep: s, toStep: s });
+  }
+  if (evaluates) plan.push({ id: 'final-evaluation', label: `final evaluation (step ${config.steps})`, units: config.evalEpisodes, unit: 'episode', fromStep: config.steps, toStep: config.steps });
+  return plan;
+}
+
 export type ExperimentEvent =
+  | { type: 'plan'; phases: PhasePlan[] }
+  /** Phase `index` of the plan begins. */
+  | { type: 'phase'; index: number; phase: PhasePlan }
   | { type: 'warm-start'; step: number; total: number; loss: number }
   | { type: 'step'; entry: StepEntry; traces: GroupTrace[]; total: number }
   | { type: 'evaluation'; entry: EvaluationEntry }
@@ -42,8 +85,18 @@ export function isTraced(step: number, config: Config): boolean {
 
 export async function runExperiment(config: Config, tokenizer: WordTokenizer, environment: EnvironmentInfo, hooks: ExperimentHooks = {}, resources: ExperimentResources = {}): Promise<{ record: RunRecord; trainer: Trainer }> {
   const emit = async (e: ExperimentEvent) => hooks.onEvent?.(e);
+  const plan = experimentPlan(config);
+  let next = 0;
+  /** Announce the next planned phase; it must be the one the code is about to run. */
+  const begin = async (id: PhaseId) => {
+    const phase = plan[next];
+    if (!phase || phase.id !== id) throw new Error(`internal: phase ${id} out of plan order (expected ${phase?.id ?? 'none'})`);
+    await emit({ type: 'phase', index: next++, phase });
+  };
+  await emit({ type: 'plan', phases: plan });
   const trainer = new Trainer(config, tokenizer);
   if (config.init !== 'scratch') {
+    await begin('loading-checkpoint');
     const name = checkpointNameOf(config.init);
     const where = isCheckpointPath(name) || name === IMPORTED_INIT ? name : `models/${name}`;
     let layout: string;
@@ -58,13 +111,15 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
     await emit({ type: 'log', message: `loaded the checkpoint ${where} (${layout === 'hf' ? 'Hugging Face' : 'legacy tfjs'} layout)` });
   }
   const record = newRunRecord({ config, environment, model: { parameters: trainer.policy.parameterCount(), vocab_size: tokenizer.vocabSize } });
-  const evaluate = async (step: number) => {
+  const evaluate = async (step: number, final = false) => {
     if (config.evalEpisodes === 0) return;
+    await begin(final ? 'final-evaluation' : 'evaluation');
     const entry = evaluationEntry(await evaluateAgent({ policy: trainer.policy }, { config, tokenizer }), step);
     record.evaluations.push(entry);
     await emit({ type: 'evaluation', entry });
   };
   try {
+    if (config.sftSteps > 0) await begin('warm-start');
     record.warm_start.final_loss = await trainer.warmStart(async (step, loss) => {
       await emit({ type: 'warm-start', step, total: config.sftSteps, loss });
     });
@@ -75,6 +130,7 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
         record.status = 'stopped';
         break;
       }
+      if (plan[next]?.id === 'rl' && plan[next].fromStep === s) await begin('rl');
       const result = await trainer.step({ trace: isTraced(s, config) });
       const entry: StepEntry = { step: result.step, metrics: { ...result.metrics, num_tensors: tf.memory().numTensors } };
       record.steps.push(entry);
@@ -83,7 +139,7 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
       if (config.evalEvery > 0 && s % config.evalEvery === 0 && s !== config.steps) await evaluate(s);
     }
     if (record.status === 'running') {
-      await evaluate(trainer.stepIndex);
+      await evaluate(trainer.stepIndex, true);
       record.status = 'complete';
     }
   } catch (error) {

@@ -92,6 +92,15 @@ export const environmentSchema = z.object({
   runtime: z.string(),
   versions: z.record(z.string(), z.string()),
   started_at: z.string(),
+  /** The WebGPU adapter is a software rasteriser (SwiftShader): it runs on the CPU. Absent in older records. */
+  adapter_software: z.boolean().optional(),
+  /** Backend preference "auto": each backend's measured probe (ms per probe unit) behind the choice. */
+  backend_probe: z
+    .array(z.object({ backend: z.enum(['webgpu', 'wasm', 'cpu']), ms: z.number().nullable(), warmupMs: z.number().nullable(), units: z.number().int(), screenMs: z.number().nullable(), note: z.string().nullable() }))
+    .nullable()
+    .optional(),
+  /** Threads of the wasm backend (1 without cross-origin isolation); null when not wasm. */
+  wasm_threads: z.number().int().nullable().optional(),
 });
 
 export const RUN_STATUSES = ['running', 'complete', 'stopped', 'failed'] as const;

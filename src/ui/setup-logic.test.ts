@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, DEFAULT_CONFIG, PRESETS, configFromPresets, resolveConfig } from '../engine';
-import { displayValue, knobKind, overridesFromConfig, validateSetup, withOverride } from './setup-logic';
+import { LANDING_PRESET, displayValue, knobKind, overridesFromConfig, setupFromConfig, validateSetup, withOverride } from './setup-logic';
 
 describe('setup form model', () => {
   it('gives every knob a widget matching its default type', () => {
@@ -59,5 +59,23 @@ describe('setup form model', () => {
     expect(withOverride('smoke', {}, 'steps', '4')).toEqual({ steps: '4' });
     expect(displayValue('steps', 'smoke', {})).toBe('3');
     expect(displayValue('normalizeIntrinsic', '', {})).toBe(true);
+  });
+});
+
+describe('setupFromConfig (opening a shared link)', () => {
+  it('names the preset a config came from, with only the real edits', () => {
+    const smoke = setupFromConfig(configFromPresets(['smoke']));
+    expect(smoke).toEqual({ preset: 'smoke', overrides: {} });
+    const edited = setupFromConfig(configFromPresets(['smoke'], { seed: 42, method: 'grpo' }));
+    expect(edited).toEqual({ preset: 'smoke', overrides: { seed: '42', method: 'grpo' } });
+    expect(validateSetup(edited.preset, edited.overrides).config).toEqual(configFromPresets(['smoke'], { seed: 42, method: 'grpo' }));
+  });
+
+  it('keeps the defaults as no preset, and the landing preset as itself', () => {
+    expect(setupFromConfig(configFromPresets([]))).toEqual({ preset: '', overrides: {} });
+    expect(setupFromConfig(configFromPresets([LANDING_PRESET]))).toEqual({ preset: LANDING_PRESET, overrides: {} });
+    const config = configFromPresets([], { seed: 9 });
+    const s = setupFromConfig(config);
+    expect(validateSetup(s.preset, s.overrides).config).toEqual(config);
   });
 });

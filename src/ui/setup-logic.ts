@@ -108,6 +108,28 @@ export function overridesFromConfig(config: Config): Overrides {
   return out;
 }
 
+/** The setup a page opens with when its link names none: the `demo` preset (a short run from a shipped checkpoint). */
+export const LANDING_PRESET = 'demo';
+
+/**
+ * The preset and edits that reproduce a config with the fewest edits (a shared link of the smoke
+ * preset opens as "smoke", not as the defaults with 12 edits). Ties go to no preset, then to the
+ * landing preset, then to registry order.
+ */
+export function setupFromConfig(config: Config): { preset: string; overrides: Overrides } {
+  const candidates = ['', ...(PRESETS[LANDING_PRESET] ? [LANDING_PRESET] : []), ...Object.keys(PRESETS).filter((p) => p !== LANDING_PRESET)];
+  let best: { preset: string; overrides: Overrides } | null = null;
+  for (const preset of candidates) {
+    const base = baseConfig(preset);
+    const overrides: Overrides = {};
+    for (const key of CONFIG_KEYS) {
+      if (config[key] !== base[key]) overrides[key] = typeof config[key] === 'boolean' ? (config[key] as boolean) : String(config[key]);
+    }
+    if (!best || Object.keys(overrides).length < Object.keys(best.overrides).length) best = { preset, overrides };
+  }
+  return best!;
+}
+
 /** Set one field; an edit equal to the preset/default value removes the override. */
 export function withOverride(preset: string, overrides: Overrides, key: ConfigKey, raw: RawValue): Overrides {
   const next = { ...overrides };

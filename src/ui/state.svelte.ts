@@ -2,27 +2,30 @@
  * The page's state, as runes in one module: the setup form, the current (or imported) run, and the
  * banners. Components read and call these stores; only this module talks to the TrainerClient.
  */
-import { DEFAULT_CONFIG, type CheckpointFiles, type Config, type ConfigKey, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from '../engine';
+import type { BackendName, BackendReport, CheckpointFiles, Config, ConfigKey, EvaluationEntry, GroupTrace, PhasePlan, RunRecord, StepEntry } from '../engine';
 import { TrainerClient, type BackendPreference, type ImportedCheckpoint, type ModelExport, type WorkerEvent } from './trainer-client';
-import { displayValue, overridesFromConfig, validateSetup, withOverride, type Overrides, type RawValue } from './setup-logic';
+import { LANDING_PRESET, displayValue, overridesFromConfig, setupFromConfig, validateSetup, withOverride, type Overrides, type RawValue } from './setup-logic';
 import { partialRecord } from './run-file';
+import { fractionDone, kindOf, recentStepMs, remainingMs, type WorkKind } from './progress';
 
-export type Phase = 'idle' | 'starting' | 'preparing' | 'warm-start' | 'evaluating' | 'training' | 'complete' | 'stopped' | 'failed' | 'imported';
+/** What the page shows as the run's state; the running ones follow the engine's phase events. */
+export type Phase = 'idle' | 'starting' | 'preparing' | 'loading' | 'warm-start' | 'evaluating' | 'training' | 'complete' | 'stopped' | 'failed' | 'imported';
 
-const ACTIVE: readonly Phase[] = ['starting', 'preparing', 'warm-start', 'evaluating', 'training'];
+const ACTIVE: readonly Phase[] = ['starting', 'preparing', 'loading', 'warm-start', 'evaluating', 'training'];
 
-export interface BackendInfo {
-  backend: string;
-  adapter: string | null;
-  fallbackReason: string | null;
-  versions: Record<string, string>;
-}
+const PAGE_PHASE: Record<PhasePlan['id'], Phase> = {
+  'loading-checkpoint': 'loading',
+  'warm-start': 'warm-start',
+  evaluation: 'evaluating',
+  rl: 'training',
+  'final-evaluation': 'evaluating',
+};
 
 // ---------------------------------------------------------------- setup form
 
 class SetupStore {
-  /** '' = defaults only. */
-  preset = $state('');
+  /** '' = defaults only; the page opens on the demo preset. */
+  preset = $state(LANDING_PRESET);
   /** The user's raw edits over defaults + preset. */
   overrides = $state<Overrides>({});
   backend = $state<BackendPreference>('auto');
@@ -55,10 +58,11 @@ class SetupStore {
     this.overrides = {};
     this.touched = true;
   }
-  /** Fill the form with exactly this config (shared link, imported run). */
+  /** Fill the form with exactly this config (shared link, imported run), naming the preset it matches best. */
   loadConfig(config: Config): void {
-    this.preset = '';
-    this.overrides = overridesFromConfig(config);
+    const { preset, overrides } = setupFromConfig(config);
+    this.preset = preset;
+    this.overrides = overrides;
   }
 }
 
@@ -98,13 +102,31 @@ class CheckpointStore {
 
 export const checkpoint = new CheckpointStore();
 
+/** The worker that holds this tab's last run (play-the-user uses its model); created on first use. */
+export function trainerClient(): TrainerClient {
+  client ??= new TrainerClient((message) => {
+    if (run.active) run.crashed(message);
+  });
+  return client;
+}
+
 class RunStore {
   phase = $state<Phase>('idle');
   paused = $state(false);
   stopRequested = $state(false);
   /** The run's config (a snapshot taken at Start, or the imported record's). */
   config = $state.raw<Config | null>(null);
-  backend = $state.raw<BackendInfo | null>(null);
+  backend = $state.raw<BackendReport | null>(null);
+  /** The engine's schedule ('plan' event) and the phase running now ('phase' events). */
+  plan = $state.raw<PhasePlan[]>([]);
+  phaseIndex = $state(-1);
+  phaseStartedAt = $state(0);
+  /** Units done in the current phase (warm-start steps, RL steps of this stretch). */
+  phaseDone = $state(0);
+  /** Measured ms per unit by kind of work, from finished phases. */
+  perUnitMs = $state.raw<Partial<Record<WorkKind, number>>>({});
+  /** Ticks every second while a run is active, so elapsed time and ETA stay current. */
+  now = $state(performance.now());
   warm = $state.raw<{ step: number; total: number; loss: number } | null>(null);
   warmLosses = $state.raw<{ step: number; loss: number }[]>([]);
   steps = $state.raw<StepEntry[]>([]);
@@ -129,16 +151,22 @@ class RunStore {
   readonly active = $derived(ACTIVE.includes(this.phase));
   readonly totalSteps = $derived(this.config?.steps ?? 0);
   readonly lastStep = $derived(this.steps.length ? this.steps[this.steps.length - 1].step : 0);
-  /** Milliseconds left, from the mean wall time of the last (up to) 10 steps. */
-  readonly etaMs = $derived.by(() => {
-    const n = this.stepStamps.length;
-    if (!this.config || n === 0) return null;
-    const remaining = this.config.steps - this.lastStep;
-    if (remaining <= 0) return 0;
-    const recent = this.stepStamps.slice(-11);
-    const per = recent.length >= 2 ? (recent[recent.length - 1] - recent[0]) / (recent.length - 1) : (this.steps[this.steps.length - 1]?.metrics.step_ms ?? NaN);
-    return Number.isFinite(per) ? per * remaining : null;
+  readonly currentPhase = $derived(this.phaseIndex >= 0 ? (this.plan[this.phaseIndex] ?? null) : null);
+  /** ms since Start (never negative: the clock is read at Start and at every tick). */
+  readonly elapsedMs = $derived(this.startedAt === null ? null : Math.max(0, (this.endedAt ?? this.now) - this.startedAt));
+  private readonly progressInput = $derived.by(() => {
+    const perUnitMs = { ...this.perUnitMs };
+    // RL: the recent step intervals (pauses excluded), else the last step's own time.
+    const rl = recentStepMs(this.stepStamps) ?? this.steps[this.steps.length - 1]?.metrics.step_ms;
+    if (rl !== undefined && Number.isFinite(rl)) perUnitMs.rl = rl;
+    const phaseElapsedMs = this.currentPhase ? Math.max(0, this.now - this.phaseStartedAt) : 0;
+    return { plan: this.plan, index: this.phaseIndex, done: this.phaseDone, phaseElapsedMs, perUnitMs };
   });
+  /** Milliseconds left over every remaining phase; null until each kind of work ahead was timed once. */
+  readonly etaMs = $derived(this.active && !this.paused ? remainingMs(this.progressInput) : null);
+  /** Fraction of the whole run done (every phase counted). */
+  readonly progress = $derived(this.phase === 'complete' ? 1 : fractionDone(this.progressInput, this.elapsedMs ?? 0));
+  private ticker: ReturnType<typeof setInterval> | undefined;
 
   private log(line: string): void {
     const stamp = new Date().toLocaleTimeString();
@@ -164,6 +192,29 @@ class RunStore {
     this.endedAt = null;
     this.stepStamps = [];
     this.aborted = false;
+    this.plan = [];
+    this.phaseIndex = -1;
+    this.phaseDone = 0;
+    this.perUnitMs = {};
+  }
+
+  /** Time the phase that just ended (its kind's ms per unit), then enter phase `index`. */
+  private enterPhase(index: number): void {
+    const t = performance.now();
+    const prev = this.currentPhase;
+    if (prev && prev.id !== 'rl' && prev.units > 0) this.perUnitMs = { ...this.perUnitMs, [kindOf(prev.id)]: (t - this.phaseStartedAt) / prev.units };
+    this.phaseIndex = index;
+    this.phaseStartedAt = t;
+    this.phaseDone = 0;
+    this.now = t;
+    // A stretch of RL steps starts its own clock: the interval over a mid-run evaluation is not step time.
+    if (this.plan[index]?.id === 'rl') this.stepStamps = [t];
+  }
+
+  private stopTicker(): void {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+    this.now = performance.now();
   }
 
   start(config: Config, preference: BackendPreference): void {
@@ -175,11 +226,11 @@ class RunStore {
     this.source = 'live';
     this.phase = 'starting';
     this.startedAt = performance.now();
+    this.now = this.startedAt;
+    clearInterval(this.ticker);
+    this.ticker = setInterval(() => (this.now = performance.now()), 1000);
     this.log(`start: method ${config.method}, task ${config.task}, seed ${config.seed}, ${config.steps} steps, backend preference ${preference}`);
-    client ??= new TrainerClient((message) => {
-      if (id === runId && this.active) this.fail(`The training worker crashed: ${message}`);
-    });
-    const c = client;
+    const c = trainerClient();
     const plain = JSON.parse(JSON.stringify(config)) as Config;
     const files = checkpoint.files;
     // init = imported: the worker may be new (after an abort), so hand it the files first.
@@ -196,31 +247,37 @@ class RunStore {
   }
 
   private onEvent(e: WorkerEvent): void {
-    const c = this.config ?? DEFAULT_CONFIG;
     switch (e.type) {
-      case 'ready':
-        this.backend = { backend: e.backend, adapter: e.adapter, fallbackReason: e.fallbackReason, versions: e.versions };
+      case 'ready': {
+        const { type: _type, ...report } = e;
+        this.backend = report;
         this.phase = 'preparing';
-        this.log(`backend ${e.backend}${e.adapter ? ` (${e.adapter})` : ''}${e.fallbackReason ? `; fallback: ${e.fallbackReason}` : ''}`);
+        this.log(`backend ${e.backend}${e.adapter ? ` (${e.adapter})` : ''}${e.threads ? `, ${e.threads} thread${e.threads > 1 ? 's' : ''}` : ''}${e.fallbackReason ? `; fallback: ${e.fallbackReason}` : ''}`);
+        break;
+      }
+      case 'plan':
+        this.plan = e.phases;
+        break;
+      case 'phase':
+        this.enterPhase(e.index);
+        this.phase = PAGE_PHASE[e.phase.id];
+        this.log(`phase ${e.index + 1}/${this.plan.length}: ${e.phase.label} (${e.phase.units} ${e.phase.unit}${e.phase.units === 1 ? '' : 's'})`);
         break;
       case 'warm-start':
         this.warm = { step: e.step, total: e.total, loss: e.loss };
         this.warmLosses = [...this.warmLosses, { step: e.step, loss: e.loss }];
-        this.phase = e.step >= e.total ? (c.evalEpisodes > 0 ? 'evaluating' : 'training') : 'warm-start';
+        this.phaseDone = e.step;
         if (e.step >= e.total) this.log(`warm start done: ${e.total} steps, loss ${e.loss.toFixed(4)}`);
         break;
       case 'step': {
         this.steps = [...this.steps, e.entry];
         if (e.traces.length) this.traces = [...this.traces, ...e.traces];
         this.stepStamps = [...this.stepStamps, performance.now()];
-        const s = e.entry.step;
-        const evalNow = c.evalEpisodes > 0 && (s === e.total || (c.evalEvery > 0 && s % c.evalEvery === 0));
-        this.phase = evalNow ? 'evaluating' : 'training';
+        this.phaseDone = e.entry.step - (this.currentPhase?.fromStep ?? 1) + 1;
         break;
       }
       case 'evaluation':
         this.evaluations = [...this.evaluations, e.entry];
-        this.phase = this.lastStep >= c.steps || this.stopRequested ? 'evaluating' : 'training';
         this.log(`evaluation at step ${e.entry.step} (${e.entry.persona}, ${e.entry.episodes} episodes): success ${(e.entry.success * 100).toFixed(1)}%, return ${e.entry.return.toFixed(3)}`);
         break;
       case 'log':
@@ -246,6 +303,7 @@ class RunStore {
         this.phase = e.record.status === 'complete' ? 'complete' : e.record.status === 'failed' ? 'failed' : 'stopped';
         this.paused = false;
         this.endedAt = performance.now();
+        this.stopTicker();
         this.log(`run ${e.record.status}; fingerprint ${e.record.fingerprint.slice(0, 16)}…`);
         break;
       case 'error':
@@ -254,11 +312,16 @@ class RunStore {
     }
   }
 
+  crashed(message: string): void {
+    this.fail(`The training worker crashed: ${message}`);
+  }
+
   private fail(message: string): void {
     this.error = message;
     this.phase = 'failed';
     this.paused = false;
     this.endedAt = performance.now();
+    this.stopTicker();
     this.log(`error: ${message}`);
   }
 
@@ -285,6 +348,7 @@ class RunStore {
     this.phase = 'stopped';
     this.paused = false;
     this.endedAt = performance.now();
+    this.stopTicker();
     this.log('aborted: worker terminated');
   }
 
@@ -317,6 +381,9 @@ class RunStore {
         backend: b?.backend ?? 'unknown',
         fallback_reason: b?.fallbackReason ?? null,
         adapter: b?.adapter ?? null,
+        adapter_software: b?.software ?? false,
+        backend_probe: b?.probe ?? null,
+        wasm_threads: b?.threads ?? null,
         runtime: navigator.userAgent,
         versions: b?.versions ?? {},
         started_at: new Date(performance.timeOrigin + (this.startedAt ?? 0)).toISOString(),
@@ -341,7 +408,15 @@ class RunStore {
     this.traces = record.traces;
     this.evaluations = record.evaluations;
     const env = record.environment;
-    this.backend = { backend: env.backend, adapter: env.adapter ?? null, fallbackReason: env.fallback_reason ?? null, versions: env.versions ?? {} };
+    this.backend = {
+      backend: env.backend as BackendName,
+      adapter: env.adapter ?? null,
+      software: env.adapter_software ?? false,
+      fallbackReason: env.fallback_reason ?? null,
+      versions: env.versions ?? {},
+      probe: env.backend_probe ?? null,
+      threads: env.wasm_threads ?? null,
+    };
     this.warm = record.warm_start.final_loss === null ? null : { step: record.warm_start.steps, total: record.warm_start.steps, loss: record.warm_start.final_loss };
     this.phase = 'imported';
     this.log(`imported ${name}: ${record.steps.length} steps, status ${record.status}`);

@@ -1,9 +1,9 @@
 /** The UI's only door to training: a Comlink proxy of the worker's TrainerApi. */
 import * as Comlink from 'comlink';
-import type { TrainerApi, WorkerEvent, BackendPreference, ModelExport, ImportedCheckpoint } from '../worker/protocol';
+import type { TrainerApi, WorkerEvent, BackendPreference, ModelExport, ImportedCheckpoint, PlayStartOptions, PlayState } from '../worker/protocol';
 import type { CheckpointFiles, Config } from '../engine';
 
-export type { WorkerEvent, BackendPreference, ModelExport, ImportedCheckpoint };
+export type { WorkerEvent, BackendPreference, ModelExport, ImportedCheckpoint, PlayStartOptions, PlayState };
 
 export class TrainerClient {
   private worker: Worker;
@@ -31,6 +31,12 @@ export class TrainerClient {
   }
   importCheckpoint(files: CheckpointFiles): Promise<ImportedCheckpoint> {
     return this.api.importCheckpoint(files);
+  }
+  playStart(options: PlayStartOptions): Promise<PlayState> {
+    return this.api.playStart(options);
+  }
+  playAnswer(text: string): Promise<PlayState> {
+    return this.api.playAnswer(text);
   }
   terminate(): void {
     this.worker.terminate();

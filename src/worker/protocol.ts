@@ -2,17 +2,22 @@
  * The whole worker boundary in one file: what the page may ask the training worker, and the
  * events the worker streams back. The worker exposes `TrainerApi` through Comlink.
  */
-import type { CheckpointFiles, Config, ExperimentEvent, ModelShape, RunRecord } from '../engine';
+import type { BackendReport, CheckpointFiles, Config, ExperimentEvent, ModelShape, PlayState, RunRecord } from '../engine';
+
+export type { PlayState };
+
+/** Play the user: whose model answers, on which task instance (test split, by seed). */
+export interface PlayStartOptions {
+  /** 'run': the policy of this tab's last finished or stopped run; 'checkpoint': the shipped warm start. */
+  source: 'run' | 'checkpoint';
+  config: Config;
+  task: string;
+  seed: number;
+}
 
 export type BackendPreference = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 
-export interface BackendReport {
-  backend: 'webgpu' | 'wasm' | 'cpu';
-  adapter: string | null;
-  /** Why a preferred backend was not used (shown on screen and stored in the run record). */
-  fallbackReason: string | null;
-  versions: Record<string, string>;
-}
+export type { BackendReport };
 
 export type WorkerEvent =
   | ({ type: 'ready' } & BackendReport)
@@ -46,4 +51,8 @@ export interface TrainerApi {
   exportModel(madeBy: string): Promise<ModelExport | null>;
   /** Check and keep a checkpoint folder's files; later runs with init=imported start from it. */
   importCheckpoint(files: CheckpointFiles): Promise<ImportedCheckpoint>;
+  /** Start a play-the-user session (not while a run trains); returns the agent's first move. */
+  playStart(options: PlayStartOptions): Promise<PlayState>;
+  /** The person's answer; returns the agent's next move and the answer's information gain. */
+  playAnswer(text: string): Promise<PlayState>;
 }

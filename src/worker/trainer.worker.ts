@@ -2,7 +2,7 @@
 /** The page's training host: runs the engine in a Web Worker so the UI never blocks. */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { checkpointToFiles, HF_FILES, IMPORTED_INIT, initBackend, isCheckpointPath, LEGACY_FILES, loadTokenizer, policyFromFiles, policyToOnnx, runExperiment, TOKENIZER_NAME, type BackendName, type CheckpointFiles, type RunRecord, type TokenizerFiles, type Trainer, type WordTokenizer } from '../engine';
+import { checkpointToFiles, chooseFastestBackend, describeProbe, HF_FILES, IMPORTED_INIT, initBackend, isCheckpointPath, LEGACY_FILES, loadTokenizer, PlaySession, policyFromFiles, policyToOnnx, runExperiment, TOKENIZER_NAME, WARM_START_NAME, type BackendChoice, type BackendName, type BackendReport, type CheckpointFiles, type Policy, type RunRecord, type TokenizerFiles, type Trainer, type WordTokenizer } from '../engine';
 import type { BackendPreference, TrainerApi, WorkerEvent } from './protocol';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -13,13 +13,31 @@ async function loadBackend(name: BackendName): Promise<void> {
     await import('@tensorflow/tfjs-backend-webgpu');
     await import('../engine/webgpu');
   } else if (name === 'wasm') {
+    if (import.meta.env.PROD) await keepThreadedFactorySource();
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
   }
 }
 
-const ORDER: Record<BackendPreference, BackendName[]> = {
-  auto: ['webgpu', 'wasm', 'cpu'],
+/** Explicit preferences fall back in this order; "auto" times every backend (wasm first: the usual
+ *  winner on CPUs, whose figure lets a slow software WebGPU adapter be cut short). */
+const AUTO_CANDIDATES: BackendName[] = ['wasm', 'webgpu', 'cpu'];
+/**
+ * With threads (a cross-origin isolated page), tfjs-backend-wasm starts each pthread worker from
+ * `factory.toString()` of its Emscripten module. Minified by the production build, that function
+ * refers to variables of the bundle ("e is not defined" in every pthread worker). Give the factory
+ * its own, self-contained source text back: the package's unminified file, evaluated to the factory.
+ */
+async function keepThreadedFactorySource(): Promise<void> {
+  const [{ default: factory }, { default: source }] = await Promise.all([
+    import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'),
+    import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw'),
+  ]);
+  const text = `(() => {\n${source}\nreturn WasmBackendModuleThreadedSimd;\n})()`;
+  Object.defineProperty(factory, 'toString', { value: () => text });
+}
+
+const ORDER: Record<Exclude<BackendPreference, 'auto'>, BackendName[]> = {
   webgpu: ['webgpu', 'wasm', 'cpu'],
   wasm: ['wasm', 'cpu'],
   cpu: ['cpu'],
@@ -95,6 +113,15 @@ let imported: CheckpointFiles | null = null;
 let lastRecord: RunRecord | null = null;
 
 let stopRequested = false;
+let training = false;
+let backendChosen = false;
+let play: { session: PlaySession; own: Policy | null } | null = null;
+
+function endPlay(): void {
+  play?.own?.dispose();
+  play = null;
+}
+
 let paused: { promise: Promise<void>; resolve: () => void } | null = null;
 let current: Trainer | null = null;
 let emit: (event: WorkerEvent) => void = () => {};
@@ -104,16 +131,40 @@ const api: TrainerApi = {
     emit = onEvent;
     stopRequested = false;
     paused = null;
+    training = true;
     try {
+      endPlay();
       current?.dispose();
       current = null;
       lastRecord = null;
-      const choice = await initBackend(ORDER[backend], loadBackend);
+      // Loaded first: the backend probe needs the vocabulary size of the run's model.
+      const tokenizer = await projectTokenizer();
+      let choice: BackendChoice;
+      if (backend === 'auto') {
+        emit({ type: 'log', message: `timing each backend on this run's model (${AUTO_CANDIDATES.join(', ')})…` });
+        const shape = { vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext, rows: config.promptsPerStep * config.groupSize };
+        choice = await chooseFastestBackend(AUTO_CANDIDATES, loadBackend, shape);
+        emit({ type: 'log', message: `backend probe (ms per probe unit): ${describeProbe(choice.probe!)}; using ${choice.backend}` });
+      } else {
+        choice = await initBackend(ORDER[backend], loadBackend);
+      }
+      backendChosen = true;
       const versions = { '@tensorflow/tfjs': tf.version.tfjs, 'infopo-sandbox': __APP_VERSION__ };
       if (choice.backend === 'webgpu') watchGpuErrors();
-      emit({ type: 'ready', backend: choice.backend, adapter: choice.adapter, fallbackReason: choice.fallbackReason, versions });
-      const tokenizer = await projectTokenizer();
-      const environment = { backend: choice.backend, fallback_reason: choice.fallbackReason, adapter: choice.adapter, runtime: navigator.userAgent, versions, started_at: new Date().toISOString() };
+      const threads = choice.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : null;
+      const report: BackendReport = { backend: choice.backend, adapter: choice.adapter, software: choice.software, fallbackReason: choice.fallbackReason, versions, probe: choice.probe, threads };
+      emit({ type: 'ready', ...report });
+      const environment = {
+        backend: choice.backend,
+        fallback_reason: choice.fallbackReason,
+        adapter: choice.adapter,
+        adapter_software: choice.software,
+        backend_probe: choice.probe,
+        wasm_threads: threads,
+        runtime: navigator.userAgent,
+        versions,
+        started_at: new Date().toISOString(),
+      };
       const { record, trainer } = await runExperiment(config, tokenizer, environment, {
         onEvent: (e) => emit(e),
         shouldStop: () => stopRequested,
@@ -126,7 +177,39 @@ const api: TrainerApi = {
       emit({ type: 'complete', record });
     } catch (error) {
       emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      training = false;
     }
+  },
+  async playStart({ source, config, task, seed }) {
+    if (training) throw new Error('a run is training in this worker: play when it has ended');
+    endPlay();
+    if (!backendChosen) {
+      // No run chose a backend yet: wasm (greedy decoding of one dialogue is latency-bound), else cpu.
+      await initBackend(['wasm', 'cpu'], loadBackend);
+      backendChosen = true;
+    }
+    const tokenizer = await projectTokenizer();
+    let policy: Policy;
+    let own: Policy | null = null;
+    if (source === 'run') {
+      if (!current) throw new Error('no finished run in this tab: train one first, or play with the shipped checkpoint');
+      policy = current.policy;
+    } else {
+      policy = own = policyFromFiles(await loadPretrained(WARM_START_NAME), tokenizer, `models/${WARM_START_NAME}`).policy;
+    }
+    try {
+      const session = new PlaySession(policy, tokenizer, config, task, seed);
+      play = { session, own };
+      return await session.begin();
+    } catch (error) {
+      endPlay();
+      throw error;
+    }
+  },
+  async playAnswer(text) {
+    if (!play) throw new Error('no play session: start one first');
+    return play.session.answer(text);
   },
   async pause() {
     if (paused) return;

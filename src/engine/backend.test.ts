@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { adapterName, chooseFastestBackend, describeProbe, isSoftwareAdapter, probeUnit, screenUnit, type BackendName } from './backend';
+import { Policy } from './policy/model';
+import { Rng } from './random';
+
+const shape = { vocabSize: 40, dModel: 16, nLayers: 1, nHeads: 2, maxContext: 64, rows: 6 };
+const load = async () => {};
+
+describe('software adapters', () => {
+  it('names SwiftShader and fallback adapters as software', () => {
+    expect(isSoftwareAdapter({ vendor: 'google', architecture: 'swiftshader' })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'apple', architecture: 'metal-3', isFallbackAdapter: true })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'ampere' })).toBe(false);
+    expect(isSoftwareAdapter(undefined)).toBe(false);
+    expect(adapterName({ vendor: 'google', architecture: 'swiftshader' })).toBe('google / swiftshader (software adapter: runs on the CPU)');
+    expect(adapterName({ vendor: 'nvidia', architecture: 'ampere' })).toBe('nvidia / ampere');
+  });
+});
+
+describe('chooseFastestBackend', () => {
+  /** A fake clock: each unit on a backend costs its listed ms; a screening op `screen` ms (default a tenth). */
+  function fakeTiming(cost: Record<string, number>, screen: Record<string, number> = {}) {
+    let t = 0;
+    return {
+      now: () => t,
+      unit: async () => {
+        t += cost[tf.getBackend()];
+      },
+      screen: async () => {
+        const name = tf.getBackend();
+        t += screen[name] ?? cost[name] / 10;
+      },
+    };
+  }
+
+  it('picks the fastest backend that starts, whatever the order, and records every figure', async () => {
+    // Close on the screen, so both are measured; cpu wins the whole unit.
+    const timing = fakeTiming({ cpu: 5, wasm: 40 }, { wasm: 1, cpu: 2 });
+    const choice = await chooseFastestBackend(['wasm', 'cpu'], load, shape, { ...timing, budgetMs: 100 });
+    expect(choice.backend).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(choice.fallbackReason).toBeNull();
+    expect(choice.probe!.map((p) => [p.backend, p.ms])).toEqual([
+      ['wasm', 40],
+      ['cpu', 5],
+    ]);
+    expect(choice.probe![0].units).toBeGreaterThanOrEqual(1);
+    expect(choice.probe!.map((p) => p.screenMs)).toEqual([1, 2]);
+    expect(describeProbe(choice.probe!)).toBe('wasm 40 ms · cpu 5.0 ms');
+  });
+
+  it('screens out a backend over 4x the best screen, before any probe unit', async () => {
+    let units = 0;
+    const timing = fakeTiming({ wasm: 10, cpu: 100 });
+    const choice = await chooseFastestBackend(['cpu', 'wasm'], load, shape, { ...timing, unit: async (p, r) => (units++, timing.unit()), budgetMs: 25 });
+    expect(choice.backend).toBe('wasm');
+    const cpu = choice.probe!.find((p) => p.backend === 'cpu')!;
+    expect(cpu).toMatchObject({ ms: null, warmupMs: null, units: 0, screenMs: 10 });
+    expect(cpu.note).toMatch(/screened out: 10 ms per MLP block, over 4x the best \(1\.0 ms\)/);
+    // wasm only: one warm-up unit, then units until the 25 ms budget is spent.
+    expect(units).toBe(1 + 3);
+  });
+
+  it('does not measure further a backend whose warm-up is over 4x the best, and reports a backend that fails to start', async () => {
+    // Close on the screen (1 vs 2 ms), far apart on the whole unit.
+    const timing = fakeTiming({ wasm: 10, cpu: 100 }, { wasm: 1, cpu: 2 });
+    const failing = async (name: BackendName) => {
+      if (name === 'webgpu') throw new Error('no adapter here');
+    };
+    const choice = await chooseFastestBackend(['wasm', 'webgpu', 'cpu'], failing, shape, { ...timing, budgetMs: 50 });
+    expect(choice.backend).toBe('wasm');
+    const cpu = choice.probe!.find((p) => p.backend === 'cpu')!;
+    expect(cpu.ms).toBeNull();
+    expect(cpu.warmupMs).toBe(100);
+    expect(cpu.note).toMatch(/over 4x wasm/);
+    const webgpu = choice.probe!.find((p) => p.backend === 'webgpu')!;
+    expect(webgpu.screenMs).toBeNull();
+    expect(webgpu.note).toMatch(/^did not start: (navigator\.gpu is missing|no adapter here)/);
+    expect(choice.fallbackReason).toMatch(/^webgpu: /);
+  });
+
+  it('fails with every reason when nothing can run', async () => {
+    const broken = async () => {
+      throw new Error('broken');
+    };
+    await expect(chooseFastestBackend(['wasm', 'cpu'], broken, shape, { budgetMs: 1 })).rejects.toThrow(/wasm: did not start: broken; cpu: did not start: broken/);
+  });
+});
+
+describe('probeUnit', () => {
+  it('screenUnit leaks no tensor', async () => {
+    await tf.setBackend('cpu');
+    await screenUnit(shape);
+    const before = tf.memory().numTensors;
+    await screenUnit(shape);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('runs on the real model shape and leaks no tensor (cpu and wasm)', async () => {
+    for (const name of ['cpu', 'wasm']) {
+      await tf.setBackend(name);
+      await tf.ready();
+      const policy = new Policy(shape, new Rng(1));
+      await probeUnit(policy, shape.rows); // warm-up: kernels and constants
+      const before = tf.memory().numTensors;
+      await probeUnit(policy, shape.rows);
+      expect(tf.memory().numTensors).toBe(before);
+      policy.dispose();
+    }
+  });
+});

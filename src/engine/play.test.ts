@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { configFromPresets } from './config';
+import { buildCounterfactual, type Dialogue } from './dialogue';
+import { PlaySession, playInstance } from './play';
+import { policyFromFiles } from './hf-checkpoint';
+import type { Policy } from './policy/model';
+import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
+
+const models = resolve(import.meta.dirname, '../../models');
+let tokenizer: WordTokenizer;
+let policy: Policy;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tokenizer = await loadTokenizer({ modelsPath: models });
+  const dir = resolve(models, 'infopo-warm');
+  const files = Object.fromEntries(readdirSync(dir).filter((f) => statSync(resolve(dir, f)).isFile()).map((f) => [f, new Uint8Array(readFileSync(resolve(dir, f)))]));
+  policy = policyFromFiles(files, tokenizer).policy;
+});
+
+/** IG_t from scratch (INFOPO.md §2): two full teacher-forced passes, equal-length masked answer, mean log-ratio of a_{t+1}. */
+function igByHand(d: Dialogue, t: number, placeholderIds: number[]): number {
+  const cf = buildCounterfactual(d, t, placeholderIds, 'equal-length');
+  const logp = (tokens: number[], start: number, end: number) =>
+    tf.tidy(() => {
+      const lsm = tf.logSoftmax(policy.forward(tf.tensor2d([tokens], [1, tokens.length], 'int32')).logits).arraySync()[0] as number[][];
+      const out: number[] = [];
+      for (let k = start; k < end; k++) out.push(lsm[k - 1][tokens[k]]);
+      return out;
+    });
+  const real = logp(d.tokens, cf.realNextActionStart, cf.realNextActionStart + (cf.nextActionEnd - cf.nextActionStart));
+  const masked = logp(cf.tokens, cf.nextActionStart, cf.nextActionEnd);
+  return real.reduce((a, x, k) => a + x - masked[k], 0) / real.length;
+}
+
+describe('play the user', () => {
+  const config = configFromPresets(['demo']);
+
+  it('the same seed gives the same instance', () => {
+    expect(playInstance('travel', 5, config)).toEqual(playInstance('travel', 5, config));
+    expect(playInstance('travel', 5, config).split).toBe('test');
+  });
+
+  it("measures each answer's information gain with the engine's code, equal to the formula done by hand", async () => {
+    const session = new PlaySession(policy, tokenizer, config, 'travel', 3);
+    const first = await session.begin();
+    expect(first.turns).toHaveLength(1);
+    expect(first.turns[0].action.length).toBeGreaterThan(0);
+    expect(first.turns[0].answer).toBeNull();
+    const before = tf.memory().numTensors;
+    const after = await session.answer(first.turns[0].suggested || 'yes');
+    expect(tf.memory().numTensors).toBe(before);
+    const turn = after.turns[0];
+    if (after.turns.length < 2) throw new Error(`the agent stopped after one turn: ${JSON.stringify(after)}`);
+    expect(turn.infoGain).not.toBeNull();
+    expect(Number.isFinite(turn.infoGain!.sampled)).toBe(true);
+    expect(turn.infoGain!.exact).toBeGreaterThanOrEqual(-1e-6);
+    expect(turn.maskedNext).not.toBeNull();
+    const d = (session as unknown as { dialogue: Dialogue }).dialogue;
+    expect(turn.infoGain!.sampled).toBeCloseTo(igByHand(d, 0, tokenizer.encode(config.placeholder)), 4);
+  });
+
+  it('refuses empty answers, unknown words, and answers when none is awaited', async () => {
+    const session = new PlaySession(policy, tokenizer, config, 'travel', 4);
+    await expect(session.answer('yes')).rejects.toThrow(/not waiting/);
+    await session.begin();
+    await expect(session.answer('   ')).rejects.toThrow(/empty answer/);
+    await expect(session.answer('zyzzyva quux')).rejects.toThrow(/no "zyzzyva", "quux"/);
+  });
+});

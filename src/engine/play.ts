@@ -1,0 +1,186 @@
+/**
+ * "Play the user": a person answers the agent's questions, and after each answer the engine's own
+ * information-gain code (rl/infogain.ts, INFOPO.md §2) measures how much that answer changed the
+ * agent's next move against the masked answer. The agent decodes greedily, as in evaluation; the
+ * task's simulated user runs alongside only to say when the episode ends, to score it, and to
+ * suggest the answer it would have given.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { episodeOptions, type Config } from './config';
+import { appendAction, appendFeedback, startDialogue, type Dialogue } from './dialogue';
+import type { Policy } from './policy/model';
+import { Rng } from './random';
+import { packDialogues, tokenLogProbs } from './rl/batch';
+import { computeInfoGain } from './rl/infogain';
+import { decodeLockstep } from './rl/lockstep';
+import { GREEDY, sampleToken } from './policy/sampler';
+import { episodeOptionsFor } from './rl/rollout';
+import { getTask } from './tasks';
+import type { AgentView, Episode, Exchange, Outcome, TaskInstance } from './tasks/types';
+import { EOT, SPECIAL_TOKENS, UNK } from './text/special';
+import type { WordTokenizer } from './text/tokenizer';
+
+/** The test-split instance a play session uses: the same seed gives the same instance in page and worker. */
+export function playInstance(taskId: string, seed: number, config: Pick<Config, 'kinds'>): TaskInstance {
+  return getTask(taskId).sample(new Rng(seed), 'test', { kinds: config.kinds });
+}
+
+export interface PlayTurn {
+  action: string;
+  /** What the task's simulated user would have answered (a suggestion for the person). */
+  suggested: string;
+  /** The person's answer (null while the agent waits for it, or after the agent's final move). */
+  answer: string | null;
+  /** Information gain of this answer, measured on the agent's next move (null until it made one). */
+  infoGain: { sampled: number; exact: number; tokens: number } | null;
+  /** The next move the agent makes after the masked answer (the placeholder instead of the person's words). */
+  maskedNext: string | null;
+}
+
+export interface PlayState {
+  task: string;
+  instance: { id: string; request: string; hidden: unknown };
+  role: 'user' | 'env';
+  turns: PlayTurn[];
+  /** The agent made its final move or ran out of turns or context. */
+  done: boolean;
+  outcome: Outcome | null;
+  placeholder: string;
+}
+
+/** The dialogue tokens the policy saw before its next action, rebuilt from a view (as a rollout builds them). */
+function contextTokens(view: AgentView, tokenizer: WordTokenizer): number[] {
+  const d = startDialogue(tokenizer.encode(view.request));
+  for (const e of view.exchanges) {
+    appendAction(d, [...tokenizer.encode(e.action), EOT], e.action);
+    appendFeedback(d, tokenizer.encode(e.feedback), e.feedback, e.role ?? 'user');
+  }
+  return d.tokens;
+}
+
+/** The policy's greedy next move for each view (lockstep decoding over one KV cache, as in rollouts). */
+function greedyAgent(policy: Policy, tokenizer: WordTokenizer, o: { maxActionTokens: number; maxContext: number }): (views: AgentView[]) => Promise<string[]> {
+  const limit = Math.min(o.maxContext, policy.shape.maxContext);
+  const unused = new Rng(0); // greedy decoding never draws
+  const allowed = (id: number) => id === EOT || id >= SPECIAL_TOKENS.length;
+  return async (views) => {
+    const rows = views.map((v) => ({ context: contextTokens(v, tokenizer), action: [] as number[], done: false }));
+    for (const r of rows) if (r.context.length >= limit) r.done = true;
+    await decodeLockstep(
+      policy,
+      rows.map((r) => ({
+        stream: () => (r.action.length ? [...r.context, ...r.action] : r.context),
+        done: () => r.done,
+        onFrontier: (logits: Float32Array) => {
+          const id = sampleToken(logits, GREEDY, unused, allowed);
+          r.action.push(id);
+          if (id === EOT || r.action.length >= o.maxActionTokens || r.context.length + r.action.length >= limit) r.done = true;
+        },
+      })),
+    );
+    return rows.map((r) => tokenizer.decode(r.action.filter((id) => id !== EOT)));
+  };
+}
+
+export class PlaySession {
+  private readonly dialogue: Dialogue;
+  private readonly exchanges: Exchange[] = [];
+  private readonly episode: Episode;
+  private readonly agent: (views: AgentView[]) => Promise<string[]>;
+  private readonly placeholderIds: number[];
+  private readonly maxTurns: number;
+  private readonly state: PlayState;
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly tokenizer: WordTokenizer,
+    private readonly config: Config,
+    taskId: string,
+    seed: number,
+  ) {
+    const family = getTask(taskId);
+    const instance = playInstance(taskId, seed, config);
+    const options = episodeOptionsFor(family, episodeOptions(config, config.evalPersona || config.persona));
+    this.maxTurns = options.maxTurns;
+    this.episode = family.start(instance, options, new Rng(seed).fork('play-user'));
+    this.dialogue = startDialogue(tokenizer.encode(instance.request));
+    this.agent = greedyAgent(policy, tokenizer, { maxActionTokens: config.maxActionTokens, maxContext: config.maxContext });
+    this.placeholderIds = tokenizer.encode(config.placeholder);
+    this.state = { task: taskId, instance: { id: instance.id, request: instance.request, hidden: instance.hidden }, role: family.role, turns: [], done: false, outcome: null, placeholder: config.placeholder };
+  }
+
+  snapshot(): PlayState {
+    return structuredClone(this.state);
+  }
+
+  /** The agent's first move. */
+  async begin(): Promise<PlayState> {
+    if (this.state.turns.length) throw new Error('the session has begun already');
+    await this.agentMove();
+    return this.snapshot();
+  }
+
+  /** Words the tokenizer does not know (they would all read as <unk> to the agent). */
+  unknownWords(text: string): string[] {
+    return text
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w && this.tokenizer.encode(w).some((id) => id === UNK));
+  }
+
+  /** The person answers the agent's last question; the agent moves; the answer's information gain is measured. */
+  async answer(text: string): Promise<PlayState> {
+    const turn = this.state.turns[this.state.turns.length - 1];
+    if (this.state.done || !turn || turn.answer !== null) throw new Error('the agent is not waiting for an answer');
+    const words = text.trim().toLowerCase();
+    if (!words) throw new Error('an empty answer carries no information: type or choose one');
+    const unknown = this.unknownWords(words);
+    if (unknown.length) throw new Error(`the agent's vocabulary has no ${unknown.map((w) => `"${w}"`).join(', ')}: use the task's words (see the suggestion)`);
+    turn.answer = words;
+    appendFeedback(this.dialogue, this.tokenizer.encode(words), words, this.state.role);
+    this.exchanges.push({ action: turn.action, feedback: words, role: this.state.role });
+    const t = this.state.turns.length - 1;
+    await this.agentMove();
+    if (this.state.turns.length > t + 1) {
+      turn.infoGain = await this.measure(t);
+      const [masked] = await this.agent([{ request: this.state.instance.request, exchanges: [...this.exchanges.slice(0, -1), { ...this.exchanges[this.exchanges.length - 1], feedback: this.config.placeholder }], maxTurns: this.maxTurns }]);
+      turn.maskedNext = masked;
+    }
+    return this.snapshot();
+  }
+
+  private async agentMove(): Promise<void> {
+    if (this.state.turns.length >= this.maxTurns || this.dialogue.tokens.length >= Math.min(this.config.maxContext, this.policy.shape.maxContext) - 1) {
+      this.finish();
+      return;
+    }
+    const [action] = await this.agent([{ request: this.state.instance.request, exchanges: this.exchanges, maxTurns: this.maxTurns }]);
+    appendAction(this.dialogue, [...this.tokenizer.encode(action), EOT], action);
+    const reply = this.episode.respond(action);
+    this.state.turns.push({ action, suggested: reply.feedback, answer: null, infoGain: null, maskedNext: null });
+    if (reply.done) this.finish();
+  }
+
+  private finish(): void {
+    this.state.done = true;
+    this.state.outcome = this.episode.outcome();
+  }
+
+  /** IG_t of turn t with the engine's code: one teacher-forced pass, the masked counterfactual, one divergence. */
+  private async measure(t: number): Promise<{ sampled: number; exact: number; tokens: number }> {
+    const batch = packDialogues([this.dialogue]);
+    const real = tf.tidy(() => {
+      const r = tokenLogProbs(this.policy, batch, { logits: true, kv: this.config.prefixReuse });
+      return { logp: r.logp, logits: r.logits!, k: r.kv?.k ?? [], v: r.kv?.v ?? [] };
+    });
+    try {
+      const kv = this.config.prefixReuse ? { k: real.k, v: real.v } : undefined;
+      const gains = await computeInfoGain(this.policy, [this.dialogue], batch.t, real.logits, kv, { placeholderIds: this.placeholderIds, placeholderMode: this.config.placeholderMode, prefixReuse: this.config.prefixReuse, divergenceImpl: this.config.divergenceImpl });
+      const g = gains.find((x) => x.turn === t);
+      if (!g) throw new Error(`turn ${t} is not scored (empty answer or no next move)`);
+      return { sampled: g.sampled, exact: g.exact, tokens: g.tokens };
+    } finally {
+      tf.dispose([real.logp, real.logits, ...real.k, ...real.v]);
+    }
+  }
+}
