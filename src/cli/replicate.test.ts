@@ -51,6 +51,15 @@ describe('npm run replicate (smoke profile, end to end)', () => {
     expect(t.infopo_minus_grpo.ci95).toHaveLength(2);
     expect(typeof t.infopo_minus_grpo.mean).toBe('number');
     expect(t.cost_ratio.n).toBe(2);
+    // npm run evaluate meets the same episodes as the run's own final evaluation.
+    expect(results.warnings).toEqual([]);
+    expect(first.stderr).not.toContain('WARNING');
+    for (const d of runDirs) {
+      const run = JSON.parse(readFileSync(join(d, 'run.json'), 'utf8'));
+      const personas = JSON.parse(readFileSync(join(d, 'personas.json'), 'utf8'));
+      expect(personas.personas.cooperative.success, d).toBe(run.evaluations.at(-1).success);
+      expect(personas.fingerprint).toBe(run.fingerprint);
+    }
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report).toContain('## 1. Final test success');
     expect(report).toContain('`smoke` final test success: InfoPO - GRPO');

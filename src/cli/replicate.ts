@@ -99,6 +99,19 @@ export async function evaluatePersonas(dir: string, personas: string[], episodes
   return out;
 }
 
+/**
+ * The persona evaluation must meet the same episodes as the run's own final evaluation: on the
+ * persona the run was evaluated with, both give the same success. A difference means the two
+ * evaluation paths drifted apart (and the persona matrix is not paired with the run's numbers).
+ */
+export function checkSameEpisodes(run: PlannedRun, record: RunRecord, res: PersonaEvaluation['personas']): string | null {
+  const persona = record.config.evalPersona || record.config.persona;
+  const last = record.evaluations.at(-1);
+  if (!last || !res[persona] || record.config.task.includes(',')) return null;
+  if (Math.abs(res[persona].success - last.success) <= 1e-9 && res[persona].episodes === last.episodes) return null;
+  return `${run.dir}: npm run evaluate gives success ${res[persona].success} on ${res[persona].episodes} ${persona} episodes, the run's own final evaluation ${last.success} on ${last.episodes}: the two evaluation paths no longer meet the same episodes`;
+}
+
 function tail(text: string, lines = 15): string {
   return text.trim().split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
 }
@@ -207,6 +220,7 @@ export async function main(argv: string[]): Promise<number> {
 
   mkdirSync(out, { recursive: true });
   const failures: string[] = [];
+  const warnings: string[] = [];
   if (!o.reportOnly) {
     const interactive = process.stderr.isTTY;
     const bar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'replicate [{bar}] {value}/{total} runs | ETA {left} | {info}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
@@ -285,6 +299,11 @@ export async function main(argv: string[]): Promise<number> {
           if (!(have && have.fingerprint === record.fingerprint && have.episodes === wanted.episodes && have.seed === wanted.seed && personas.every((p) => p in have.personas))) {
             try {
               const res = await evaluatePersonas(dir, personas, wanted.episodes, wanted.seed);
+              const warning = checkSameEpisodes(run, record, res);
+              if (warning) {
+                warnings.push(warning);
+                console.error(`\nWARNING ${warning}`);
+              }
               writeFileSync(file, JSON.stringify({ fingerprint: record.fingerprint, ...wanted, personas: res } satisfies PersonaEvaluation, null, 1) + '\n');
             } catch (e) {
               failures.push(`${run.dir} (personas): ${(e as Error).message}`);
@@ -318,7 +337,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`no finished runs in ${out}: nothing to report`);
     return 1;
   }
-  const results = analyse(runs, { profile: o.profile, personas, missing });
+  const results = analyse(runs, { profile: o.profile, personas, missing, warnings });
   const plots = renderPlots(results);
   mkdirSync(join(out, 'plots'), { recursive: true });
   for (const p of plots) writeFileSync(join(out, 'plots', p.file), p.svg);

@@ -283,6 +283,8 @@ export interface Results {
   bootstrap: { resamples: number; level: number; seed: number; curve_resamples: number };
   /** Runs that failed or are missing, as `task/method-seed: reason`. */
   missing: string[];
+  /** Consistency problems found while running (e.g. two evaluation paths that disagree). */
+  warnings: string[];
   tasks: Record<string, TaskResult & TaskComparisons>;
 }
 
@@ -362,6 +364,7 @@ export interface AnalyseOptions {
   profile: string;
   personas: string[];
   missing?: string[];
+  warnings?: string[];
   resamples?: number;
   /** Resamples for the per-step bands of the curves (many points; default 2,000). */
   curveResamples?: number;
@@ -509,6 +512,7 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
     personas: options.personas,
     bootstrap: { resamples: opts.resamples!, level: 0.95, seed: BOOTSTRAP_SEED, curve_resamples: curveOpts.resamples! },
     missing: options.missing ?? [],
+    warnings: options.warnings ?? [],
     tasks,
   };
 }
