@@ -137,6 +137,9 @@ describe('analysis and report on synthetic runs', () => {
     expect(report).toContain('In traced tied groups, action tokens with a non-zero advantage: infopo 0.50 of tokens, mean |A| 0.200; grpo 0.00 of tokens, mean |A| 0.000.');
     expect(report).toMatch(/Drop in success from cooperative \(training\) to noisy: InfoPO - GRPO = -0.050, .*The interval excludes zero: InfoPO is ahead of GRPO\./);
     expect(report).toContain('No task of this profile is environment-interactive');
+    expect(report).toContain('| higher final success than GRPO | InfoPO ahead on 1, behind on 0, no difference shown on 0 (of 1) tasks |');
+    expect(report).toContain("| learns earlier (steps to GRPO's final train success) | InfoPO ahead on 1, behind on 0, no difference shown on 0 (of 1) tasks |");
+    expect(report).toContain('| environment-interactive tasks | not tested (no environment task in the profile) |');
   });
 
   it('a null result: the interval includes zero and the report says so plainly', () => {
@@ -148,6 +151,7 @@ describe('analysis and report on synthetic runs', () => {
     const report = renderReport(res, { command: 'x' });
     expect(report).toContain('The interval includes zero: no difference shown.');
     expect(report).toContain('**Not reproduced:** on none of 1 task');
+    expect(report).toContain('| higher final success than GRPO | InfoPO ahead on 0, behind on 0, no difference shown on 1 (of 1) tasks |');
     expect(report).toContain('A gain of 0.14 in success lies above the interval.');
     expect(report).not.toContain('InfoPO is ahead of GRPO');
     expect(report).toMatch(/Drop in success from cooperative \(training\) to noisy: InfoPO - GRPO = \+0.000, .*no difference shown/);
@@ -156,11 +160,13 @@ describe('analysis and report on synthetic runs', () => {
   it('a loss is reported as a loss, and failed runs are left out and listed', () => {
     const runs = SEEDS.flatMap((s) => [synthRun('infopo', s, 0.0), synthRun('grpo', s, 0.2)]);
     runs.push({ ...synthRun('infopo', 1006, 0.5), record: { ...synthRun('infopo', 1006, 0.5).record, status: 'failed' } });
-    const res = analyse(runs, { profile: 'test', personas: ['cooperative'], missing: ['smoke/infopo-1006: exit 1'], resamples: 500, curveResamples: 100 });
+    const res = analyse(runs, { profile: 'test', personas: ['cooperative'], missing: ['smoke/infopo-1006: exit 1'], warnings: ['evaluation paths differ'], resamples: 500, curveResamples: 100 });
     expect(res.seeds).toEqual(SEEDS);
     const report = renderReport(res, { command: 'x' });
     expect(report).toContain('InfoPO is behind GRPO');
     expect(report).toContain('`smoke/infopo-1006: exit 1`');
+    expect(report).toContain('**Warnings:**\n\n- evaluation paths differ');
+    expect(report).toContain('| higher final success than GRPO | InfoPO ahead on 0, behind on 1, no difference shown on 0 (of 1) tasks |');
   });
 
   it('verdicts need two seeds and paired runs', () => {
