@@ -26,6 +26,20 @@ describe('npm run replicate (smoke profile, end to end)', () => {
     expect(b.stderr).toContain('"x1" is not a seed');
   });
 
+  it('reports a failed run with its stderr, goes on with the others and exits non-zero', () => {
+    const failing = mkdtempSync(join(tmpdir(), 'replicate-fail-'));
+    try {
+      const r = replicate('--profile', 'smoke', '--seeds', '1001', '--methods', 'infopo,grpo', '--jobs', '1', '--personas', 'none', '--set', 'init=no-such-checkpoint', '--out', failing);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('FAILED runs/smoke/infopo-1001: npm run experiment exited with 1');
+      expect(r.stderr).toContain('FAILED runs/smoke/grpo-1001: npm run experiment exited with 1');
+      expect(r.stderr).toMatch(/no-such-checkpoint.*model\.json is missing/);
+      expect(r.stderr).toContain('no finished runs');
+    } finally {
+      rmSync(failing, { recursive: true, force: true });
+    }
+  });
+
   it('prints the plan and an estimate with --dry-run, running nothing', () => {
     const r = replicate(...TINY, '--dry-run');
     expect(r.code).toBe(0);

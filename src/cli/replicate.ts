@@ -285,7 +285,8 @@ export async function main(argv: string[]): Promise<number> {
 
     // Persona shift: every finished run on every test persona, the same paired episodes (resumable too).
     if (personas.length) {
-      const pq = plan.filter((r) => finished(r, join(out, r.dir)));
+      // A run without test episodes has nothing to pair the personas with.
+      const pq = plan.filter((r) => r.config.evalEpisodes > 0 && finished(r, join(out, r.dir)));
       let evaluated = 0;
       const pbar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'personas  [{bar}] {value}/{total} runs | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
       pbar?.start(pq.length, 0);
@@ -334,7 +335,7 @@ export async function main(argv: string[]): Promise<number> {
     runs.push({ task: run.task, method: run.method, seed: run.seed, record, personas: p && p.fingerprint === record.fingerprint ? p.personas : undefined });
   }
   if (!runs.length) {
-    console.error(`no finished runs in ${out}: nothing to report`);
+    console.error(`no finished runs in ${out}: nothing to report${failures.length ? ` (${failures.length} failed)` : ''}`);
     return 1;
   }
   const results = analyse(runs, { profile: o.profile, personas, missing, warnings });
