@@ -187,7 +187,12 @@ describe('analysis and report on synthetic runs', () => {
 describe('docs/replicate.md stays true', () => {
   const doc = readFileSync(resolve(import.meta.dirname, '../../docs/replicate.md'), 'utf8');
   it('names every profile and every key of results.json', () => {
-    for (const name of Object.keys(PROFILES)) expect(doc, name).toContain(`\`${name}\``);
+    for (const [name, p] of Object.entries(PROFILES)) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+      expect(row, `docs/replicate.md: a table row for profile ${name}`).toBeDefined();
+      for (const t of p.tasks) expect(row, `${name}: task ${t}`).toContain(`\`${t}\``);
+      if (p.overrides.steps !== undefined) expect(row, `${name}: its budget`).toContain(`${p.overrides.steps} steps`);
+    }
     const res = analyse(SEEDS.flatMap((s) => [synthRun('infopo', s, 0.1), synthRun('grpo', s, 0.1)]), { profile: 'x', personas: ['cooperative'], resamples: 50, curveResamples: 10 });
     for (const key of Object.keys(res)) expect(doc, key).toContain(`\`${key}\``);
     const t = res.tasks.smoke as Record<string, unknown>;
