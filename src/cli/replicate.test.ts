@@ -96,5 +96,15 @@ describe('npm run replicate (smoke profile, end to end)', () => {
     expect(redone.status).toBe('complete');
     expect(redone.fingerprint).toBe(record.fingerprint);
     expect(runDirs.slice(0, 3).map((d) => statSync(join(d, 'run.json')).mtimeMs)).toEqual(mtimes.slice(0, 3));
+
+    // --report-only runs nothing and rewrites the report from the finished runs.
+    const redoneMtime = statSync(partial).mtimeMs;
+    const fourth = replicate(...TINY, '--report-only');
+    expect(fourth.code, fourth.stderr).toBe(0);
+    expect(fourth.stderr).not.toContain('to run');
+    expect(runDirs.map((d) => statSync(join(d, 'run.json')).mtimeMs)).toEqual([...mtimes.slice(0, 3), redoneMtime]);
+    const again = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(again.command).toBe(`npm run replicate -- --profile smoke --tasks smoke --methods infopo,grpo --seeds 1001,1002 --out ${out}`);
+    expect(again.tasks.smoke.infopo.test_success).toEqual(results.tasks.smoke.infopo.test_success);
   });
 });

@@ -338,12 +338,12 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`no finished runs in ${out}: nothing to report${failures.length ? ` (${failures.length} failed)` : ''}`);
     return 1;
   }
-  const results = analyse(runs, { profile: o.profile, personas, missing, warnings });
+  const results = analyse(runs, { profile: o.profile, command, personas, missing, warnings });
   const plots = renderPlots(results);
   mkdirSync(join(out, 'plots'), { recursive: true });
   for (const p of plots) writeFileSync(join(out, 'plots', p.file), p.svg);
   writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 1) + '\n');
-  writeFileSync(join(out, 'report.md'), renderReport(results, { command, plots: plots.map((p) => ({ title: p.title, file: `plots/${p.file}` })) }));
+  writeFileSync(join(out, 'report.md'), renderReport(results, { plots: plots.map((p) => ({ title: p.title, file: `plots/${p.file}` })) }));
   console.error(`wrote results.json, report.md and ${plots.length} plots to ${out}`);
   if (failures.length) {
     console.error(`\n${failures.length} failed:\n${failures.map((f) => `  ${f}`).join('\n')}`);

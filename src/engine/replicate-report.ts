@@ -33,19 +33,17 @@ function table(header: string[], rows: string[][], align: 'numbers' | 'text' = '
 const TASK_CLAIM_GAIN = 0.14;
 
 export interface ReportOptions {
-  /** The command that regenerates the report. */
-  command: string;
   /** Plot files (relative to the report) to link, by title. */
   plots?: { title: string; file: string }[];
 }
 
 /** The report as Markdown. */
-export function renderReport(results: Results, options: ReportOptions): string {
+export function renderReport(results: Results, options: ReportOptions = {}): string {
   const tasks = Object.entries(results.tasks);
   const L: string[] = [];
   L.push(`# InfoPO vs GRPO in the sandbox: replication report (profile \`${results.profile}\`)`);
   L.push('');
-  L.push(`Regenerate with \`${options.command}\` (finished runs are reused). Seeds ${results.seeds.join(', ')} (used only for reported results); methods ${results.methods.join(', ')}; every policy is evaluated greedily on the same ${results.test_episodes} test episodes (test seed ${results.eval_seed}), so differences between methods are paired by seed and by test instance.`);
+  L.push(`Regenerate with \`${results.command}\` (finished runs are reused). Seeds ${results.seeds.join(', ')} (used only for reported results); methods ${results.methods.join(', ')}; every policy is evaluated greedily on the same ${results.test_episodes} test episodes (test seed ${results.eval_seed}), so differences between methods are paired by seed and by test instance.`);
   L.push(`Intervals are 95% percentile bootstrap intervals over seeds (${results.bootstrap.resamples} resamples, seed ${results.bootstrap.seed}); with ${results.seeds.length} seed${results.seeds.length === 1 ? '' : 's'} they are rough, and a bootstrap over few seeds is narrower than it should be. Verdicts below are generated from the intervals.`);
   if (results.warnings.length) L.push('', `**Warnings:**\n\n${results.warnings.map((w) => `- ${w}`).join('\n')}`);
   if (results.missing.length) L.push('', `**Missing or failed runs** (left out of every number below): ${results.missing.map((m) => `\`${m}\``).join(', ')}.`);

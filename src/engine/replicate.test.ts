@@ -106,6 +106,7 @@ describe('analysis and report on synthetic runs', () => {
     expect(methodResult(t, 'grpo')!.tied_signal.groups).toBe(15);
     expect(res.seeds).toEqual(SEEDS);
     expect(res.test_episodes).toBe(256);
+    expect(res.command).toBe('npm run replicate -- --profile test');
     const d = t.infopo_minus_grpo!;
     expect(d.mean).toBeCloseTo(0.2 + (0.004 * (3 - 2)) / 5, 12); // gain 0.2; jitter +0.004 on 3 odd seeds, -0.004 on 2 even
     expect(d.ci95[0]).toBeGreaterThan(0.19);
@@ -127,7 +128,7 @@ describe('analysis and report on synthetic runs', () => {
     // IG and success are perfectly aligned in the synthetic traces
     expect(t.ig_success!.r).toBeGreaterThan(0.9);
     expect(Object.keys(t.persona_shift)).toEqual(['cooperative', 'noisy']);
-    const report = renderReport(res, { command: 'npm run replicate -- --profile test' });
+    const report = renderReport(res);
     expect(report).toContain('`smoke` final test success: InfoPO - GRPO = +0.20');
     expect(report).toContain('The interval excludes zero: InfoPO is ahead of GRPO.');
     expect(report).toContain('InfoPO is ahead with an interval that excludes zero on 1 of 1 task');
@@ -148,7 +149,7 @@ describe('analysis and report on synthetic runs', () => {
     const d = res.tasks.smoke.infopo_minus_grpo!;
     expect(d.ci95[0]).toBeLessThan(0);
     expect(d.ci95[1]).toBeGreaterThan(0);
-    const report = renderReport(res, { command: 'x' });
+    const report = renderReport(res);
     expect(report).toContain('The interval includes zero: no difference shown.');
     expect(report).toContain('**Not reproduced:** on none of 1 task');
     expect(report).toContain('| higher final success than GRPO | InfoPO ahead on 0, behind on 0, no difference shown on 1 (of 1) tasks |');
@@ -162,7 +163,7 @@ describe('analysis and report on synthetic runs', () => {
     runs.push({ ...synthRun('infopo', 1006, 0.5), record: { ...synthRun('infopo', 1006, 0.5).record, status: 'failed' } });
     const res = analyse(runs, { profile: 'test', personas: ['cooperative'], missing: ['smoke/infopo-1006: exit 1'], warnings: ['evaluation paths differ'], resamples: 500, curveResamples: 100 });
     expect(res.seeds).toEqual(SEEDS);
-    const report = renderReport(res, { command: 'x' });
+    const report = renderReport(res);
     expect(report).toContain('InfoPO is behind GRPO');
     expect(report).toContain('`smoke/infopo-1006: exit 1`');
     expect(report).toContain('**Warnings:**\n\n- evaluation paths differ');

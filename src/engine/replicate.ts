@@ -275,6 +275,8 @@ export interface TaskComparisons {
 export interface Results {
   format: typeof RESULTS_FORMAT;
   profile: string;
+  /** The command that regenerates these results (finished runs are reused). */
+  command: string;
   seeds: number[];
   methods: string[];
   test_episodes: number;
@@ -362,6 +364,7 @@ export function tiedGroupSignal(traces: readonly GroupTrace[]): { groups: number
 
 export interface AnalyseOptions {
   profile: string;
+  command?: string;
   personas: string[];
   missing?: string[];
   warnings?: string[];
@@ -505,6 +508,7 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
   return {
     format: RESULTS_FORMAT,
     profile: options.profile,
+    command: options.command ?? `npm run replicate -- --profile ${options.profile}`,
     seeds: [...new Set(complete.map((r) => r.seed))].sort((a, b) => a - b),
     methods: [...new Set(complete.map((r) => r.method))],
     test_episodes: testEpisodes,
