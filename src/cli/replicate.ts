@@ -130,6 +130,9 @@ function measuredCosts(plan: PlannedRun[], out: string): Record<string, Record<s
   return Object.fromEntries(Object.entries(byKey).map(([t, m]) => [t, Object.fromEntries(Object.entries(m).map(([k, v]) => [k, quantileSorted(v.sort((a, b) => a - b), 0.5)]))]));
 }
 
+/** Quote an argument for the regenerating command line when the shell would split or expand it. */
+const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+
 const minutes = (ms: number) => `${(ms / 60000).toFixed(1)} min`;
 
 function parseList(v: string): string[] {
@@ -198,7 +201,7 @@ export async function main(argv: string[]): Promise<number> {
   const personas = o.personas === 'none' ? [] : o.personas ? parseList(o.personas) : profile.personas;
   for (const p of personas) if (!(PERSONA_IDS as readonly string[]).includes(p)) throw new Error(`unknown persona "${p}" (known: ${PERSONA_IDS.join(', ')}, none)`);
   const out = resolve(o.out ?? join('runs', `replicate-${o.profile}`));
-  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, ...o.set.map((x) => `--set ${x}`), o.out && `--out ${o.out}`].filter(Boolean).join(' ');
+  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, ...o.set.map((x) => `--set ${shellQuote(x)}`), o.out && `--out ${shellQuote(o.out)}`].filter(Boolean).join(' ');
 
   const measured = measuredCosts(plan, out);
   const todo = plan.filter((r) => !finished(r, join(out, r.dir)));
