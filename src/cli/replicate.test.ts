@@ -26,6 +26,20 @@ describe('npm run replicate (smoke profile, end to end)', () => {
     expect(b.stderr).toContain('"x1" is not a seed');
   });
 
+  it('reports a failed run with its stderr, goes on with the others and exits non-zero', () => {
+    const failing = mkdtempSync(join(tmpdir(), 'replicate-fail-'));
+    try {
+      const r = replicate('--profile', 'smoke', '--seeds', '1001', '--methods', 'infopo,grpo', '--jobs', '1', '--personas', 'none', '--set', 'init=no-such-checkpoint', '--out', failing);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('FAILED runs/smoke/infopo-1001: npm run experiment exited with 1');
+      expect(r.stderr).toContain('FAILED runs/smoke/grpo-1001: npm run experiment exited with 1');
+      expect(r.stderr).toMatch(/no-such-checkpoint.*model\.json is missing/);
+      expect(r.stderr).toContain('no finished runs');
+    } finally {
+      rmSync(failing, { recursive: true, force: true });
+    }
+  });
+
   it('prints the plan and an estimate with --dry-run, running nothing', () => {
     const r = replicate(...TINY, '--dry-run');
     expect(r.code).toBe(0);
@@ -51,6 +65,15 @@ describe('npm run replicate (smoke profile, end to end)', () => {
     expect(t.infopo_minus_grpo.ci95).toHaveLength(2);
     expect(typeof t.infopo_minus_grpo.mean).toBe('number');
     expect(t.cost_ratio.n).toBe(2);
+    // npm run evaluate meets the same episodes as the run's own final evaluation.
+    expect(results.warnings).toEqual([]);
+    expect(first.stderr).not.toContain('WARNING');
+    for (const d of runDirs) {
+      const run = JSON.parse(readFileSync(join(d, 'run.json'), 'utf8'));
+      const personas = JSON.parse(readFileSync(join(d, 'personas.json'), 'utf8'));
+      expect(personas.personas.cooperative.success, d).toBe(run.evaluations.at(-1).success);
+      expect(personas.fingerprint).toBe(run.fingerprint);
+    }
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report).toContain('## 1. Final test success');
     expect(report).toContain('`smoke` final test success: InfoPO - GRPO');
@@ -73,5 +96,15 @@ describe('npm run replicate (smoke profile, end to end)', () => {
     expect(redone.status).toBe('complete');
     expect(redone.fingerprint).toBe(record.fingerprint);
     expect(runDirs.slice(0, 3).map((d) => statSync(join(d, 'run.json')).mtimeMs)).toEqual(mtimes.slice(0, 3));
+
+    // --report-only runs nothing and rewrites the report from the finished runs.
+    const redoneMtime = statSync(partial).mtimeMs;
+    const fourth = replicate(...TINY, '--report-only');
+    expect(fourth.code, fourth.stderr).toBe(0);
+    expect(fourth.stderr).not.toContain('to run');
+    expect(runDirs.map((d) => statSync(join(d, 'run.json')).mtimeMs)).toEqual([...mtimes.slice(0, 3), redoneMtime]);
+    const again = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(again.command).toBe(`npm run replicate -- --profile smoke --tasks smoke --methods infopo,grpo --seeds 1001,1002 --out ${out}`);
+    expect(again.tasks.smoke.infopo.test_success).toEqual(results.tasks.smoke.infopo.test_success);
   });
 });

@@ -94,6 +94,19 @@ export async function evaluatePersonas(dir: string, personas: string[], episodes
   return out;
 }
 
+/**
+ * The persona evaluation must meet the same episodes as the run's own final evaluation: on the
+ * persona the run was evaluated with, both give the same success. A difference means the two
+ * evaluation paths drifted apart (and the persona matrix is not paired with the run's numbers).
+ */
+export function checkSameEpisodes(run: PlannedRun, record: RunRecord, res: PersonaEvaluation['personas']): string | null {
+  const persona = record.config.evalPersona || record.config.persona;
+  const last = record.evaluations.at(-1);
+  if (!last || !res[persona] || record.config.task.includes(',')) return null;
+  if (Math.abs(res[persona].success - last.success) <= 1e-9 && res[persona].episodes === last.episodes) return null;
+  return `${run.dir}: npm run evaluate gives success ${res[persona].success} on ${res[persona].episodes} ${persona} episodes, the run's own final evaluation ${last.success} on ${last.episodes}: the two evaluation paths no longer meet the same episodes`;
+}
+
 function tail(text: string, lines = 15): string {
   return text.trim().split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
 }
@@ -111,6 +124,9 @@ function measuredCosts(plan: PlannedRun[], out: string): Record<string, Record<s
   }
   return Object.fromEntries(Object.entries(byKey).map(([t, m]) => [t, Object.fromEntries(Object.entries(m).map(([k, v]) => [k, quantileSorted(v.sort((a, b) => a - b), 0.5)]))]));
 }
+
+/** Quote an argument for the regenerating command line when the shell would split or expand it. */
+const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
 const minutes = (ms: number) => `${(ms / 60000).toFixed(1)} min`;
 
@@ -180,7 +196,7 @@ export async function main(argv: string[]): Promise<number> {
   const personas = o.personas === 'none' ? [] : o.personas ? parseList(o.personas) : profile.personas;
   for (const p of personas) if (!(PERSONA_IDS as readonly string[]).includes(p)) throw new Error(`unknown persona "${p}" (known: ${PERSONA_IDS.join(', ')}, none)`);
   const out = resolve(o.out ?? join('runs', `replicate-${o.profile}`));
-  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, ...o.set.map((x) => `--set ${x}`), o.out && `--out ${o.out}`].filter(Boolean).join(' ');
+  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, ...o.set.map((x) => `--set ${shellQuote(x)}`), o.out && `--out ${shellQuote(o.out)}`].filter(Boolean).join(' ');
 
   const measured = measuredCosts(plan, out);
   const todo = plan.filter((r) => !finished(r, join(out, r.dir)));
@@ -202,6 +218,7 @@ export async function main(argv: string[]): Promise<number> {
 
   mkdirSync(out, { recursive: true });
   const failures: string[] = [];
+  const warnings: string[] = [];
   if (!o.reportOnly) {
     const interactive = process.stderr.isTTY;
     const bar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'replicate [{bar}] {value}/{total} runs | ETA {left} | {info}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
@@ -266,7 +283,8 @@ export async function main(argv: string[]): Promise<number> {
 
     // Persona shift: every finished run on every test persona, the same paired episodes (resumable too).
     if (personas.length) {
-      const pq = plan.filter((r) => finished(r, join(out, r.dir)));
+      // A run without test episodes has nothing to pair the personas with.
+      const pq = plan.filter((r) => r.config.evalEpisodes > 0 && finished(r, join(out, r.dir)));
       let evaluated = 0;
       const pbar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'personas  [{bar}] {value}/{total} runs | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
       pbar?.start(pq.length, 0);
@@ -280,6 +298,11 @@ export async function main(argv: string[]): Promise<number> {
           if (!(have && have.fingerprint === record.fingerprint && have.episodes === wanted.episodes && have.seed === wanted.seed && personas.every((p) => p in have.personas))) {
             try {
               const res = await evaluatePersonas(dir, personas, wanted.episodes, wanted.seed);
+              const warning = checkSameEpisodes(run, record, res);
+              if (warning) {
+                warnings.push(warning);
+                console.error(`\nWARNING ${warning}`);
+              }
               writeFileSync(file, JSON.stringify({ fingerprint: record.fingerprint, ...wanted, personas: res } satisfies PersonaEvaluation, null, 1) + '\n');
             } catch (e) {
               failures.push(`${run.dir} (personas): ${(e as Error).message}`);
@@ -310,15 +333,15 @@ export async function main(argv: string[]): Promise<number> {
     runs.push({ task: run.task, method: run.method, seed: run.seed, record, personas: p && p.fingerprint === record.fingerprint ? p.personas : undefined });
   }
   if (!runs.length) {
-    console.error(`no finished runs in ${out}: nothing to report`);
+    console.error(`no finished runs in ${out}: nothing to report${failures.length ? ` (${failures.length} failed)` : ''}`);
     return 1;
   }
-  const results = analyse(runs, { profile: o.profile, personas, missing });
+  const results = analyse(runs, { profile: o.profile, command, personas, missing, warnings });
   const plots = renderPlots(results);
   mkdirSync(join(out, 'plots'), { recursive: true });
   for (const p of plots) writeFileSync(join(out, 'plots', p.file), p.svg);
   writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 1) + '\n');
-  writeFileSync(join(out, 'report.md'), renderReport(results, { command, plots: plots.map((p) => ({ title: p.title, file: `plots/${p.file}` })) }));
+  writeFileSync(join(out, 'report.md'), renderReport(results, { plots: plots.map((p) => ({ title: p.title, file: `plots/${p.file}` })) }));
   console.error(`wrote results.json, report.md and ${plots.length} plots to ${out}`);
   if (failures.length) {
     console.error(`\n${failures.length} failed:\n${failures.map((f) => `  ${f}`).join('\n')}`);

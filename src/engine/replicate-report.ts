@@ -26,29 +26,29 @@ export function verdict(d: Comparison | Estimate | null, what: string, opts: { d
   return `${what}: ${a} - ${b} = ${range}. The interval excludes zero: ${aAhead ? `${a} is ahead of ${b}` : `${a} is behind ${b}`}.`;
 }
 
-function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+function table(header: string[], rows: string[][], align: 'numbers' | 'text' = 'numbers'): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 || align === 'text' ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
 const TASK_CLAIM_GAIN = 0.14;
 
 export interface ReportOptions {
-  /** The command that regenerates the report. */
-  command: string;
   /** Plot files (relative to the report) to link, by title. */
   plots?: { title: string; file: string }[];
 }
 
 /** The report as Markdown. */
-export function renderReport(results: Results, options: ReportOptions): string {
+export function renderReport(results: Results, options: ReportOptions = {}): string {
   const tasks = Object.entries(results.tasks);
   const L: string[] = [];
   L.push(`# InfoPO vs GRPO in the sandbox: replication report (profile \`${results.profile}\`)`);
   L.push('');
-  L.push(`Regenerate with \`${options.command}\` (finished runs are reused). Seeds ${results.seeds.join(', ')} (used only for reported results); methods ${results.methods.join(', ')}; every policy is evaluated greedily on the same ${results.test_episodes} test episodes (test seed ${results.eval_seed}), so differences between methods are paired by seed and by test instance.`);
-  L.push(`Intervals are 95% percentile bootstrap intervals over seeds (${results.bootstrap.resamples} resamples, seed ${results.bootstrap.seed}); with ${results.seeds.length} seeds they are rough, and a bootstrap over few seeds is narrower than it should be. Verdicts below are generated from the intervals.`);
+  L.push(`Regenerate with \`${results.command}\` (finished runs are reused). Seeds ${results.seeds.join(', ')} (used only for reported results); methods ${results.methods.join(', ')}; every policy is evaluated greedily on the same ${results.test_episodes} test episodes (test seed ${results.eval_seed}), so differences between methods are paired by seed and by test instance.`);
+  L.push(`Intervals are 95% percentile bootstrap intervals over seeds (${results.bootstrap.resamples} resamples, seed ${results.bootstrap.seed}); with ${results.seeds.length} seed${results.seeds.length === 1 ? '' : 's'} they are rough, and a bootstrap over few seeds is narrower than it should be. Verdicts below are generated from the intervals.`);
+  if (results.warnings.length) L.push('', `**Warnings:**\n\n${results.warnings.map((w) => `- ${w}`).join('\n')}`);
   if (results.missing.length) L.push('', `**Missing or failed runs** (left out of every number below): ${results.missing.map((m) => `\`${m}\``).join(', ')}.`);
   L.push('');
+  L.push(...summary(results), '');
 
   // 1. Final success
   L.push('## 1. Final test success (paper: InfoPO beats GRPO by about 14-16%)');
@@ -170,4 +170,35 @@ function gainContext(t: TaskResult & { infopo_minus_grpo: Comparison | null }): 
   const rel = grpo.test_success.mean > 0 ? ` Relative to GRPO's final ${f(grpo.test_success.mean)}: ${sgn((100 * d.mean) / grpo.test_success.mean, 1)}%.` : '';
   const reach = d.ci95[1] < TASK_CLAIM_GAIN ? ` A gain of ${TASK_CLAIM_GAIN} in success lies above the interval.` : '';
   return rel + reach;
+}
+
+/** One line per claim: on how many tasks (or cells) the interval puts InfoPO ahead, behind, or shows nothing. */
+function summary(results: Results): string[] {
+  const tasks = Object.values(results.tasks);
+  const count = (items: (Comparison | null | undefined)[], unit: string, better: 'higher' | 'lower' = 'higher') => {
+    const tested = items.filter((d): d is Comparison => !!d && d.n >= 2 && Number.isFinite(d.ci95[0]));
+    const good = better === 'higher' ? 1 : -1;
+    const ahead = tested.filter((d) => signOfInterval(d.ci95) === good).length;
+    const behind = tested.filter((d) => signOfInterval(d.ci95) === -good).length;
+    return tested.length ? `InfoPO ahead on ${ahead}, behind on ${behind}, no difference shown on ${tested.length - ahead - behind} (of ${tested.length}) ${unit}` : 'not tested (needs InfoPO and GRPO on at least two common seeds)';
+  };
+  const ratios = tasks.map((t) => t.cost_ratio).filter((c): c is Comparison => !!c && c.n > 0);
+  const ig = tasks.map((t) => t.ig_success).filter((c) => !!c && Number.isFinite(c.r));
+  const env = tasks.filter((t) => t.role === 'env');
+  return [
+    '## Summary (generated from the intervals below)',
+    '',
+    table(
+      ['claim (INFOPO.md §6)', 'this replication'],
+      [
+        ['higher final success than GRPO', count(tasks.map((t) => t.infopo_minus_grpo), 'tasks')],
+        ["learns earlier (steps to GRPO's final train success)", count(tasks.map((t) => t.speed_train), 'tasks', 'lower')],
+        ['robust to the user simulator (success per test persona)', count(tasks.flatMap((t) => Object.values(t.persona_shift)), 'task x persona cells')],
+        ['environment-interactive tasks', env.length ? count(env.map((t) => t.infopo_minus_grpo), 'environment tasks') : 'not tested (no environment task in the profile)'],
+        ['about 1.6x wall clock', ratios.length ? ratios.map((c) => `${f(c.mean, 2)}x`).join(', ') + ' (InfoPO step / GRPO step, per task)' : 'not measured'],
+        ['IG per dialogue predicts success', ig.length ? `positive on ${ig.filter((c) => signOfInterval(c!.ci95) > 0).length} of ${ig.length} tasks (interval above zero)` : 'not measured'],
+      ],
+      'text',
+    ),
+  ];
 }

@@ -106,6 +106,7 @@ describe('analysis and report on synthetic runs', () => {
     expect(methodResult(t, 'grpo')!.tied_signal.groups).toBe(15);
     expect(res.seeds).toEqual(SEEDS);
     expect(res.test_episodes).toBe(256);
+    expect(res.command).toBe('npm run replicate -- --profile test');
     const d = t.infopo_minus_grpo!;
     expect(d.mean).toBeCloseTo(0.2 + (0.004 * (3 - 2)) / 5, 12); // gain 0.2; jitter +0.004 on 3 odd seeds, -0.004 on 2 even
     expect(d.ci95[0]).toBeGreaterThan(0.19);
@@ -127,7 +128,7 @@ describe('analysis and report on synthetic runs', () => {
     // IG and success are perfectly aligned in the synthetic traces
     expect(t.ig_success!.r).toBeGreaterThan(0.9);
     expect(Object.keys(t.persona_shift)).toEqual(['cooperative', 'noisy']);
-    const report = renderReport(res, { command: 'npm run replicate -- --profile test' });
+    const report = renderReport(res);
     expect(report).toContain('`smoke` final test success: InfoPO - GRPO = +0.20');
     expect(report).toContain('The interval excludes zero: InfoPO is ahead of GRPO.');
     expect(report).toContain('InfoPO is ahead with an interval that excludes zero on 1 of 1 task');
@@ -137,6 +138,9 @@ describe('analysis and report on synthetic runs', () => {
     expect(report).toContain('In traced tied groups, action tokens with a non-zero advantage: infopo 0.50 of tokens, mean |A| 0.200; grpo 0.00 of tokens, mean |A| 0.000.');
     expect(report).toMatch(/Drop in success from cooperative \(training\) to noisy: InfoPO - GRPO = -0.050, .*The interval excludes zero: InfoPO is ahead of GRPO\./);
     expect(report).toContain('No task of this profile is environment-interactive');
+    expect(report).toContain('| higher final success than GRPO | InfoPO ahead on 1, behind on 0, no difference shown on 0 (of 1) tasks |');
+    expect(report).toContain("| learns earlier (steps to GRPO's final train success) | InfoPO ahead on 1, behind on 0, no difference shown on 0 (of 1) tasks |");
+    expect(report).toContain('| environment-interactive tasks | not tested (no environment task in the profile) |');
   });
 
   it('a null result: the interval includes zero and the report says so plainly', () => {
@@ -145,9 +149,10 @@ describe('analysis and report on synthetic runs', () => {
     const d = res.tasks.smoke.infopo_minus_grpo!;
     expect(d.ci95[0]).toBeLessThan(0);
     expect(d.ci95[1]).toBeGreaterThan(0);
-    const report = renderReport(res, { command: 'x' });
+    const report = renderReport(res);
     expect(report).toContain('The interval includes zero: no difference shown.');
     expect(report).toContain('**Not reproduced:** on none of 1 task');
+    expect(report).toContain('| higher final success than GRPO | InfoPO ahead on 0, behind on 0, no difference shown on 1 (of 1) tasks |');
     expect(report).toContain('A gain of 0.14 in success lies above the interval.');
     expect(report).not.toContain('InfoPO is ahead of GRPO');
     expect(report).toMatch(/Drop in success from cooperative \(training\) to noisy: InfoPO - GRPO = \+0.000, .*no difference shown/);
@@ -156,11 +161,13 @@ describe('analysis and report on synthetic runs', () => {
   it('a loss is reported as a loss, and failed runs are left out and listed', () => {
     const runs = SEEDS.flatMap((s) => [synthRun('infopo', s, 0.0), synthRun('grpo', s, 0.2)]);
     runs.push({ ...synthRun('infopo', 1006, 0.5), record: { ...synthRun('infopo', 1006, 0.5).record, status: 'failed' } });
-    const res = analyse(runs, { profile: 'test', personas: ['cooperative'], missing: ['smoke/infopo-1006: exit 1'], resamples: 500, curveResamples: 100 });
+    const res = analyse(runs, { profile: 'test', personas: ['cooperative'], missing: ['smoke/infopo-1006: exit 1'], warnings: ['evaluation paths differ'], resamples: 500, curveResamples: 100 });
     expect(res.seeds).toEqual(SEEDS);
-    const report = renderReport(res, { command: 'x' });
+    const report = renderReport(res);
     expect(report).toContain('InfoPO is behind GRPO');
     expect(report).toContain('`smoke/infopo-1006: exit 1`');
+    expect(report).toContain('**Warnings:**\n\n- evaluation paths differ');
+    expect(report).toContain('| higher final success than GRPO | InfoPO ahead on 0, behind on 1, no difference shown on 0 (of 1) tasks |');
   });
 
   it('verdicts need two seeds and paired runs', () => {
@@ -181,7 +188,12 @@ describe('analysis and report on synthetic runs', () => {
 describe('docs/replicate.md stays true', () => {
   const doc = readFileSync(resolve(import.meta.dirname, '../../docs/replicate.md'), 'utf8');
   it('names every profile and every key of results.json', () => {
-    for (const name of Object.keys(PROFILES)) expect(doc, name).toContain(`\`${name}\``);
+    for (const [name, p] of Object.entries(PROFILES)) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+      expect(row, `docs/replicate.md: a table row for profile ${name}`).toBeDefined();
+      for (const t of p.tasks) expect(row, `${name}: task ${t}`).toContain(`\`${t}\``);
+      if (p.overrides.steps !== undefined) expect(row, `${name}: its budget`).toContain(`${p.overrides.steps} steps`);
+    }
     const res = analyse(SEEDS.flatMap((s) => [synthRun('infopo', s, 0.1), synthRun('grpo', s, 0.1)]), { profile: 'x', personas: ['cooperative'], resamples: 50, curveResamples: 10 });
     for (const key of Object.keys(res)) expect(doc, key).toContain(`\`${key}\``);
     const t = res.tasks.smoke as Record<string, unknown>;

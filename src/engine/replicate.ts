@@ -276,6 +276,8 @@ export interface TaskComparisons {
 export interface Results {
   format: typeof RESULTS_FORMAT;
   profile: string;
+  /** The command that regenerates these results (finished runs are reused). */
+  command: string;
   seeds: number[];
   methods: string[];
   test_episodes: number;
@@ -284,6 +286,8 @@ export interface Results {
   bootstrap: { resamples: number; level: number; seed: number; curve_resamples: number };
   /** Runs that failed or are missing, as `task/method-seed: reason`. */
   missing: string[];
+  /** Consistency problems found while running (e.g. two evaluation paths that disagree). */
+  warnings: string[];
   tasks: Record<string, TaskResult & TaskComparisons>;
 }
 
@@ -361,8 +365,10 @@ export function tiedGroupSignal(traces: readonly GroupTrace[]): { groups: number
 
 export interface AnalyseOptions {
   profile: string;
+  command?: string;
   personas: string[];
   missing?: string[];
+  warnings?: string[];
   resamples?: number;
   /** Resamples for the per-step bands of the curves (many points; default 2,000). */
   curveResamples?: number;
@@ -503,6 +509,7 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
   return {
     format: RESULTS_FORMAT,
     profile: options.profile,
+    command: options.command ?? `npm run replicate -- --profile ${options.profile}`,
     seeds: [...new Set(complete.map((r) => r.seed))].sort((a, b) => a - b),
     methods: [...new Set(complete.map((r) => r.method))],
     test_episodes: testEpisodes,
@@ -510,6 +517,7 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
     personas: options.personas,
     bootstrap: { resamples: opts.resamples!, level: 0.95, seed: BOOTSTRAP_SEED, curve_resamples: curveOpts.resamples! },
     missing: options.missing ?? [],
+    warnings: options.warnings ?? [],
     tasks,
   };
 }

@@ -123,5 +123,13 @@ describe('paired differences and correlation', () => {
     expect(u.ci95[1]).toBeGreaterThan(0);
     expect(u.ci95[0]).toBeLessThanOrEqual(u.r);
     expect(u.ci95[1]).toBeGreaterThanOrEqual(u.r);
+    // The fast path (cluster sums) gives the interval of the plain definition: resample clusters, flatten, pearson.
+    const plain = bootstrapInterval(unrelated, (sample) => {
+      const pts = sample.flat();
+      return pearson(pts.map((p) => p.x), pts.map((p) => p.y));
+    }, { resamples: 2000, seed: 5 });
+    const fast = correlationWithInterval(unrelated, { resamples: 2000, seed: 5 }).ci95;
+    expect(fast[0]).toBeCloseTo(plain[0], 10);
+    expect(fast[1]).toBeCloseTo(plain[1], 10);
   });
 });

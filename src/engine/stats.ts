@@ -60,16 +60,25 @@ function checkFinite(xs: readonly number[], what: string): void {
  * Resamples whose statistic is not finite (e.g. a correlation of constant values) are skipped.
  */
 export function bootstrapInterval<T>(items: readonly T[], statistic: (sample: T[]) => number, options: BootstrapOptions = {}): [number, number] {
+  const sample: T[] = new Array(items.length);
+  return bootstrapIndices(items.length, (idx) => {
+    for (let i = 0; i < idx.length; i++) sample[i] = items[idx[i]];
+    return statistic(sample);
+  }, options);
+}
+
+/** The resampling loop behind bootstrapInterval, on indices, for statistics computed from precomputed sums. */
+function bootstrapIndices(n: number, statistic: (indices: Int32Array) => number, options: BootstrapOptions): [number, number] {
   const { resamples, seed, level } = { ...DEFAULTS, ...options };
-  if (items.length === 0) throw new Error('bootstrapInterval: no data');
+  if (n === 0) throw new Error('bootstrapInterval: no data');
   if (!(level > 0 && level < 1)) throw new Error(`bootstrapInterval: level must be in (0, 1), got ${level}`);
   if (!Number.isInteger(resamples) || resamples < 1) throw new Error(`bootstrapInterval: resamples must be a positive integer, got ${resamples}`);
   const rng = new Rng(seed);
   const stats: number[] = [];
-  const sample: T[] = new Array(items.length);
+  const idx = new Int32Array(n);
   for (let b = 0; b < resamples; b++) {
-    for (let i = 0; i < items.length; i++) sample[i] = items[rng.int(0, items.length - 1)];
-    const s = statistic(sample);
+    for (let i = 0; i < n; i++) idx[i] = rng.int(0, n - 1);
+    const s = statistic(idx);
     if (Number.isFinite(s)) stats.push(s);
   }
   if (stats.length === 0) return [NaN, NaN];
@@ -159,9 +168,29 @@ export function correlationWithInterval(clusters: readonly (readonly { x: number
   checkFinite(flat.map((p) => p.y), 'correlationWithInterval y');
   const r = pearson(flat.map((p) => p.x), flat.map((p) => p.y));
   if (nonEmpty.length === 0 || !Number.isFinite(r)) return { r, ci95: [NaN, NaN], n: flat.length, clusters: nonEmpty.length };
-  const ci95 = bootstrapInterval(nonEmpty, (sample) => {
-    const pts = sample.flat();
-    return pearson(pts.map((p) => p.x), pts.map((p) => p.y));
+  // Sums are taken about the overall means (shift-invariant, and better conditioned).
+  const mx = mean(flat.map((p) => p.x));
+  const my = mean(flat.map((p) => p.y));
+  // Each cluster enters through its sums, so a resample costs one pass over the clusters.
+  const sums = nonEmpty.map((c) => {
+    let n = 0, x = 0, y = 0, xx = 0, yy = 0, xy = 0;
+    for (const p of c) {
+      const dx = p.x - mx;
+      const dy = p.y - my;
+      n++, x += dx, y += dy, xx += dx * dx, yy += dy * dy, xy += dx * dy;
+    }
+    return { n, x, y, xx, yy, xy };
+  });
+  const ci95 = bootstrapIndices(sums.length, (idx) => {
+    let n = 0, x = 0, y = 0, xx = 0, yy = 0, xy = 0;
+    for (let i = 0; i < idx.length; i++) {
+      const c = sums[idx[i]];
+      n += c.n, x += c.x, y += c.y, xx += c.xx, yy += c.yy, xy += c.xy;
+    }
+    const vx = xx - (x * x) / n;
+    const vy = yy - (y * y) / n;
+    // A resample in which x or y is constant has no correlation (relative bound: rounding leaves ~1e-16 of xx).
+    return vx <= 1e-12 * xx || vy <= 1e-12 * yy ? NaN : (xy - (x * y) / n) / Math.sqrt(vx * vy);
   }, options);
   return { r, ci95, n: flat.length, clusters: nonEmpty.length };
 }
