@@ -9,12 +9,10 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, policyFromFiles, PRESETS, probeInfoGain, summariseProbe, type Config, type Policy, type ProbeCell } from '../engine';
+import { ConfigError, policyFromFiles, probeInfoGain, summariseProbe, type Config, type Policy, type ProbeCell } from '../engine';
 import { checkpointFolderOf, readCheckpointFolder } from './checkpoint-folder';
-import { buildConfig } from './config-flags';
+import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
 import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 function table(cells: readonly ProbeCell[]): string {
   const rows = [['family', 'feedback / transition', 'n', 'exact IG mean', 'sd', 'sampled IG mean', 'sd'], ...cells.map((c) => [c.family, c.key, String(c.n), c.exact_mean.toFixed(4), c.exact_sd.toFixed(4), c.sampled_mean.toFixed(4), c.sampled_sd.toFixed(4)])];
@@ -23,19 +21,19 @@ function table(cells: readonly ProbeCell[]): string {
 }
 
 async function main(): Promise<void> {
-  const program = new Command()
-    .name('npm run probe-ig --')
+  const program = addConfigOptions(new Command().name('npm run probe-ig --'))
     .description('Mean information gain by transition and feedback type: does the feedback steer the policy?')
-    .option('--preset <name>', `preset, repeatable (${Object.keys(PRESETS).join(', ')})`, collect, [])
-    .option('--set <key=value>', 'override one config key, repeatable', collect, [])
-    .option('--config <file.json>', 'partial config as JSON, or a run.json')
     .option('--run <dir>', 'probe the trained policy of a run folder (npm run experiment -- --out DIR), with its config')
     .option('--episodes <n>', 'test episodes per task family', (v) => parseInt(v, 10), 128)
     .option('--seed <n>', 'seed of the probe episodes', (v) => parseInt(v, 10), 1)
     .option('--backend <name>', 'wasm or cpu', 'wasm')
     .option('--json', 'print every scored turn and the summary as JSON', false);
   program.parse();
-  const o = program.opts<{ preset: string[]; set: string[]; config?: string; run?: string; episodes: number; seed: number; backend: 'wasm' | 'cpu'; json: boolean }>();
+  const o = program.opts<ConfigFlags & { run?: string; episodes: number; seed: number; backend: 'wasm' | 'cpu'; json: boolean }>();
+  if (o.listKeys) {
+    console.log(listKeys());
+    return;
+  }
   quietTfjsBanner();
   await nodeBackend(o.backend);
   const tokenizer = await nodeTokenizer();
@@ -44,6 +42,7 @@ async function main(): Promise<void> {
   let source: string;
   if (o.run) {
     if (!existsSync(join(o.run, 'run.json'))) throw new ConfigError([`--run ${o.run}: run.json is missing (expected the output folder of npm run experiment)`]);
+    if (o.preset.length || o.config) throw new ConfigError([`--run ${o.run} carries its run's whole config: change it with --set, not --preset or --config`]);
     config = buildConfig({ preset: [], set: o.set, config: join(o.run, 'run.json') });
     policy = policyFromFiles(readCheckpointFolder(o.run), tokenizer, `--run ${o.run}`).policy;
     source = `the trained policy of ${o.run}`;

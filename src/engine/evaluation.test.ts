@@ -95,6 +95,12 @@ describe('evaluate, a policy', () => {
     const entry = evaluationEntry(p, 3);
     expect(entry).toMatchObject({ step: 3, split: 'test', persona: 'noisy', success: p.mean.success, return: p.mean.return, episodes: 10 });
     expect(Object.keys(entry.per_task)).toEqual(['20q', 'travel']);
+    // evalTemperature > 0 samples (reproducibly, from a stream fixed by evalSeed) on the same instances.
+    const hot = resolveConfig({ ...config, evalTemperature: 1.5 });
+    const s1 = await evaluate({ policy }, { config: hot, tokenizer });
+    expect(s1.episodes.map((e) => e.instanceId)).toEqual(p.episodes.map((e) => e.instanceId));
+    expect(s1.rollouts.map((r) => r.dialogue.tokens)).not.toEqual(p.rollouts.map((r) => r.dialogue.tokens));
+    expect((await evaluate({ policy }, { config: hot, tokenizer })).rollouts.map((r) => r.dialogue.tokens)).toEqual(s1.rollouts.map((r) => r.dialogue.tokens));
     policy.dispose();
   });
 });
