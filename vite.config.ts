@@ -61,7 +61,9 @@ export default defineConfig({
   // tfjs-backend-wasm's ESM entry imports a CommonJS file (its threaded worker's source); the dev
   // server serves excluded packages unbundled, so that import failed ("does not provide an export
   // named 'wasmWorkerContents'"). Pre-bundling converts it, as the production build does.
-  optimizeDeps: { include: ['@tensorflow/tfjs-backend-wasm'] },
+  // The dependency scan also starts from the training worker and the lab page: a dependency first met
+  // at run time (the worker's imports) makes the dev server re-optimise and reload the page mid-run.
+  optimizeDeps: { include: ['@tensorflow/tfjs-backend-wasm'], entries: ['index.html', 'src/lab/index.html', 'src/worker/trainer.worker.ts'] },
   test: {
     include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',
