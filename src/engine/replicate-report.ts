@@ -43,7 +43,7 @@ export function renderReport(results: Results, options: ReportOptions = {}): str
   const L: string[] = [];
   L.push(`# InfoPO vs GRPO in the sandbox: replication report (profile \`${results.profile}\`)`);
   L.push('');
-  L.push(`Regenerate with \`${results.command}\` (finished runs are reused). Seeds ${results.seeds.join(', ')} (used only for reported results); methods ${results.methods.join(', ')}; every policy is evaluated greedily on the same ${results.test_episodes} test episodes (test seed ${results.eval_seed}), so differences between methods are paired by seed and by test instance.`);
+  L.push(`Regenerate with \`${results.command}\` (finished runs are reused). Seeds ${results.seeds.join(', ')} (used only for reported results); methods ${results.methods.join(', ')}; every policy is evaluated ${results.eval_temperature > 0 ? `by sampling at temperature ${results.eval_temperature} (the same sampling stream for every run)` : 'greedily'} on the same ${results.test_episodes} test episodes (test seed ${results.eval_seed}), so differences between methods are paired by seed and by test instance.`);
   L.push(`Intervals are 95% percentile bootstrap intervals over seeds (${results.bootstrap.resamples} resamples, seed ${results.bootstrap.seed}); with ${results.seeds.length} seed${results.seeds.length === 1 ? '' : 's'} they are rough, and a bootstrap over few seeds is narrower than it should be. Verdicts below are generated from the intervals.`);
   if (results.warnings.length) L.push('', `**Warnings:**\n\n${results.warnings.map((w) => `- ${w}`).join('\n')}`);
   if (results.missing.length) L.push('', `**Missing or failed runs** (left out of every number below): ${results.missing.map((m) => `\`${m}\``).join(', ')}.`);

@@ -282,6 +282,8 @@ export interface Results {
   methods: string[];
   test_episodes: number;
   eval_seed: number;
+  /** Decoding of the test episodes: 0 = greedy, > 0 = sampled at this temperature (the highest of the tasks). */
+  eval_temperature: number;
   personas: string[];
   bootstrap: { resamples: number; level: number; seed: number; curve_resamples: number };
   /** Runs that failed or are missing, as `task/method-seed: reason`. */
@@ -383,6 +385,7 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
   const tasks: Results['tasks'] = {};
   let testEpisodes = 0;
   let evalSeed = NaN;
+  let evalTemperature = 0;
   for (const task of taskNames) {
     const taskRuns = complete.filter((r) => r.task === task);
     const methods = [...new Set(taskRuns.map((r) => r.method))];
@@ -393,6 +396,7 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
     const window = Math.max(1, Math.round(lastStep / 10));
     testEpisodes = Math.max(testEpisodes, c0.evalEpisodes);
     evalSeed = c0.evalSeed;
+    evalTemperature = Math.max(evalTemperature, c0.evalTemperature);
     const finalTest = (r: RunData) => evaluationsByStep(r.record.evaluations).at(-1);
     const trainSeries = (r: RunData) => seriesOf(r.record.steps, 'success');
     const testSeries = (r: RunData) => {
@@ -514,6 +518,7 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
     methods: [...new Set(complete.map((r) => r.method))],
     test_episodes: testEpisodes,
     eval_seed: evalSeed,
+    eval_temperature: evalTemperature,
     personas: options.personas,
     bootstrap: { resamples: opts.resamples!, level: 0.95, seed: BOOTSTRAP_SEED, curve_resamples: curveOpts.resamples! },
     missing: options.missing ?? [],
