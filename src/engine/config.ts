@@ -128,8 +128,8 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
   },
 
   demo: {
-    help: 'The page\'s landing state: a short InfoPO run from a shipped checkpoint, made to show a rise in success within a minute on wasm. (Provisional: being retuned with the answer-conditioned warm starts, issue 9.)',
-    values: { task: 'travel', init: 'pretrained', sftSteps: 0, steps: 30, promptsPerStep: 4, groupSize: 5, maxTurns: 0, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.1, gateTemperature: 0.05, traceEvery: 5, evalEvery: 10, evalEpisodes: 32 },
+    help: "The page's landing state: InfoPO on intent clarification from the shipped warm start models/warm-intent (no warm start to wait for), binary reward, most early groups tied, 30 short RL steps; test success is evaluated on 64 sampled test episodes every 10 steps. Race it against GRPO to compare.",
+    values: { task: 'intent', maxTurns: 5, reward: 'success', init: 'warm-intent', sftSteps: 0, demoSlip: 0.3, placeholder: 'i do not mind .', placeholderMode: 'replace', steps: 30, promptsPerStep: 6, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, traceEvery: 5, evalEvery: 10, evalEpisodes: 64, evalTemperature: 1 },
   },
 
   // The paper's regime (INFOPO.md §6): binary outcomes, small groups, most groups tied at the
