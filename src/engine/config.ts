@@ -116,6 +116,11 @@ export function helpOf(key: ConfigKey): string {
   return configSchema.shape[key].description ?? '';
 }
 
+/** What every paper-regime preset shares: the model shape of the shipped warm starts, no warm start of its own, 60 steps of 8 groups x G = 5, binary reward. */
+const PAPER_RUN: ConfigInput = { sftSteps: 0, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, reward: 'success' };
+/** Their evaluation: 256 sampled test episodes (a warm start that imitates a demonstrator with slips is greedy-perfect more often than sample-perfect), a curve every 20 steps. */
+const PAPER_PROTOCOL: ConfigInput = { evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 };
+
 /** Presets are partial configs over the defaults. */
 export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
   smoke: {
@@ -129,7 +134,7 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
 
   demo: {
     help: "The page's landing state: InfoPO on intent clarification from the shipped warm start models/warm-intent (no warm start to wait for), binary reward, most early groups tied, 30 short RL steps; test success is evaluated on 64 sampled test episodes every 10 steps. Race it against GRPO to compare.",
-    values: { task: 'intent', maxTurns: 5, reward: 'success', init: 'warm-intent', sftSteps: 0, demoSlip: 0.3, placeholder: 'i do not mind .', placeholderMode: 'replace', steps: 30, promptsPerStep: 6, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, traceEvery: 5, evalEvery: 10, evalEpisodes: 64, evalTemperature: 1 },
+    values: { ...PAPER_RUN, task: 'intent', maxTurns: 5, init: 'warm-intent', demoSlip: 0.3, placeholder: 'i do not mind .', placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, steps: 30, promptsPerStep: 6, evalEpisodes: 64, evalTemperature: 1, evalEvery: 10, traceEvery: 5 },
   },
 
   // The paper's regime (INFOPO.md §6): binary outcomes, small groups, most groups tied at the
@@ -137,23 +142,23 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
   // moves (npm run make-warm-start -- --preset NAME builds the checkpoint each one names).
   'paper-20q': {
     help: "20 questions in the paper's regime: 36 items (kinds 3; 9 held out for testing, never rewarded in RL), 6 turns, binary reward, G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-20q (demonstrator with half of its moves uninformed).",
-    values: { task: '20q', kinds: 3, maxTurns: 6, reward: 'success', init: 'warm-20q', sftSteps: 0, demoSlip: 0.5, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
+    values: { ...PAPER_RUN, task: '20q', kinds: 3, maxTurns: 6, init: 'warm-20q', demoSlip: 0.5, beta: 0.5, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
   'paper-intent': {
     help: "Intent clarification in the paper's regime: 5 turns, binary reward (every missing detail right), G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-intent. The counterfactual replaces the answer with \"i do not mind .\", an uninformative answer the policy has seen (the reference's \"No information found.\" is made of words it never saw: docs/results.md, levers).",
-    values: { task: 'intent', maxTurns: 5, reward: 'success', init: 'warm-intent', sftSteps: 0, demoSlip: 0.3, placeholder: 'i do not mind .', placeholderMode: 'replace', steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
+    values: { ...PAPER_RUN, task: 'intent', maxTurns: 5, init: 'warm-intent', demoSlip: 0.3, placeholder: 'i do not mind .', placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
   'paper-code': {
     help: "Collaborative coding in the paper's regime: 6 turns, binary reward (every hidden test passes), G = 5, ColBench settings (beta0 0.3, T 0.5), from the warm start models/warm-code.",
-    values: { task: 'code', maxTurns: 6, reward: 'success', init: 'warm-code', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.3, gateTemperature: 0.5, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
+    values: { ...PAPER_RUN, task: 'code', maxTurns: 6, init: 'warm-code', demoSlip: 0.3, beta: 0.3, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
   'paper-travel': {
     help: "Tool-augmented booking in the paper's regime: 8 turns, best-only binary reward, G = 5, tau2 settings (beta0 0.1, T 0.05), from the warm start models/warm-travel. The counterfactual replaces the feedback with \"i do not mind .\", an uninformative answer the policy has seen.",
-    values: { task: 'travel', maxTurns: 8, reward: 'success', init: 'warm-travel', sftSteps: 0, demoSlip: 0.3, placeholder: 'i do not mind .', placeholderMode: 'replace', steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.1, gateTemperature: 0.05, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
+    values: { ...PAPER_RUN, task: 'travel', maxTurns: 8, init: 'warm-travel', demoSlip: 0.3, placeholder: 'i do not mind .', placeholderMode: 'replace', beta: 0.1, gateTemperature: 0.05, ...PAPER_PROTOCOL },
   },
   'paper-mastermind': {
     help: "The environment-interactive task (no user: the feedback is the environment's): Mastermind, 6 turns, binary reward, G = 5, UserRL settings, from the warm start models/warm-mastermind.",
-    values: { task: 'mastermind', maxTurns: 6, reward: 'success', init: 'warm-mastermind', sftSteps: 0, demoSlip: 0.3, steps: 60, promptsPerStep: 8, groupSize: 5, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 },
+    values: { ...PAPER_RUN, task: 'mastermind', maxTurns: 6, init: 'warm-mastermind', demoSlip: 0.3, beta: 0.5, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
 
   'ref-userrl': {
