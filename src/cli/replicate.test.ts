@@ -33,7 +33,7 @@ describe('npm run replicate (smoke profile, end to end)', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('FAILED runs/smoke/infopo-1001: npm run experiment exited with 1');
       expect(r.stderr).toContain('FAILED runs/smoke/grpo-1001: npm run experiment exited with 1');
-      expect(r.stderr).toMatch(/no-such-checkpoint.*model\.json is missing/);
+      expect(r.stderr).toMatch(/no-such-checkpoint is missing: no checkpoint folder/);
       expect(r.stderr).toContain('no finished runs');
     } finally {
       rmSync(failing, { recursive: true, force: true });
