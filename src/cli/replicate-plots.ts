@@ -78,7 +78,8 @@ export function renderPlots(results: Results): PlotFile[] {
   const out: PlotFile[] = [];
   for (const [task, t] of Object.entries(results.tasks)) {
     const methods = t.methods as string[];
-    const testPanel = `test success (greedy, ${t.test_episodes} paired episodes)`;
+    const decoding = results.eval_temperature > 0 ? `sampled at T ${results.eval_temperature}` : 'greedy';
+    const testPanel = `test success (${decoding}, ${t.test_episodes} paired episodes)`;
     const trainPanel = 'train success (rollouts, moving average)';
     const rows = methods.flatMap((m) => {
       const r = methodResult(t, m)!;
