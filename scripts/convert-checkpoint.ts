@@ -6,12 +6,11 @@
  *
  *   npm run convert-checkpoint -- DIR [DIR ...]
  */
-import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readCheckpointFolder, writeCheckpointFolder } from '../src/cli/checkpoint-folder';
 import { exportOnnx } from '../src/cli/export-onnx';
-import { quietTfjsBanner } from '../src/cli/node-env';
+import { eachFolderMain } from '../src/cli/node-env';
 import { resolveConfig, type Config } from '../src/engine/config';
 import { checkpointLayout, policyFromFiles, type CheckpointMeta } from '../src/engine/hf-checkpoint';
 import type { EvaluationEntry } from '../src/engine/run';
@@ -71,22 +70,4 @@ export async function convertFolder(dirArg: string): Promise<string> {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  const dirs = process.argv.slice(2);
-  if (!dirs.length) {
-    console.error('usage: npm run convert-checkpoint -- DIR [DIR ...]');
-    process.exit(2);
-  }
-  quietTfjsBanner();
-  await tf.setBackend('cpu');
-  let failed = 0;
-  for (const d of dirs) {
-    try {
-      console.log(await convertFolder(d));
-    } catch (e) {
-      failed++;
-      console.error((e as Error).message);
-    }
-  }
-  process.exit(failed ? 1 : 0);
-}
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) await eachFolderMain('convert-checkpoint', convertFolder);

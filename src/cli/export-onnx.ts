@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkpointLayout, type Policy, policyFromFiles, policyToOnnx } from '../engine';
 import { readCheckpointFolder } from './checkpoint-folder';
-import { quietTfjsBanner } from './node-env';
+import { eachFolderMain } from './node-env';
 
 export const PARITY_TOLERANCE = 1e-4;
 
@@ -68,22 +68,4 @@ export async function exportOnnx(dirArg: string): Promise<string> {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  const dirs = process.argv.slice(2);
-  if (!dirs.length) {
-    console.error('usage: npm run export-onnx -- DIR [DIR ...]');
-    process.exit(2);
-  }
-  quietTfjsBanner();
-  await tf.setBackend('cpu');
-  let failed = 0;
-  for (const d of dirs) {
-    try {
-      console.log(await exportOnnx(d));
-    } catch (e) {
-      failed++;
-      console.error((e as Error).message);
-    }
-  }
-  process.exit(failed ? 1 : 0);
-}
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) await eachFolderMain('export-onnx', exportOnnx);

@@ -62,3 +62,27 @@ export function quietTfjsBanner(): void {
     log(...args);
   };
 }
+
+/**
+ * The command line of a tool that works on checkpoint folders one at a time (convert-checkpoint,
+ * export-onnx): one line per folder, the others go on after a failure, exit 1 if any failed.
+ */
+export async function eachFolderMain(command: string, work: (dir: string) => Promise<string>): Promise<never> {
+  const dirs = process.argv.slice(2);
+  if (!dirs.length) {
+    console.error(`usage: npm run ${command} -- DIR [DIR ...]`);
+    process.exit(2);
+  }
+  quietTfjsBanner();
+  await tf.setBackend('cpu');
+  let failed = 0;
+  for (const d of dirs) {
+    try {
+      console.log(await work(d));
+    } catch (e) {
+      failed++;
+      console.error((e as Error).message);
+    }
+  }
+  process.exit(failed ? 1 : 0);
+}
