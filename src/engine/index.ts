@@ -49,7 +49,7 @@ export { probeInfoGain, summariseProbe, type ProbeCell, type ProbeOptions, type 
 // Replication (npm run replicate): profiles, analysis, report, statistics.
 export { analyse, DEFAULT_COSTS, estimateRun, isReusable, methodResult, planRuns, PROFILES, REPORT_SEEDS, scheduleMs, type CurvePoint, type PlannedRun, type Results, type RunData } from './replicate';
 export { renderReport } from './replicate-report';
-export { quantileSorted } from './stats';
+export { pairedDifference, quantileSorted } from './stats';
 export { AdamW } from './rl/optimizer';
 // Measurements for `npm run bench` and the kernel lab:
 export { benchDecode, benchDivergence, benchPrefixReuse, benchTrainSteps, forwardFlops, median, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from './bench';
