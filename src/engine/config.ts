@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { TASK_IDS } from './tasks';
 import { ALL_KINDS } from './tasks/twenty-questions';
+import { DEFAULT_DEMO_SLIP } from './tasks/common';
 import type { EpisodeOptions } from './tasks/types';
 import { PERSONA_IDS } from './users';
 
@@ -61,7 +62,7 @@ export const configSchema = z.strictObject({
   sftSteps: int(0, 100000).default(150).describe('Supervised steps on scripted demonstrations before RL (0 = none). [sandbox]'),
   sftBatch: int(1, 1024).default(32).describe('Demonstration dialogues per supervised step. [sandbox]'),
   sftLr: num(0, 1).default(3e-3).describe('Learning rate of the warm start. [sandbox]'),
-  demoSlip: num(0, 1).default(0.3).describe("Share of uninformed moves of the warm-start demonstrator (redundant questions, acting before it knows enough); the rest are an expert's moves, which depend on the answers. Leaves RL room to improve. [sandbox]"),
+  demoSlip: num(0, 1).default(DEFAULT_DEMO_SLIP).describe("Share of uninformed moves of the warm-start demonstrator (redundant questions, acting before it knows enough); the rest are an expert's moves, which depend on the answers. Leaves RL room to improve. [sandbox]"),
   // -- optimiser
   lr: num(0, 1).default(3e-4).describe('AdamW learning rate for RL (constant after warm-up). [ref: constant LR]'),
   warmupSteps: int(0, 100000).default(0).describe('Linear learning-rate warm-up steps for RL. [trl]'),
