@@ -76,13 +76,13 @@ export function renderReport(results: Results, options: ReportOptions = {}): str
   // 2. Learning speed and tied groups
   L.push("## 2. Learning speed and tied groups (paper: InfoPO learns earlier when most groups are tied)");
   L.push('');
-  L.push("Steps to GRPO's final level: the first step at which a run's smoothed train success (moving average over a tenth of the steps) reaches GRPO's final mean; a run that never reaches it counts as the last step + 1. Tied groups: the share of groups whose outcomes are all equal (GRPO's advantage is 0 there), over the first quarter of the steps.");
+  L.push("Steps to GRPO's final level: the first step at which a run's smoothed train success (moving average over a tenth of the steps) reaches GRPO's final mean; a run that never reaches it counts as the last step + 1. Tied groups: the share of groups whose outcomes are all equal (GRPO's advantage is 0 there), over the first quarter of the steps; beside it, the share to expect if every instance were equally hard (p^G + (1 - p)^G at each step's train success p). With G = 5 that is below one half for any p between 0.13 and 0.87, so a task is both mostly tied and 0.2-0.6 successful only when its instances differ in difficulty.");
   L.push('');
-  L.push(table(['task', 'method', 'tied groups (first 1/4)', 'gate (first 1/4)', 'train success, first half', "steps to GRPO's final (reached)"], tasks.flatMap(([name, t]) => methods.map((m) => {
+  L.push(table(['task', 'method', 'tied groups (first 1/4)', 'if instances were alike', 'gate (first 1/4)', 'train success, first half', "steps to GRPO's final (reached)"], tasks.flatMap(([name, t]) => methods.map((m) => {
     const r = methodResult(t, m);
-    if (!r) return [`\`${name}\``, m, '–', '–', '–', '–'];
+    if (!r) return [`\`${name}\``, m, '–', '–', '–', '–', '–'];
     const th = r.steps_to_threshold.train;
-    return [`\`${name}\``, m, est(r.tied_fraction_early, 2), est(r.gate_early, 2), est(r.train_success_first_half), `${f(th.censored.mean, 1)} ${ci(th.censored, 1)} (${th.reached}/${Object.keys(th.per_seed).length})`];
+    return [`\`${name}\``, m, est(r.tied_fraction_early, 2), est(r.tied_fraction_homogeneous_early, 2), est(r.gate_early, 2), est(r.train_success_first_half), `${f(th.censored.mean, 1)} ${ci(th.censored, 1)} (${th.reached}/${Object.keys(th.per_seed).length})`];
   }))));
   L.push('');
   for (const [name, t] of tasks) {
@@ -155,6 +155,23 @@ export function renderReport(results: Results, options: ReportOptions = {}): str
     }
   }
   L.push('');
+  // 7. Mechanism
+  L.push('## 7. Mechanism: what InfoPO credits where the outcome is tied, and whether asking changes');
+  L.push('');
+  L.push("Every question of the traced training rollouts (every turn but a dialogue's last) is classified by its feedback with the family's `describeFeedback`: informative when it changed what the agent can know (an answer that rules items out, a detail not known yet, a narrowing example), uninformative otherwise (an implied answer, a detail already known, \"i do not mind\"). In tied groups GRPO's advantage is 0, so whatever InfoPO gives there is its information term. If the idea works, InfoPO credits informative questions above uninformative ones there, and its policies stop asking uninformative questions sooner than GRPO's.");
+  L.push('');
+  L.push(table(['task', 'method', 'questions classified', 'uninformative share, first 1/4', 'last 1/4', 'change', 'tied groups: mean advantage, informative', 'uninformative', 'gap'], tasks.flatMap(([name, t]) => methods.map((m) => {
+    const r = methodResult(t, m)?.mechanism;
+    if (!r) return [`\`${name}\``, m, '–', '–', '–', '–', '–', '–', '–'];
+    return [`\`${name}\``, m, String(r.questions), est(r.uninformative_early, 2), est(r.uninformative_late, 2), `${sgn(r.uninformative_change.mean)} ${ci(r.uninformative_change, 3, true)}`, est(r.tied_credit_informative, 3), est(r.tied_credit_uninformative, 3), `${sgn(r.tied_credit_gap.mean)} ${ci(r.tied_credit_gap, 3, true)}`];
+  }))));
+  L.push('');
+  for (const [name, t] of tasks) {
+    const info = methodResult(t, 'infopo')?.mechanism.tied_credit_gap;
+    const credit = info && info.n >= 2 ? (signOfInterval(info.ci95) > 0 ? 'in tied groups InfoPO credits questions with informative feedback above the others' : signOfInterval(info.ci95) < 0 ? 'in tied groups InfoPO credits questions with uninformative feedback above the informative ones' : 'in tied groups InfoPO\'s credit does not separate informative from uninformative questions') : 'too few tied InfoPO groups to tell what its credit rewards';
+    L.push(`- \`${name}\`: ${credit}${info && info.n >= 2 ? ` (gap ${sgn(info.mean)} ${ci(info, 3, true)})` : ''}. ${verdict(t.uninformative_change, 'Change in the share of uninformative questions', { better: 'lower' })}`);
+  }
+  L.push('');
   if (options.plots?.length) {
     L.push('## Plots');
     L.push('');
@@ -196,6 +213,7 @@ function summary(results: Results): string[] {
         ['robust to the user simulator (success per test persona)', count(tasks.flatMap((t) => Object.values(t.persona_shift)), 'task x persona cells')],
         ['environment-interactive tasks', env.length ? count(env.map((t) => t.infopo_minus_grpo), 'environment tasks') : 'not tested (no environment task in the profile)'],
         ['about 1.6x wall clock', ratios.length ? ratios.map((c) => `${f(c.mean, 2)}x`).join(', ') + ' (InfoPO step / GRPO step, per task)' : 'not measured'],
+        ['mechanism: InfoPO cuts uninformative questions faster (change of their share, first to last quarter)', count(tasks.map((t) => t.uninformative_change), 'tasks', 'lower')],
         ['IG per dialogue predicts success', ig.length ? `positive on ${ig.filter((c) => signOfInterval(c!.ci95) > 0).length} of ${ig.length} tasks (interval above zero)` : 'not measured'],
       ],
       'text',

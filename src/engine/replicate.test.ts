@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { configFromPresets } from './config';
-import { analyse, estimateRun, evaluationCount, igSuccessClusters, tiedGroupSignal, isReusable, methodResult, planRuns, PROFILES, scheduleMs, DEFAULT_COSTS, type RunData } from './replicate';
+import { configFromPresets, episodeOptions } from './config';
+import { analyse, estimateRun, feedbackMechanism, evaluationCount, igSuccessClusters, tiedGroupSignal, isReusable, methodResult, planRuns, PROFILES, scheduleMs, DEFAULT_COSTS, type RunData } from './replicate';
 import { renderReport, verdict } from './replicate-report';
 import type { GroupTrace } from './run';
 import { PRESETS } from './config';
 import { signOfInterval } from './stats';
+import { TASKS } from './tasks';
+import { Rng } from './random';
 
 describe('profiles and plan', () => {
   it('every profile names known presets and methods, and plans task x method x seed runs', () => {
@@ -199,5 +201,43 @@ describe('docs/replicate.md stays true', () => {
     const t = res.tasks.smoke as Record<string, unknown>;
     for (const key of Object.keys(t).filter((k) => !res.methods.includes(k) && !['preset', 'methods', 'seeds', 'test_episodes', 'format'].includes(k))) expect(doc, key).toContain(`\`${key}\``);
     for (const key of Object.keys(methodResult(res.tasks.smoke, 'infopo')!)) expect(doc, key).toContain(`\`${key}\``);
+  });
+});
+
+describe('the mechanism analysis (what the credit rewards, whether asking changes)', () => {
+  const config = configFromPresets(['paper-20q'], { steps: 8 });
+  /** A traced rollout of real 20q replies to the given actions, with one advantage per turn. */
+  function rollout(actions: string[], advantages: number[]) {
+    const family = TASKS['20q'];
+    const instance = family.sample(new Rng(3), 'train');
+    const episode = family.start(instance, episodeOptions(config), new Rng(4));
+    const turns = actions.map((action, i) => {
+      const reply = episode.respond(action);
+      return { action, feedback: reply.feedback, role: reply.role, action_tokens: action.split(' '), info_gain: null, info_gain_exact: null, step_reward: 0, valid: reply.valid, advantages: [advantages[i], advantages[i]] };
+    });
+    return { request: instance.request, rollout: { outcome: 0, success: false, end_reason: 'done', turns } };
+  }
+  const group = (step: number, std: number, rollouts: ReturnType<typeof rollout>[]): GroupTrace => ({ step, group: 0, task: '20q', instance: 'x', request: rollouts[0].request, gate: 0.5, outcome_mean: 0, outcome_std: std, cap: 1, beta: 0.5, kept: true, rollouts: rollouts.map((r) => r.rollout) });
+
+  it('counts a repeated question as uninformative, early and late, and sums tied credit by class', () => {
+    // The same question twice: the second answer was implied by the first.
+    const repeat = rollout(['is it an animal ?', 'is it an animal ?', 'guess cat'], [0.3, -0.2, 0.1]);
+    const fresh = rollout(['is it an animal ?', 'is it big ?', 'guess cat'], [0.5, 0.1, 0.0]);
+    const t = feedbackMechanism([group(1, 0, [repeat, fresh]), group(8, 0.4, [repeat]), group(4, 0, [fresh])], config);
+    // Questions are every turn but the last: 2 per rollout, 4 in tied groups at step 4 (mid: neither quarter).
+    expect(t.questions).toBe(8);
+    expect(t.early).toEqual({ questions: 4, uninformative: 1 });
+    expect(t.late).toEqual({ questions: 2, uninformative: 1 });
+    // Tied groups only (steps 1 and 4): informative 0.3, 0.5, 0.1, 0.5, 0.1; uninformative -0.2.
+    expect(t.tiedCredit.uninformative).toEqual({ sum: -0.2, n: 1 });
+    expect(t.tiedCredit.informative.n).toBe(5);
+    expect(t.tiedCredit.informative.sum).toBeCloseTo(1.5, 12);
+  });
+
+  it('skips groups left out of the update and traces without a request', () => {
+    const fresh = rollout(['is it an animal ?', 'guess cat'], [1, 1]);
+    const dropped = { ...group(1, 0, [fresh]), kept: false };
+    const old = { ...group(1, 0, [fresh]), request: undefined };
+    expect(feedbackMechanism([dropped, old], config).questions).toBe(0);
   });
 });

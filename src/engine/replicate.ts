@@ -6,8 +6,9 @@
  * The profiles below are the one place to edit what a replication runs and how long it takes.
  */
 import { canonicalJson, type EvaluationEntry, type GroupTrace, type MetricName, type Metrics, type RunRecord } from './run';
-import { configFromPresets, PRESETS, METHODS, type Config, type ConfigInput, type Method } from './config';
-import { TASKS } from './tasks';
+import { configFromPresets, episodeOptions, PRESETS, METHODS, type Config, type ConfigInput, type Method } from './config';
+import { getTask, TASKS } from './tasks';
+import type { AgentView } from './tasks/types';
 import { PERSONA_IDS } from './users';
 import { correlationWithInterval, estimateMean, mean, movingAverage, pairedDifference, quantileSorted, signOfInterval, stepsToThreshold, type BootstrapOptions, type CorrelationEstimate, type Estimate } from './stats';
 
@@ -220,11 +221,77 @@ export interface MethodResult {
   gate_early: Estimate;
   /** Traced groups whose outcomes are all tied: share of their action tokens with a non-zero advantage, and mean |advantage| (GRPO: 0 by construction). */
   tied_signal: { token_share: Estimate; mean_abs_advantage: Estimate; groups: number };
+  /**
+   * Share of tied groups to expect over the first quarter if every instance were equally hard
+   * (p^G + (1 - p)^G at each step's train success p): observed above it means some instances are
+   * much harder than others, which is how a task can be both half-tied and 0.2-0.6 successful.
+   */
+  tied_fraction_homogeneous_early: Estimate;
+  mechanism: MechanismResult;
   /** Median step time per seed (ms). */
   step_ms: Estimate & { per_seed: Record<string, number> };
   steps_to_threshold: { train: ThresholdResult; test: ThresholdResult | null };
   personas: Record<string, Estimate & { per_seed: Record<string, number> }>;
   curves: { test_success: CurvePoint[]; train_success: CurvePoint[]; tied_fraction: CurvePoint[]; gate: CurvePoint[] };
+}
+
+/** What the credit rewards and whether behaviour follows, from the traced rollouts (docs/replicate.md). */
+export interface MechanismResult {
+  /** Share of questions (every turn but a dialogue's last) whose feedback was uninformative (the family's describeFeedback), over the first and last quarter of the steps. */
+  uninformative_early: Estimate;
+  uninformative_late: Estimate;
+  /** Last quarter minus first quarter, per seed (negative: fewer uninformative questions after RL). */
+  uninformative_change: Estimate & { per_seed: Record<string, number> };
+  /** Mean advantage of a question's action tokens in tied groups, by whether its feedback was informative (GRPO: 0 by construction). */
+  tied_credit_informative: Estimate;
+  tied_credit_uninformative: Estimate;
+  /** Informative minus uninformative, per seed: the direction InfoPO's intrinsic term pushes where the outcome says nothing. */
+  tied_credit_gap: Estimate & { per_seed: Record<string, number> };
+  /** Questions classified (all traced steps). */
+  questions: number;
+}
+
+/** Tallies of one run's traces for MechanismResult. */
+export interface MechanismTally {
+  early: { questions: number; uninformative: number };
+  late: { questions: number; uninformative: number };
+  tiedCredit: { informative: { sum: number; n: number }; uninformative: { sum: number; n: number } };
+  questions: number;
+}
+
+/**
+ * Classify every question of the traced rollouts by its feedback (informative: it changed what
+ * the agent can know, `family.describeFeedback`), early (first quarter of the steps) and late
+ * (last quarter), and sum the advantages that tied groups gave to each class.
+ */
+export function feedbackMechanism(traces: readonly GroupTrace[], config: Config): MechanismTally {
+  const tally: MechanismTally = { early: { questions: 0, uninformative: 0 }, late: { questions: 0, uninformative: 0 }, tiedCredit: { informative: { sum: 0, n: 0 }, uninformative: { sum: 0, n: 0 } }, questions: 0 };
+  const simulator = episodeOptions(config);
+  const steps = config.steps;
+  for (const g of traces) {
+    // Older traces carry no request: their questions cannot be classified.
+    if (g.kept === false || g.request === undefined) continue;
+    const family = getTask(g.task);
+    const tied = g.outcome_std <= 1e-12;
+    const phase = g.step <= Math.ceil(steps / 4) ? tally.early : g.step > steps - Math.ceil(steps / 4) ? tally.late : null;
+    for (const r of g.rollouts) {
+      const view: AgentView = { request: g.request, exchanges: r.turns.map((t) => ({ action: t.action, feedback: t.feedback, role: t.role })), maxTurns: config.maxTurns || r.turns.length, simulator };
+      for (let i = 0; i < r.turns.length - 1; i++) {
+        const { informative } = family.describeFeedback(view, i);
+        tally.questions++;
+        if (phase) {
+          phase.questions++;
+          if (!informative) phase.uninformative++;
+        }
+        if (tied && r.turns[i].advantages.length) {
+          const cls = informative ? tally.tiedCredit.informative : tally.tiedCredit.uninformative;
+          cls.sum += mean(r.turns[i].advantages);
+          cls.n++;
+        }
+      }
+    }
+  }
+  return tally;
 }
 
 export interface ThresholdResult {
@@ -262,6 +329,8 @@ export interface TaskComparisons {
   speed_test: Comparison | null;
   /** InfoPO - GRPO in mean train success over the first half of the steps. */
   early_train_success: Comparison | null;
+  /** InfoPO - GRPO in the change of the uninformative-question share from the first to the last quarter (negative = InfoPO cut them more). */
+  uninformative_change: Comparison | null;
   persona_shift: Record<string, Comparison>;
   /** Per test persona: InfoPO's drop from the training persona minus GRPO's (negative = InfoPO more robust). */
   persona_drop: Record<string, Comparison>;
@@ -444,6 +513,40 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
           const per = mr.map((r) => tiedGroupSignal(r.record.traces)).filter((x) => x.tokens > 0);
           return { token_share: estimateMean(per.map((x) => x.nonzero / x.tokens), opts), mean_abs_advantage: estimateMean(per.map((x) => x.absSum / x.tokens), opts), groups: per.reduce((a, x) => a + x.groups, 0) };
         })(),
+        tied_fraction_homogeneous_early: estimateMean(
+          [...bySeed((r) => {
+            const p = seriesOf(r.record.steps, 'success').values;
+            const n = Math.max(1, Math.ceil(p.length / 4));
+            const g = r.record.config.groupSize;
+            return p.length ? mean(p.slice(0, n).map((x) => x ** g + (1 - x) ** g)) : undefined;
+          }).values()],
+          opts,
+        ),
+        mechanism: (() => {
+          const tallies = new Map(mr.map((r) => [r.seed, feedbackMechanism(r.record.traces, r.record.config)] as const));
+          const share = (t: { questions: number; uninformative: number }) => (t.questions ? t.uninformative / t.questions : undefined);
+          const credit = (c: { sum: number; n: number }) => (c.n ? c.sum / c.n : undefined);
+          const per = (f: (t: MechanismTally) => number | undefined) => new Map([...tallies].map(([seed, t]) => [seed, f(t)] as const).filter((p): p is [number, number] => p[1] !== undefined && Number.isFinite(p[1])));
+          const change = (t: MechanismTally) => {
+            const a = share(t.early);
+            const b = share(t.late);
+            return a === undefined || b === undefined ? undefined : b - a;
+          };
+          const gap = (t: MechanismTally) => {
+            const a = credit(t.tiedCredit.informative);
+            const b = credit(t.tiedCredit.uninformative);
+            return a === undefined || b === undefined ? undefined : a - b;
+          };
+          return {
+            uninformative_early: estimateMean([...per((t) => share(t.early)).values()], opts),
+            uninformative_late: estimateMean([...per((t) => share(t.late)).values()], opts),
+            uninformative_change: perSeedEstimate(per(change), opts),
+            tied_credit_informative: estimateMean([...per((t) => credit(t.tiedCredit.informative)).values()], opts),
+            tied_credit_uninformative: estimateMean([...per((t) => credit(t.tiedCredit.uninformative)).values()], opts),
+            tied_credit_gap: perSeedEstimate(per(gap), opts),
+            questions: [...tallies.values()].reduce((a, t) => a + t.questions, 0),
+          };
+        })(),
         step_ms: perSeedEstimate(bySeed((r) => (r.record.steps.length ? median(r.record.steps.map((s) => s.metrics.step_ms ?? NaN).filter(Number.isFinite)) : undefined)), opts),
         steps_to_threshold: {
           train: thresholdResult(mr, trainSeries, trainThreshold, window, lastStep, opts),
@@ -502,6 +605,7 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
       speed_train: cmp('infopo', 'grpo', (m) => m.steps_to_threshold.train.per_seed, lastStep + 1),
       speed_test: perMethod.infopo?.steps_to_threshold.test && perMethod.grpo?.steps_to_threshold.test ? cmp('infopo', 'grpo', (m) => m.steps_to_threshold.test!.per_seed, lastStep + 1) : null,
       early_train_success: cmp('infopo', 'grpo', (m) => m.train_success_first_half.per_seed),
+      uninformative_change: cmp('infopo', 'grpo', (m) => m.mechanism.uninformative_change.per_seed),
       persona_shift: personaShift,
       persona_drop: personaDrop,
       train_persona: base,
