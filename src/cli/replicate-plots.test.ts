@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseHTML } from 'linkedom';
-import { analyse, configFromPresets, type RunData } from '../engine';
+import { analyse, configFromPresets, methodResult, type RunData } from '../engine';
 import { renderPlots } from './replicate-plots';
 
 function run(method: string, seed: number, slope: number): RunData {
@@ -41,5 +41,21 @@ describe('replicate plots', () => {
     const heat = parseHTML(plots[2].svg.replace(/^<\?xml[^>]*>\s*/, '')).document;
     expect(heat.querySelectorAll('rect').length).toBeGreaterThanOrEqual(3 * 2);
     expect(plots[2].svg).toContain('terse');
+  });
+
+  it('draws the mechanism (uninformative questions, first vs last quarter) only when questions were classified', () => {
+    expect(plots.some((p) => p.file === 'mechanism.svg')).toBe(false);
+    const withQuestions = structuredClone(results);
+    for (const [m, late] of [['infopo', 0.2], ['grpo', 0.35]] as const) {
+      const r = methodResult(withQuestions.tasks.smoke, m)!;
+      r.mechanism = { ...r.mechanism, questions: 40, uninformative_early: { mean: 0.4, ci95: [0.35, 0.45], n: 3 }, uninformative_late: { mean: late, ci95: [late - 0.05, late + 0.05], n: 3 } };
+    }
+    const mech = renderPlots(withQuestions).find((p) => p.file === 'mechanism.svg')!;
+    expect(mech).toBeDefined();
+    const doc = parseHTML(mech.svg.replace(/^<\?xml[^>]*>\s*/, '')).document;
+    // One interval rule per (method, phase): 2 methods x 2 phases; rloo has no classified questions.
+    expect(doc.querySelectorAll('line').length).toBeGreaterThanOrEqual(4);
+    expect(mech.svg).toContain('>infopo<');
+    expect(mech.svg).not.toContain('>rloo<');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * SVG plots of a replication, rendered headless with Observable Plot on a linkedom document:
- * learning curves with bands, tied-group fraction and gate over steps, the persona-shift heat map.
+ * learning curves with bands, tied-group fraction and gate over steps, the persona-shift heat map,
+ * and the mechanism (uninformative questions, first vs last quarter).
  * Everything is drawn from results.json, so plots can be redrawn without the runs.
  */
 import * as Plot from '@observablehq/plot';
@@ -100,6 +101,8 @@ export function renderPlots(results: Results): PlotFile[] {
       out.push({ file: `tied-${task}.svg`, title, svg: bandPlot(tied, { title, yLabel: 'fraction / gate', panels: [tiedPanel, gatePanel], yDomain: [0, 1] }) });
     }
   }
+  const mechanism = mechanismPlot(results);
+  if (mechanism) out.push(mechanism);
   const cells = Object.entries(results.tasks).flatMap(([task, t]) =>
     (t.methods as string[]).flatMap((m) =>
       Object.entries(methodResult(t, m)!.personas).map(([persona, e]) => ({ row: `${task} · ${m}`, persona, success: e.mean, label: Number.isFinite(e.ci95[0]) ? `${e.mean.toFixed(2)}\n[${e.ci95[0].toFixed(2)}, ${e.ci95[1].toFixed(2)}]` : `${e.mean.toFixed(2)}\n(n = ${e.n})` })),
@@ -127,3 +130,46 @@ export function renderPlots(results: Results): PlotFile[] {
   }
   return out;
 }
+
+/** Share of questions with uninformative feedback, first vs last quarter of the steps, per task and method (mean and 95% interval over seeds). */
+function mechanismPlot(results: Results): PlotFile | null {
+  const rows = Object.entries(results.tasks).flatMap(([task, t]) =>
+    (t.methods as string[]).flatMap((method) => {
+      const m = methodResult(t, method)?.mechanism;
+      if (!m || !m.questions) return [];
+      return [
+        { task, method, phase: 'first 1/4', ...estimateRow(m.uninformative_early) },
+        { task, method, phase: 'last 1/4', ...estimateRow(m.uninformative_late) },
+      ];
+    }),
+  );
+  if (!rows.length) return null;
+  const title = 'Share of questions with uninformative feedback, first vs last quarter of RL (mean, 95% interval over seeds)';
+  const tasks = [...new Set(rows.map((r) => r.task))];
+  const methods = [...new Set(rows.map((r) => r.method))];
+  const node = Plot.plot({
+    document: documentForPlot(),
+    width: Math.max(820, 190 * tasks.length),
+    height: 390,
+    marginTop: 56,
+    marginBottom: 60,
+    fx: { label: null, domain: tasks },
+    x: { label: null, domain: ['first 1/4', 'last 1/4'], padding: 0.4 },
+    marginLeft: 56,
+    y: { label: 'uninformative share', labelAnchor: 'center', grid: true, domain: [0, Math.min(1, Math.max(...rows.map((r) => r.hi)) + 0.05)] },
+    marginRight: 60,
+    color: { domain: methods, range: methods.map((m) => COLORS[m] ?? '#555') },
+    marks: [
+      // Intervals side by side (InfoPO left of the others) so they do not hide each other.
+      Plot.ruleX(rows.filter((r) => r.method === 'infopo'), { x: 'phase', fx: 'task', y1: 'lo', y2: 'hi', stroke: 'method', dx: -4, strokeOpacity: 0.6 }),
+      Plot.ruleX(rows.filter((r) => r.method !== 'infopo'), { x: 'phase', fx: 'task', y1: 'lo', y2: 'hi', stroke: 'method', dx: 4, strokeOpacity: 0.6 }),
+      Plot.lineY(rows, { x: 'phase', fx: 'task', y: 'mean', stroke: 'method', z: 'method', strokeWidth: 2 }),
+      Plot.dot(rows, { x: 'phase', fx: 'task', y: 'mean', fill: 'method', r: 3 }),
+      // Method names at the last quarter, nudged apart (a legend would wrap the svg in HTML).
+      ...methods.map((m, i) => Plot.text(rows.filter((r) => r.method === m && r.phase === 'last 1/4'), { x: 'phase', fx: 'task', y: 'mean', text: 'method', fill: 'method', dx: 8, dy: (i - (methods.length - 1) / 2) * 11, textAnchor: 'start', fontWeight: 'bold', fontSize: 10 })),
+    ],
+  }) as unknown as Element;
+  return { file: 'mechanism.svg', title, svg: toSvg(node, title) };
+}
+
+const estimateRow = (e: { mean: number; ci95: [number, number] }) => ({ mean: e.mean, lo: Number.isFinite(e.ci95[0]) ? e.ci95[0] : e.mean, hi: Number.isFinite(e.ci95[1]) ? e.ci95[1] : e.mean });
