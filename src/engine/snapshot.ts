@@ -116,7 +116,7 @@ export async function verifySnapshot(snapshot: RunSnapshot, config?: Config): Pr
   const r = snapshot.record;
   if (config && canonicalJson(config) !== canonicalJson(r.config)) {
     const keys = Object.keys({ ...config, ...r.config }).filter((k) => canonicalJson((config as Record<string, unknown>)[k]) !== canonicalJson((r.config as Record<string, unknown>)[k]));
-    throw new SnapshotError(`the snapshot belongs to a different config (differs in ${keys.join(', ')}): resume it without --preset/--set/--config, or start a new run`);
+    throw new SnapshotError(`the snapshot belongs to a different config (differs in ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ` and ${keys.length - 6} more` : ''}): resume it without --preset/--set/--config, or start a new run`);
   }
   const last = r.steps.length ? r.steps[r.steps.length - 1].step : 0;
   if (last !== snapshot.step || r.steps.length !== snapshot.step) throw new SnapshotError(`the snapshot says step ${snapshot.step} but its record holds ${r.steps.length} steps (last ${last})`);
