@@ -28,7 +28,11 @@ const AUTO_CANDIDATES: BackendName[] = ['wasm', 'webgpu', 'cpu'];
  * refers to variables of the bundle ("e is not defined" in every pthread worker). Give the factory
  * its own, self-contained source text back: the package's unminified file, evaluated to the factory.
  */
+let factorySourceKept = false;
 async function keepThreadedFactorySource(): Promise<void> {
+  // Once per worker: a second run would redefine the property and fall back to cpu ("Cannot redefine property: toString").
+  if (factorySourceKept) return;
+  factorySourceKept = true;
   const [{ default: factory }, { default: source }] = await Promise.all([
     import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'),
     import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw'),
