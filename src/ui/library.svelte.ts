@@ -33,9 +33,9 @@ class LibraryStore {
   }
 
   /** Queue a write; a failure becomes the banner, never an exception in the run's path. */
-  private write(what: () => Promise<unknown>): Promise<void> {
+  private write(what: () => Promise<unknown>, refresh = true): Promise<void> {
     const next = this.queue.then(what).then(
-      () => this.refresh(),
+      () => (refresh ? this.refresh() : undefined),
       (e: unknown) => {
         this.error = e instanceof StorageFullError ? e.message : `Saving to the run library failed: ${e instanceof Error ? e.message : String(e)}`;
       },
@@ -48,10 +48,13 @@ class LibraryStore {
   save(id: string, record: RunRecord, snapshot: RunSnapshot | null = null): Promise<boolean> {
     if (!this.available) return Promise.resolve(false);
     let ok = false;
+    // Autosaves come every step or few: update this run's row in place instead of re-reading every stored record.
     return this.write(async () => {
-      await saveRun(id, record, snapshot);
+      const row = await saveRun(id, record, snapshot);
+      const at = this.rows.findIndex((r) => r.id === id);
+      this.rows = at < 0 ? [row, ...this.rows] : this.rows.map((r, i) => (i === at ? row : r));
       ok = true;
-    }).then(() => ok);
+    }, false).then(() => ok);
   }
 
   rename(id: string, name: string): Promise<void> {
