@@ -62,8 +62,8 @@ export type ExperimentEvent =
   | { type: 'log'; message: string };
 
 /**
- * Training diverged: a step's loss or gradient norm is NaN or ±Infinity. The update that produced
- * it was not applied (AdamW skips a non-finite gradient); the run ends 'failed' with this record, and
+ * Training diverged: a step's loss or gradient norm is NaN or ±Infinity. AdamW skips a non-finite
+ * gradient (earlier, finite mini-batch updates of the step stay applied); the run ends 'failed' with this record, and
  * `lastSnapshotStep` names the last snapshot the host was given (0: none).
  */
 export class RunFault extends Error {
@@ -188,7 +188,7 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
       const m = result.metrics;
       if (!Number.isFinite(m.loss) || !Number.isFinite(m.grad_norm)) {
         const kept = lastSnapshot > 0 ? `the last good snapshot is step ${lastSnapshot}` : 'no snapshot was taken';
-        throw new RunFault(`Training diverged at step ${s}: loss ${m.loss}, gradient norm ${m.grad_norm} (lr ${m.lr}). The update was not applied; the run stopped and ${kept}. Lower lr or set gradClip, then start again.`, record, lastSnapshot);
+        throw new RunFault(`Training diverged at step ${s}: loss ${m.loss}, gradient norm ${m.grad_norm} (lr ${m.lr}). AdamW applied no non-finite gradient; the run stopped and ${kept}. Lower lr or set gradClip, then start again.`, record, lastSnapshot);
       }
       if (config.evalEvery > 0 && s % config.evalEvery === 0 && s !== config.steps) await evaluate(s);
       if (every > 0 && s % every === 0 && s !== config.steps) await checkpoint();
