@@ -99,3 +99,30 @@ test('reload in the middle of a run, resume from the autosave: same fingerprint 
   await expect(rows).toHaveCount(1);
   expect(problems, problems.join('\n')).toEqual([]);
 });
+
+test('a lost WebGPU device (a real device.destroy() in the worker) offers to continue on wasm from the last snapshot', async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  // SwiftShader: a smoke step takes seconds to tens of seconds; 3 steps, a snapshot after each.
+  const small = configFromPresets(['smoke'], { steps: 3, seed: 12 });
+  await page.goto(`/?${encodeShare(small)}`);
+  await page.getByTestId('backend-preference').selectOption('webgpu');
+  await page.getByTestId('start').click();
+  await expect(page.getByTestId('backend')).toHaveText('webgpu', { timeout: 60_000 });
+  const live = page.locator('[data-testid="library-row"][data-status="running"]');
+  await expect(live).toContainText(/snapshot: step [12]/, { timeout: 240_000 });
+  // Lose the device the way a driver reset does: tfjs's own GPUDevice, destroyed from inside the worker.
+  const worker = page.workers().find((w) => w.url().includes('trainer.worker'));
+  expect(worker, 'the training worker').toBeTruthy();
+  await worker!.evaluate(() => (globalThis as unknown as { _tfengine: { backendInstance: { device: GPUDevice } } })._tfengine.backendInstance.device.destroy());
+  const banner = page.getByTestId('device-lost');
+  await expect(banner).toContainText('The WebGPU device was lost');
+  const button = page.getByTestId('continue-on-wasm');
+  await expect(button).toHaveText(/^Continue on wasm from step [12]$/);
+  await attachScreenshot(page, testInfo, 'device-lost.png');
+  await button.click();
+  await expect(page.getByTestId('device-lost')).toHaveCount(0);
+  await expect(page.getByTestId('backend')).toHaveText('wasm', { timeout: 60_000 });
+  await finished(page);
+  await expect(page.getByTestId('step-row')).toHaveCount(small.steps);
+  await expect(page.locator('[data-testid="library-row"][data-status="complete"]')).toHaveCount(1);
+});

@@ -334,8 +334,8 @@ class RunStore {
       }
       case 'device-lost':
         this.deviceLost = e.message;
-        this.paused = true;
-        this.log(`the WebGPU device was lost (${e.message}); the run is held`);
+        if (this.active) this.paused = true;
+        this.log(`the WebGPU device was lost (${e.message})${this.active ? '; the run is held' : ''}`);
         break;
       case 'complete':
         this.record = e.record;

@@ -72,13 +72,14 @@ function watchGpuErrors(): void {
  */
 function deviceLost(detail: string): void {
   emit({ type: 'log', message: `WebGPU error: device lost (${detail})` });
+  // Told even when the run already failed on the lost device: the page's offer is the same.
+  emit({ type: 'device-lost', message: detail });
   if (!training) return;
   if (!paused) {
     let resolve = () => {};
     paused = { promise: new Promise<void>((r) => (resolve = r)), resolve };
   }
   gpuLost = true;
-  emit({ type: 'device-lost', message: detail });
 }
 
 const MODELS = `${import.meta.env.BASE_URL}models/`;
