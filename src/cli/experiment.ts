@@ -1,12 +1,14 @@
 /**
  * npm run experiment -- --preset NAME [--set key=value ...] [--config FILE.json] [--out DIR] [--backend cpu|wasm]
+ *                       [--checkpoint-every N] [--resume DIR]
  * Trains, shows progress on stderr, prints a summary table on stdout, writes DIR/run.json and DIR/metrics.csv.
+ * With --checkpoint-every N, DIR/resume.safetensors holds a snapshot every N steps; --resume DIR continues it.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { ConfigError, diffFromDefaults, runExperiment, exportPolicy, metricsCsv, type Config, type MetricName, type RunRecord } from '../engine';
+import { ConfigError, decodeSnapshot, diffFromDefaults, encodeSnapshot, runExperiment, exportPolicy, metricsCsv, RunFault, SNAPSHOT_FILE, SnapshotError, verifySnapshot, type Config, type MetricName, type RunRecord, type RunSnapshot } from '../engine';
 import { writeCheckpointFolder } from './checkpoint-folder';
 import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
@@ -19,6 +21,13 @@ function commandLine(): string {
 
 function fmt(x: number | undefined, digits = 3): string {
   return x === undefined || Number.isNaN(x) ? '-' : Number.isInteger(x) ? String(x) : x.toFixed(digits);
+}
+
+/** DIR/resume.safetensors, decoded; a missing or unreadable file is a SnapshotError (one line for the user). */
+function readSnapshot(dir: string): RunSnapshot {
+  const path = join(resolve(dir), SNAPSHOT_FILE);
+  if (!existsSync(path)) throw new SnapshotError(`no snapshot at ${path} (write one with --checkpoint-every N --out ${dir})`);
+  return decodeSnapshot(new Uint8Array(readFileSync(path)), path);
 }
 
 export function summaryTable(record: RunRecord): string {
@@ -55,19 +64,31 @@ async function main(): Promise<void> {
     .option('--out <dir>', 'output folder (default runs/<method>-<task>-seed<seed>)')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['wasm', 'cpu']).default('wasm'))
     .option('--quiet', 'no progress bar')
+    .option('--checkpoint-every <n>', `write a resumable snapshot (DIR/${SNAPSHOT_FILE}) after every n-th RL step and when stopped with Ctrl-C`, (v) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a whole number of steps, at least 1');
+      return Number(v);
+    })
+    .option('--resume <dir>', `continue the run whose snapshot is DIR/${SNAPSHOT_FILE} (its config; output to DIR unless --out)`)
     .showHelpAfterError();
   program.parse();
-  const opts = program.opts<ConfigFlags & { out?: string; backend: 'wasm' | 'cpu'; quiet?: boolean }>();
+  const opts = program.opts<ConfigFlags & { out?: string; backend: 'wasm' | 'cpu'; quiet?: boolean; checkpointEvery?: number; resume?: string }>();
   if (opts.listKeys) {
     console.log(listKeys());
     return;
   }
   let config: Config;
+  let resume: RunSnapshot | undefined;
   try {
-    config = buildConfig(opts);
+    if (opts.resume) {
+      resume = readSnapshot(opts.resume);
+      // Flags that set the config must give the snapshot's config exactly; none: the snapshot's own.
+      const flags = opts.preset.length > 0 || opts.set.length > 0 || opts.config !== undefined;
+      config = flags ? buildConfig(opts) : resume.record.config;
+      await verifySnapshot(resume, config);
+    } else config = buildConfig(opts);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
+    if (e instanceof ConfigError || e instanceof SnapshotError) {
+      console.error(e instanceof SnapshotError ? `--resume ${opts.resume}: ${e.message}` : e.message);
       process.exit(2);
     }
     throw e;
@@ -75,7 +96,7 @@ async function main(): Promise<void> {
   quietTfjsBanner();
   const choice = await nodeBackend(opts.backend);
   const tokenizer = await nodeTokenizer();
-  const out = resolve(opts.out ?? join('runs', `${config.method}-${config.task.replace(/,/g, '+')}-seed${config.seed}`));
+  const out = resolve(opts.out ?? opts.resume ?? join('runs', `${config.method}-${config.task.replace(/,/g, '+')}-seed${config.seed}`));
   mkdirSync(out, { recursive: true });
 
   const bar = opts.quiet || !process.stderr.isTTY ? null : new cliProgress.SingleBar({ stream: process.stderr, format: '{phase} [{bar}] {value}/{total} | ETA {eta_formatted} | {info}', hideCursor: true, etaBuffer: 20 }, cliProgress.Presets.shades_classic);
@@ -88,30 +109,57 @@ async function main(): Promise<void> {
     process.once('SIGINT', () => process.exit(130));
   });
   console.error(`InfoPO sandbox: ${config.method} on ${config.task}, seed ${config.seed}, backend ${choice.backend}; non-default config: ${JSON.stringify(diffFromDefaults(config))}`);
-  const { record, trainer } = await runExperiment(config, tokenizer, nodeEnvironment(choice), {
-    shouldStop: () => stopRequested,
-    onEvent: (e) => {
-      if (e.type === 'warm-start') {
-        if (phase !== 'warm-start') bar?.start(e.total, 0, { phase: 'warm start', info: '' });
-        phase = 'warm-start';
-        bar?.update(e.step, { info: `loss ${e.loss.toFixed(3)}` });
-        if (!bar && !opts.quiet && (e.step % 25 === 0 || e.step === e.total)) console.error(`warm start ${e.step}/${e.total} loss ${e.loss.toFixed(3)}`);
-      } else if (e.type === 'step') {
-        if (phase !== 'train') {
-          bar?.stop();
-          bar?.start(e.total, 0, { phase: 'RL', info: '' });
+  if (resume) console.error(`resuming from the snapshot of step ${resume.step} (${resume.created_at}, ${resume.record.environment.backend}) in ${resolve(opts.resume!)}`);
+  if (resume && resume.record.environment.backend !== choice.backend) console.error(`note: the snapshot was made on ${resume.record.environment.backend}, this run continues on ${choice.backend}: the fingerprint will differ from an uninterrupted run on either`);
+  const snapshotPath = join(out, SNAPSHOT_FILE);
+  const hooks = {
+    checkpointEvery: opts.checkpointEvery,
+    // Written to a temporary name, then renamed: a crash mid-write never leaves a torn snapshot.
+    onCheckpoint: opts.checkpointEvery
+      ? (snapshot: RunSnapshot) => {
+          writeFileSync(`${snapshotPath}.tmp`, encodeSnapshot(snapshot));
+          renameSync(`${snapshotPath}.tmp`, snapshotPath);
+          if (!bar && !opts.quiet) console.error(`snapshot of step ${snapshot.step} written to ${snapshotPath}`);
         }
-        phase = 'train';
-        const m = e.entry.metrics;
-        bar?.update(e.entry.step, { info: `success ${m.success.toFixed(2)} return ${m.return.toFixed(2)} IG ${m.info_gain_mean.toFixed(3)}` });
-        if (!bar && !opts.quiet) console.error(`step ${e.entry.step}/${e.total} success ${m.success.toFixed(3)} return ${m.return.toFixed(3)} ${m.step_ms.toFixed(0)} ms`);
-      } else if (e.type === 'evaluation') {
-        if (!bar && !opts.quiet) console.error(`eval @${e.entry.step}: success ${e.entry.success.toFixed(3)} return ${e.entry.return.toFixed(3)}`);
-      } else if (e.type === 'log' && !opts.quiet) console.error(e.message);
-      else if (e.type === 'plan' && !opts.quiet) console.error(`plan: ${e.phases.map((p) => `${p.label} (${p.units} ${p.unit}${p.units === 1 ? '' : 's'})`).join(' → ')}`);
-      else if (e.type === 'phase' && !bar && !opts.quiet) console.error(`phase ${e.index + 1}: ${e.phase.label}`);
-    },
-  }, { loadPretrained: nodePretrained });
+      : undefined,
+  };
+  let result: Awaited<ReturnType<typeof runExperiment>>;
+  try {
+    result = await runExperiment(config, tokenizer, nodeEnvironment(choice), {
+      ...hooks,
+      shouldStop: () => stopRequested,
+      onEvent: (e) => {
+        if (e.type === 'warm-start') {
+          if (phase !== 'warm-start') bar?.start(e.total, 0, { phase: 'warm start', info: '' });
+          phase = 'warm-start';
+          bar?.update(e.step, { info: `loss ${e.loss.toFixed(3)}` });
+          if (!bar && !opts.quiet && (e.step % 25 === 0 || e.step === e.total)) console.error(`warm start ${e.step}/${e.total} loss ${e.loss.toFixed(3)}`);
+        } else if (e.type === 'step') {
+          if (phase !== 'train') {
+            bar?.stop();
+            bar?.start(e.total, 0, { phase: 'RL', info: '' });
+          }
+          phase = 'train';
+          const m = e.entry.metrics;
+          bar?.update(e.entry.step, { info: `success ${m.success.toFixed(2)} return ${m.return.toFixed(2)} IG ${m.info_gain_mean.toFixed(3)}` });
+          if (!bar && !opts.quiet) console.error(`step ${e.entry.step}/${e.total} success ${m.success.toFixed(3)} return ${m.return.toFixed(3)} ${m.step_ms.toFixed(0)} ms`);
+        } else if (e.type === 'evaluation') {
+          if (!bar && !opts.quiet) console.error(`eval @${e.entry.step}: success ${e.entry.success.toFixed(3)} return ${e.entry.return.toFixed(3)}`);
+        } else if (e.type === 'log' && !opts.quiet) console.error(e.message);
+        else if (e.type === 'plan' && !opts.quiet) console.error(`plan: ${e.phases.map((p) => `${p.label} (${p.units} ${p.unit}${p.units === 1 ? '' : 's'})`).join(' → ')}`);
+        else if (e.type === 'phase' && !bar && !opts.quiet) console.error(`phase ${e.index + 1}: ${e.phase.label}`);
+      },
+    }, { loadPretrained: nodePretrained, resume });
+  } catch (e) {
+    if (!(e instanceof RunFault)) throw e;
+    // Diverged: keep the failed record (and the last good snapshot, untouched) and say so in one line.
+    bar?.stop();
+    writeFileSync(join(out, 'run.json'), JSON.stringify(e.record, null, 1) + '\n');
+    writeFileSync(join(out, 'metrics.csv'), metricsCsv(e.record.steps));
+    console.error(`${e.message}${e.lastSnapshotStep > 0 ? ` Snapshot: ${snapshotPath}.` : ''} The failed run's record is in ${join(out, 'run.json')}.`);
+    process.exit(1);
+  }
+  const { record, trainer } = result;
   bar?.stop();
   writeFileSync(join(out, 'run.json'), JSON.stringify(record, null, 1) + '\n');
   writeFileSync(join(out, 'metrics.csv'), metricsCsv(record.steps));

@@ -10,6 +10,7 @@ import { evaluate as evaluateAgent, evaluationEntry } from './evaluation';
 import { Trainer } from './rl/trainer';
 import { fingerprint, newRunRecord, type EnvironmentInfo, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from './run';
 import type { WordTokenizer } from './text/tokenizer';
+import { makeSnapshot, verifySnapshot, type RunSnapshot } from './snapshot';
 
 /** The kinds of work a run does, in the order they happen. */
 export type PhaseId = 'loading-checkpoint' | 'warm-start' | 'evaluation' | 'rl' | 'final-evaluation';
@@ -60,6 +61,18 @@ export type ExperimentEvent =
   | { type: 'evaluation'; entry: EvaluationEntry }
   | { type: 'log'; message: string };
 
+/**
+ * Training diverged: a step's loss or gradient norm is NaN or ±Infinity. AdamW skips a non-finite
+ * gradient (earlier, finite mini-batch updates of the step stay applied); the run ends 'failed' with this record, and
+ * `lastSnapshotStep` names the last snapshot the host was given (0: none).
+ */
+export class RunFault extends Error {
+  override name = 'RunFault';
+  constructor(message: string, readonly record: RunRecord, readonly lastSnapshotStep: number) {
+    super(message);
+  }
+}
+
 /** Files the host provides (Node reads models/ or a path, the worker fetches /models/ or holds an import). */
 export interface ExperimentResources {
   /**
@@ -67,6 +80,8 @@ export interface ExperimentResources {
    * reads models/infopo-warm), a path (CLI), or `imported` (page). Either layout (hf-checkpoint.ts).
    */
   loadPretrained?: (name: string) => Promise<CheckpointFiles>;
+  /** Continue this snapshot (engine/snapshot.ts) instead of starting afresh; its config must equal `config`. */
+  resume?: RunSnapshot;
 }
 
 export interface ExperimentHooks {
@@ -75,6 +90,10 @@ export interface ExperimentHooks {
   shouldStop?: () => boolean;
   /** Awaited between steps (the worker uses it to pause). */
   beforeStep?: () => Promise<void>;
+  /** Take a snapshot after every `checkpointEvery`-th RL step (after that step's evaluation, if any) and when stopped; 0 or absent: never. */
+  checkpointEvery?: number;
+  /** Receives each snapshot; awaited, so a host may store it before the run goes on. */
+  onCheckpoint?: (snapshot: RunSnapshot) => void | Promise<void>;
 }
 
 /** Trace the first and last step and every traceEvery-th. */
@@ -93,9 +112,16 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
     if (!phase || phase.id !== id) throw new Error(`internal: phase ${id} out of plan order (expected ${phase?.id ?? 'none'})`);
     await emit({ type: 'phase', index: next++, phase });
   };
+  const resume = resources.resume;
+  if (resume) await verifySnapshot(resume, config);
+  const done = resume?.step ?? 0;
+  if (resume) {
+    // Phases wholly before the snapshot are over; the RL stretch holding step done + 1 begins in the loop.
+    while (next < plan.length && (plan[next].id === 'loading-checkpoint' || plan[next].id === 'warm-start' || ((plan[next].id === 'rl' || plan[next].id === 'evaluation') && plan[next].toStep! <= done))) next++;
+  }
   await emit({ type: 'plan', phases: plan });
   const trainer = new Trainer(config, tokenizer);
-  if (config.init !== 'scratch') {
+  if (config.init !== 'scratch' && !resume) {
     await begin('loading-checkpoint');
     const name = checkpointNameOf(config.init);
     const where = isCheckpointPath(name) || name === IMPORTED_INIT ? name : `models/${name}`;
@@ -110,7 +136,20 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
     }
     await emit({ type: 'log', message: `loaded the checkpoint ${where} (${layout === 'hf' ? 'Hugging Face' : 'legacy tfjs'} layout)` });
   }
-  const record = newRunRecord({ config, environment, model: { parameters: trainer.policy.parameterCount(), vocab_size: tokenizer.vocabSize } });
+  let record: RunRecord;
+  if (resume) {
+    try {
+      trainer.setState(resume.state);
+    } catch (e) {
+      trainer.dispose();
+      throw e;
+    }
+    // The record so far, run on by this host (its environment is this host's).
+    record = { ...resume.record, environment, status: 'running', fingerprint: '', steps: [...resume.record.steps], traces: [...resume.record.traces], evaluations: [...resume.record.evaluations] };
+    await emit({ type: 'log', message: `resumed from the snapshot of step ${done} (made ${resume.created_at} on ${resume.record.environment.backend})` });
+  } else {
+    record = newRunRecord({ config, environment, model: { parameters: trainer.policy.parameterCount(), vocab_size: tokenizer.vocabSize } });
+  }
   const evaluate = async (step: number, final = false) => {
     if (config.evalEpisodes === 0) return;
     await begin(final ? 'final-evaluation' : 'evaluation');
@@ -118,25 +157,41 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
     record.evaluations.push(entry);
     await emit({ type: 'evaluation', entry });
   };
+  let lastSnapshot = done;
+  const checkpoint = async () => {
+    if (!hooks.onCheckpoint || trainer.stepIndex === lastSnapshot || trainer.stepIndex === 0) return;
+    await hooks.onCheckpoint(await makeSnapshot(record, await trainer.getState()));
+    lastSnapshot = trainer.stepIndex;
+  };
+  const every = hooks.checkpointEvery ?? 0;
   try {
-    if (config.sftSteps > 0) await begin('warm-start');
-    record.warm_start.final_loss = await trainer.warmStart(async (step, loss) => {
-      await emit({ type: 'warm-start', step, total: config.sftSteps, loss });
-    });
-    await evaluate(0);
-    for (let s = 1; s <= config.steps; s++) {
+    if (!resume) {
+      if (config.sftSteps > 0) await begin('warm-start');
+      record.warm_start.final_loss = await trainer.warmStart(async (step, loss) => {
+        await emit({ type: 'warm-start', step, total: config.sftSteps, loss });
+      });
+      await evaluate(0);
+    }
+    for (let s = done + 1; s <= config.steps; s++) {
       await hooks.beforeStep?.();
       if (hooks.shouldStop?.()) {
         record.status = 'stopped';
+        await checkpoint();
         break;
       }
-      if (plan[next]?.id === 'rl' && plan[next].fromStep === s) await begin('rl');
+      if (plan[next]?.id === 'rl' && plan[next].fromStep! <= s) await begin('rl');
       const result = await trainer.step({ trace: isTraced(s, config) });
       const entry: StepEntry = { step: result.step, metrics: { ...result.metrics, num_tensors: tf.memory().numTensors } };
       record.steps.push(entry);
       record.traces.push(...result.traces);
       await emit({ type: 'step', entry, traces: result.traces, total: config.steps });
+      const m = result.metrics;
+      if (!Number.isFinite(m.loss) || !Number.isFinite(m.grad_norm)) {
+        const kept = lastSnapshot > 0 ? `the last good snapshot is step ${lastSnapshot}` : 'no snapshot was taken';
+        throw new RunFault(`Training diverged at step ${s}: loss ${m.loss}, gradient norm ${m.grad_norm} (lr ${m.lr}). AdamW applied no non-finite gradient; the run stopped and ${kept}. Lower lr or set gradClip, then start again.`, record, lastSnapshot);
+      }
       if (config.evalEvery > 0 && s % config.evalEvery === 0 && s !== config.steps) await evaluate(s);
+      if (every > 0 && s % every === 0 && s !== config.steps) await checkpoint();
     }
     if (record.status === 'running') {
       await evaluate(trainer.stepIndex, true);
@@ -144,6 +199,8 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
     }
   } catch (error) {
     record.status = 'failed';
+    // The caller never receives this trainer: free its tensors.
+    trainer.dispose();
     throw error;
   } finally {
     record.fingerprint = await fingerprint(record);

@@ -14,7 +14,7 @@ export * from './config';
 export * from './run';
 export * from './evaluation';
 export { encodeShare, decodeShare, hasShare, SHARE_VERSION, SHARE_PARAMS } from './share';
-export { runExperiment, isTraced, experimentPlan, type ExperimentEvent, type ExperimentHooks, type ExperimentResources, type PhaseId, type PhasePlan } from './experiment';
+export { runExperiment, isTraced, experimentPlan, RunFault, type ExperimentEvent, type ExperimentHooks, type ExperimentResources, type PhaseId, type PhasePlan } from './experiment';
 export { initBackend, chooseFastestBackend, probeUnit, isSoftwareAdapter, describeProbe, type BackendChoice, type BackendName, type BackendProbe, type BackendReport } from './backend';
 export { createStreams, Rng, STREAMS, type RandomStreams, type StreamName } from './random';
 export * from './dialogue';
@@ -42,7 +42,8 @@ export { divergenceReference, makeDivergenceCase, compareToReference, passes, PA
 export { packDialogues, tokenLogProbs, type PackedBatch } from './rl/batch';
 export { generateRollouts, type EndReason, type Rollout, type RolloutRequest } from './rl/rollout';
 export { scriptedRollout } from './rl/scripted';
-export { Trainer, type StepResult } from './rl/trainer';
+export { Trainer, type StepResult, type TrainerState, type WeightValues } from './rl/trainer';
+export { decodeSnapshot, encodeSnapshot, makeSnapshot, snapshotBytes, verifySnapshot, SnapshotError, SNAPSHOT_FILE, SNAPSHOT_FORMAT, type RunSnapshot } from './snapshot';
 export { PlaySession, playInstance, type PlayState } from './play';
 export { firstRise } from './first-rise';
 export { probeInfoGain, summariseProbe, type ProbeCell, type ProbeOptions, type ProbeSummary, type ProbeTurn } from './rl/probe';

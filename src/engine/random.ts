@@ -2,7 +2,7 @@
  * Seeded random streams, one per purpose. Each stream is derived from (run seed, stream name),
  * so changing how many draws one purpose makes never shifts another purpose's draws.
  */
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 
@@ -65,6 +65,15 @@ export class Rng {
   }
   bernoulli(p: number): boolean {
     return this.next() < p;
+  }
+  /** The generator's whole state (four 32-bit integers): saved in a resumable snapshot. */
+  getState(): number[] {
+    return [...this.gen.getState()];
+  }
+  /** Continue exactly where a stream whose getState() gave `state` was. */
+  setState(state: readonly number[]): void {
+    if (state.length !== 4 || !state.every((v) => Number.isInteger(v) && v >= -0x80000000 && v <= 0xffffffff)) throw new Error(`not a random stream state: [${state.join(', ')}]`);
+    this.gen = xoroshiro128plusFromState(state.map((v) => v | 0));
   }
 }
 

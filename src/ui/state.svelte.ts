@@ -2,11 +2,13 @@
  * The page's state, as runes in one module: the setup form, the current (or imported) run, and the
  * banners. Components read and call these stores; only this module talks to the TrainerClient.
  */
-import type { BackendName, BackendReport, CheckpointFiles, Config, ConfigKey, EvaluationEntry, GroupTrace, PhasePlan, RunRecord, StepEntry } from '../engine';
+import type { BackendName, BackendReport, CheckpointFiles, Config, ConfigKey, EvaluationEntry, GroupTrace, PhasePlan, RunRecord, RunSnapshot, StepEntry } from '../engine';
 import { TrainerClient, type BackendPreference, type ImportedCheckpoint, type ModelExport, type WorkerEvent } from './trainer-client';
 import { LANDING_PRESET, displayValue, overridesFromConfig, setupFromConfig, validateSetup, withOverride, type Overrides, type RawValue } from './setup-logic';
 import { partialRecord } from './run-file';
 import { fractionDone, kindOf, recentStepMs, remainingMs, type WorkKind } from './progress';
+import { library } from './library.svelte';
+import { autosaveEvery, newRunId } from './library';
 
 /** What the page shows as the run's state; the running ones follow the engine's phase events. */
 export type Phase = 'idle' | 'starting' | 'preparing' | 'loading' | 'warm-start' | 'evaluating' | 'training' | 'complete' | 'stopped' | 'failed' | 'imported';
@@ -147,10 +149,20 @@ class RunStore {
   /** Set when the run ended without the worker's record (aborted or failed). */
   aborted = $state(false);
   preference = $state<BackendPreference>('auto');
+  /** The run's id in the run library (autosave target), or null (imported runs, no IndexedDB). */
+  libraryId = $state<string | null>(null);
+  /** RL step of the last snapshot stored in the library (0: none yet). */
+  savedStep = $state(0);
+  /** Set when the WebGPU device was lost: the run is held; the page offers to continue on wasm. */
+  deviceLost = $state<string | null>(null);
+  /** A run resumed from a snapshot: the step it continued from. */
+  resumedFrom = $state<number | null>(null);
 
   readonly active = $derived(ACTIVE.includes(this.phase));
   readonly totalSteps = $derived(this.config?.steps ?? 0);
   readonly lastStep = $derived(this.steps.length ? this.steps[this.steps.length - 1].step : 0);
+  /** Leaving now would lose work: the run is training and its latest step (or its warm start) is not in a stored snapshot. */
+  readonly unsaved = $derived(this.active && !(this.savedStep > 0 && this.savedStep === this.lastStep));
   readonly currentPhase = $derived(this.phaseIndex >= 0 ? (this.plan[this.phaseIndex] ?? null) : null);
   /** ms since Start (never negative: the clock is read at Start and at every tick). */
   readonly elapsedMs = $derived(this.startedAt === null ? null : Math.max(0, (this.endedAt ?? this.now) - this.startedAt));
@@ -196,6 +208,9 @@ class RunStore {
     this.phaseIndex = -1;
     this.phaseDone = 0;
     this.perUnitMs = {};
+    this.savedStep = 0;
+    this.deviceLost = null;
+    this.resumedFrom = null;
   }
 
   /** Time the phase that just ended (its kind's ms per unit), then enter phase `index`. */
@@ -217,11 +232,23 @@ class RunStore {
     this.now = performance.now();
   }
 
-  start(config: Config, preference: BackendPreference): void {
+  /** Start a run; with `resume`, continue a stored run from its snapshot (its config, its library entry). */
+  start(config: Config, preference: BackendPreference, resume?: { id: string; snapshot: RunSnapshot }): void {
     if (this.active) return;
     this.clear();
     const id = ++runId;
     this.config = config;
+    this.libraryId = resume?.id ?? newRunId();
+    if (resume) {
+      const r = resume.snapshot.record;
+      this.steps = r.steps;
+      this.traces = r.traces;
+      this.evaluations = r.evaluations;
+      this.savedStep = resume.snapshot.step;
+      this.resumedFrom = resume.snapshot.step;
+      this.warm = r.warm_start.final_loss === null ? null : { step: r.warm_start.steps, total: r.warm_start.steps, loss: r.warm_start.final_loss };
+    }
+    library.hold(this.libraryId);
     this.preference = preference;
     this.source = 'live';
     this.phase = 'starting';
@@ -229,7 +256,8 @@ class RunStore {
     this.now = this.startedAt;
     clearInterval(this.ticker);
     this.ticker = setInterval(() => (this.now = performance.now()), 1000);
-    this.log(`start: method ${config.method}, task ${config.task}, seed ${config.seed}, ${config.steps} steps, backend preference ${preference}`);
+    this.log(`${resume ? `resume from step ${resume.snapshot.step}` : 'start'}: method ${config.method}, task ${config.task}, seed ${config.seed}, ${config.steps} steps, backend preference ${preference}`);
+    if (!resume) void this.persist();
     const c = trainerClient();
     const plain = JSON.parse(JSON.stringify(config)) as Config;
     const files = checkpoint.files;
@@ -239,7 +267,7 @@ class RunStore {
       .then(() =>
         c.start(plain, preference, (event) => {
           if (id === runId) this.onEvent(event);
-        }),
+        }, { resume: resume?.snapshot, checkpointEvery: autosaveEvery(config.steps) }),
       )
       .catch((error: unknown) => {
         if (id === runId && this.active) this.fail(error instanceof Error ? error.message : String(error));
@@ -298,6 +326,17 @@ class RunStore {
         this.stepStamps = [];
         this.log('resumed');
         break;
+      case 'snapshot': {
+        const step = e.snapshot.step;
+        const target = this.libraryId;
+        if (target) void library.save(target, e.snapshot.record, e.snapshot).then((ok) => ok && target === this.libraryId && (this.savedStep = Math.max(this.savedStep, step)));
+        break;
+      }
+      case 'device-lost':
+        this.deviceLost = e.message;
+        if (this.active) this.paused = true;
+        this.log(`the WebGPU device was lost (${e.message})${this.active ? '; the run is held' : ''}`);
+        break;
       case 'complete':
         this.record = e.record;
         this.phase = e.record.status === 'complete' ? 'complete' : e.record.status === 'failed' ? 'failed' : 'stopped';
@@ -305,8 +344,10 @@ class RunStore {
         this.endedAt = performance.now();
         this.stopTicker();
         this.log(`run ${e.record.status}; fingerprint ${e.record.fingerprint.slice(0, 16)}…`);
+        void this.persist();
         break;
       case 'error':
+        if (e.record) this.record = e.record;
         this.fail(e.message);
         break;
     }
@@ -323,6 +364,34 @@ class RunStore {
     this.endedAt = performance.now();
     this.stopTicker();
     this.log(`error: ${message}`);
+    void this.persist();
+  }
+
+  /** Store the run's record as it stands (its snapshot, if any, stays); release the run's lock once it ended. */
+  private async persist(): Promise<void> {
+    const id = this.libraryId;
+    if (!id || this.source !== 'live') return;
+    const record = await this.currentRecord();
+    if (record) await library.save(id, record);
+    if (!this.active) library.release(id);
+  }
+
+  /** Continue a stored run from its snapshot (interrupted, stopped, failed, or held after a lost GPU device). */
+  async resumeStored(id: string, preference?: BackendPreference): Promise<void> {
+    const snapshot = await library.snapshot(id);
+    if (!snapshot) throw new Error('This run has no stored snapshot to resume from.');
+    if (this.active) this.abort();
+    const backend = preference ?? (['webgpu', 'wasm', 'cpu'].includes(snapshot.record.environment.backend) ? (snapshot.record.environment.backend as BackendPreference) : 'auto');
+    setup.loadConfig(snapshot.record.config);
+    library.interrupted = library.interrupted.filter((r) => r.id !== id);
+    this.start(snapshot.record.config, backend, { id, snapshot });
+  }
+
+  /** After a lost WebGPU device: end that worker and go on from the last stored snapshot on wasm. */
+  async continueOnWasm(): Promise<void> {
+    const id = this.libraryId;
+    if (!id || this.savedStep === 0) throw new Error('No snapshot of this run was stored: start it again on wasm.');
+    await this.resumeStored(id, 'wasm');
   }
 
   async pause(): Promise<void> {
@@ -350,6 +419,7 @@ class RunStore {
     this.endedAt = performance.now();
     this.stopTicker();
     this.log('aborted: worker terminated');
+    void this.persist();
   }
 
   async exportModel(madeBy: string): Promise<ModelExport | null> {

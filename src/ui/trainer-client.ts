@@ -1,9 +1,9 @@
 /** The UI's only door to training: a Comlink proxy of the worker's TrainerApi. */
 import * as Comlink from 'comlink';
-import type { TrainerApi, WorkerEvent, BackendPreference, ModelExport, ImportedCheckpoint, PlayStartOptions, PlayState } from '../worker/protocol';
+import type { TrainerApi, WorkerEvent, BackendPreference, ModelExport, ImportedCheckpoint, PlayStartOptions, PlayState, StartOptions } from '../worker/protocol';
 import type { CheckpointFiles, Config } from '../engine';
 
-export type { WorkerEvent, BackendPreference, ModelExport, ImportedCheckpoint, PlayStartOptions, PlayState };
+export type { WorkerEvent, BackendPreference, ModelExport, ImportedCheckpoint, PlayStartOptions, PlayState, StartOptions };
 
 export class TrainerClient {
   private worker: Worker;
@@ -14,8 +14,8 @@ export class TrainerClient {
     if (onCrash) this.worker.addEventListener('error', (e) => onCrash(e.message || 'the training worker failed to load'));
     this.api = Comlink.wrap<TrainerApi>(this.worker);
   }
-  start(config: Config, backend: BackendPreference, onEvent: (e: WorkerEvent) => void): Promise<void> {
-    return this.api.start(config, backend, Comlink.proxy(onEvent));
+  start(config: Config, backend: BackendPreference, onEvent: (e: WorkerEvent) => void, options: StartOptions = {}): Promise<void> {
+    return this.api.start(config, backend, Comlink.proxy(onEvent), options);
   }
   pause(): Promise<void> {
     return this.api.pause();

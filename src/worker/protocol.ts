@@ -2,7 +2,7 @@
  * The whole worker boundary in one file: what the page may ask the training worker, and the
  * events the worker streams back. The worker exposes `TrainerApi` through Comlink.
  */
-import type { BackendReport, CheckpointFiles, Config, ExperimentEvent, ModelShape, PlayState, RunRecord } from '../engine';
+import type { BackendReport, CheckpointFiles, Config, ExperimentEvent, ModelShape, PlayState, RunRecord, RunSnapshot } from '../engine';
 
 export type { PlayState };
 
@@ -25,7 +25,17 @@ export type WorkerEvent =
   | { type: 'paused' }
   | { type: 'resumed' }
   | { type: 'complete'; record: RunRecord }
-  | { type: 'error'; message: string };
+  /** A resumable snapshot (every `checkpointEvery` steps and at a stop); the page autosaves it. */
+  | { type: 'snapshot'; snapshot: RunSnapshot }
+  /** The WebGPU device is gone: the run is paused for good; the page offers to continue on wasm from its last snapshot. */
+  | { type: 'device-lost'; message: string }
+  | { type: 'error'; message: string; record?: RunRecord };
+
+/** How a run starts: afresh, or from a snapshot (same config); snapshots every `checkpointEvery` steps (0: none). */
+export interface StartOptions {
+  resume?: RunSnapshot;
+  checkpointEvery?: number;
+}
 
 /** A checkpoint folder's files (Hugging Face layout on export; either layout on import). */
 export type ModelExport = CheckpointFiles;
@@ -43,7 +53,7 @@ export interface ImportedCheckpoint {
 
 export interface TrainerApi {
   /** Start a run; events arrive through `onEvent` until 'complete' or 'error'. */
-  start(config: Config, backend: BackendPreference, onEvent: (event: WorkerEvent) => void): Promise<void>;
+  start(config: Config, backend: BackendPreference, onEvent: (event: WorkerEvent) => void, options?: StartOptions): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   stop(): Promise<void>;

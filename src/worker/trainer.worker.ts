@@ -2,7 +2,7 @@
 /** The page's training host: runs the engine in a Web Worker so the UI never blocks. */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { checkpointToFiles, chooseFastestBackend, describeProbe, HF_FILES, IMPORTED_INIT, initBackend, isCheckpointPath, LEGACY_FILES, loadTokenizer, PlaySession, policyFromFiles, policyToOnnx, runExperiment, TOKENIZER_NAME, WARM_START_NAME, type BackendChoice, type BackendName, type BackendReport, type CheckpointFiles, type Policy, type RunRecord, type TokenizerFiles, type Trainer, type WordTokenizer } from '../engine';
+import { RunFault, checkpointToFiles, chooseFastestBackend, describeProbe, HF_FILES, IMPORTED_INIT, initBackend, isCheckpointPath, LEGACY_FILES, loadTokenizer, PlaySession, policyFromFiles, policyToOnnx, runExperiment, TOKENIZER_NAME, WARM_START_NAME, type BackendChoice, type BackendName, type BackendReport, type CheckpointFiles, type Policy, type RunRecord, type TokenizerFiles, type Trainer, type WordTokenizer } from '../engine';
 import type { BackendPreference, TrainerApi, WorkerEvent } from './protocol';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -28,7 +28,11 @@ const AUTO_CANDIDATES: BackendName[] = ['wasm', 'webgpu', 'cpu'];
  * refers to variables of the bundle ("e is not defined" in every pthread worker). Give the factory
  * its own, self-contained source text back: the package's unminified file, evaluated to the factory.
  */
+let factorySourceKept = false;
 async function keepThreadedFactorySource(): Promise<void> {
+  // Once per worker: a second run would redefine the property and fall back to cpu ("Cannot redefine property: toString").
+  if (factorySourceKept) return;
+  factorySourceKept = true;
   const [{ default: factory }, { default: source }] = await Promise.all([
     import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'),
     import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw'),
@@ -59,7 +63,23 @@ function watchGpuErrors(): void {
     // The same failure repeats every step: forward the first few, then every 100th.
     if (count <= 5 || count % 100 === 0) emit({ type: 'log', message: `WebGPU error: (#${count}) ${(event as GPUUncapturedErrorEvent).error.message}` });
   });
-  void device.lost.then((info) => emit({ type: 'log', message: `WebGPU error: device lost (${info.reason}): ${info.message}` }));
+  void device.lost.then((info) => deviceLost(`${info.reason}: ${info.message}`));
+}
+
+/**
+ * The device is gone: nothing more can run on it. Hold the run at the next step boundary (a pause
+ * no resume ends) and tell the page, which offers to continue on wasm from its last snapshot.
+ */
+function deviceLost(detail: string): void {
+  emit({ type: 'log', message: `WebGPU error: device lost (${detail})` });
+  // Told even when the run already failed on the lost device: the page's offer is the same.
+  emit({ type: 'device-lost', message: detail });
+  if (!training) return;
+  if (!paused) {
+    let resolve = () => {};
+    paused = { promise: new Promise<void>((r) => (resolve = r)), resolve };
+  }
+  gpuLost = true;
 }
 
 const MODELS = `${import.meta.env.BASE_URL}models/`;
@@ -123,14 +143,16 @@ function endPlay(): void {
 }
 
 let paused: { promise: Promise<void>; resolve: () => void } | null = null;
+let gpuLost = false;
 let current: Trainer | null = null;
 let emit: (event: WorkerEvent) => void = () => {};
 
 const api: TrainerApi = {
-  async start(config, backend, onEvent) {
+  async start(config, backend, onEvent, options = {}) {
     emit = onEvent;
     stopRequested = false;
     paused = null;
+    gpuLost = false;
     training = true;
     try {
       endPlay();
@@ -170,13 +192,17 @@ const api: TrainerApi = {
         shouldStop: () => stopRequested,
         beforeStep: async () => {
           if (paused) await paused.promise;
+          // Stopped after a lost device: the device cannot give a snapshot; end without one.
+          if (gpuLost) throw new Error('the WebGPU device was lost: continue on wasm from the last snapshot');
         },
-      }, { loadPretrained });
+        checkpointEvery: options.checkpointEvery ?? 0,
+        onCheckpoint: (snapshot) => emit({ type: 'snapshot', snapshot }),
+      }, { loadPretrained, resume: options.resume });
       current = trainer;
       lastRecord = record;
       emit({ type: 'complete', record });
     } catch (error) {
-      emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+      emit({ type: 'error', message: error instanceof Error ? error.message : String(error), record: error instanceof RunFault ? error.record : undefined });
     } finally {
       training = false;
     }

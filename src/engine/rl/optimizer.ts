@@ -10,18 +10,29 @@ export interface AdamWOptions {
   gradClip: number;
 }
 
+/** A zero variable shaped like `p`; the variable keeps its own reference, so the initial tensor is freed (else each optimizer leaked one per parameter and moment). */
+function zeroMoment(p: tf.Variable): tf.Variable {
+  const z = tf.zerosLike(p);
+  const v = tf.variable(z, false);
+  z.dispose();
+  return v;
+}
+
 export class AdamW {
   private readonly m: tf.Variable[];
   private readonly v: tf.Variable[];
   private t = 0;
   constructor(private readonly params: tf.Variable[], private readonly o: AdamWOptions) {
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.m = params.map(zeroMoment);
+    this.v = params.map(zeroMoment);
   }
 
-  /** Apply one update; returns the gradient norm before clipping. Grads are consumed (disposed). */
+  /**
+   * Apply one update; returns the gradient norm before clipping. Grads are consumed (disposed).
+   * A non-finite norm (NaN or Inf in a gradient) applies nothing and is returned as is: the
+   * weights and moments stay the last good ones, and the caller (runExperiment) stops the run.
+   */
   async step(grads: tf.Tensor[], lr: number): Promise<number> {
-    this.t++;
     const { beta1, beta2, weightDecay, gradClip } = this.o;
     const eps = this.o.eps ?? 1e-8;
     // Asynchronous read: tfjs-webgpu's dataSync goes through an OffscreenCanvas and, on Chromium +
@@ -32,6 +43,11 @@ export class AdamW {
     const normT = tf.tidy(() => tf.sqrt(grads.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b))));
     const norm = (await normT.data())[0];
     normT.dispose();
+    if (!Number.isFinite(norm)) {
+      for (const g of grads) g.dispose();
+      return norm;
+    }
+    this.t++;
     const scale = gradClip > 0 && norm > gradClip ? gradClip / (norm + 1e-6) : 1;
     const bc1 = 1 - beta1 ** this.t;
     const bc2 = 1 - beta2 ** this.t;
@@ -48,6 +64,24 @@ export class AdamW {
     });
     for (const g of grads) g.dispose();
     return norm;
+  }
+
+  /** Step count and moments (copies), for a resumable snapshot. */
+  async getState(): Promise<{ t: number; m: Float32Array[]; v: Float32Array[] }> {
+    const read = (ts: tf.Variable[]) => Promise.all(ts.map(async (x) => Float32Array.from((await x.data()) as Float32Array)));
+    return { t: this.t, m: await read(this.m), v: await read(this.v) };
+  }
+
+  setState(state: { t: number; m: readonly Float32Array[]; v: readonly Float32Array[] }): void {
+    if (state.m.length !== this.m.length || state.v.length !== this.v.length) throw new Error(`optimizer state holds ${state.m.length} moments, the model ${this.m.length} parameters`);
+    const put = (dst: tf.Variable[], src: readonly Float32Array[], what: string) =>
+      dst.forEach((x, i) => {
+        if (src[i].length !== x.size) throw new Error(`optimizer ${what}[${i}] holds ${src[i].length} values, the parameter ${x.size}`);
+        tf.tidy(() => x.assign(tf.tensor(src[i], x.shape)));
+      });
+    put(this.m, state.m, 'm');
+    put(this.v, state.v, 'v');
+    this.t = state.t;
   }
 
   dispose(): void {

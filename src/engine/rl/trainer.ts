@@ -8,7 +8,7 @@ import { episodeOptions, type Config } from '../config';
 import type { Dialogue } from '../dialogue';
 import { Policy } from '../policy/model';
 import { tidy } from '../policy/ops';
-import { createStreams, Rng, type RandomStreams } from '../random';
+import { createStreams, Rng, STREAMS, type RandomStreams, type StreamName } from '../random';
 import type { GroupTrace, Metrics } from '../run';
 import { getTask } from '../tasks';
 import type { TaskFamily } from '../tasks/types';
@@ -28,6 +28,40 @@ export interface StepResult {
   metrics: Omit<Metrics, 'num_tensors'>;
   traces: GroupTrace[];
   rollouts: Rollout[];
+}
+
+/** Named float32 weights (a policy's parameters by name). */
+export type WeightValues = Record<string, { shape: number[]; data: Float32Array }>;
+
+/**
+ * Everything the trainer needs to continue bit for bit (engine/snapshot.ts stores it): step index,
+ * weights, AdamW step count and moments, every random stream, and the frozen KL reference.
+ */
+export interface TrainerState {
+  stepIndex: number;
+  streams: Record<StreamName, number[]>;
+  weights: WeightValues;
+  optimizer: { t: number; m: Float32Array[]; v: Float32Array[] };
+  reference: WeightValues | null;
+}
+
+async function readWeights(policy: Policy): Promise<WeightValues> {
+  const out: WeightValues = {};
+  for (const name of policy.names()) {
+    const v = policy.get(name);
+    out[name] = { shape: [...v.shape], data: Float32Array.from((await v.data()) as Float32Array) };
+  }
+  return out;
+}
+
+function writeWeights(policy: Policy, weights: WeightValues, what: string): void {
+  for (const name of policy.names()) {
+    const w = weights[name];
+    const v = policy.get(name);
+    if (!w) throw new Error(`${what} lacks parameter ${name}`);
+    if (w.shape.join() !== v.shape.join() || w.data.length !== v.size) throw new Error(`${what}: parameter ${name} has shape [${w.shape}], the model [${v.shape}]`);
+    tf.tidy(() => v.assign(tf.tensor(w.data, v.shape)));
+  }
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -322,6 +356,31 @@ export class Trainer {
         }),
       };
     });
+  }
+
+  /** The trainer's whole state between steps (copies), for a resumable snapshot. */
+  async getState(): Promise<TrainerState> {
+    return {
+      stepIndex: this.stepIndex,
+      streams: Object.fromEntries(STREAMS.map((n) => [n, this.streams[n].getState()])) as Record<StreamName, number[]>,
+      weights: await readWeights(this.policy),
+      optimizer: await this.optimizer.getState(),
+      reference: this.reference ? await readWeights(this.reference) : null,
+    };
+  }
+
+  /** Continue from `getState()`'s result, in place of the warm start (which it already holds). */
+  setState(state: TrainerState): void {
+    if ((this.config.klCoef > 0) !== (state.reference !== null)) throw new Error(`the snapshot ${state.reference ? 'has' : 'lacks'} a KL reference policy, the config has klCoef ${this.config.klCoef}`);
+    writeWeights(this.policy, state.weights, 'the snapshot');
+    this.optimizer.setState(state.optimizer);
+    if (state.reference) {
+      this.reference?.dispose();
+      this.reference = new Policy(this.policy.shape, new Rng(0));
+      writeWeights(this.reference, state.reference, "the snapshot's KL reference");
+    }
+    for (const n of STREAMS) this.streams[n].setState(state.streams[n]);
+    this.stepIndex = state.stepIndex;
   }
 
   dispose(): void {
