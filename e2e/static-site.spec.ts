@@ -64,6 +64,10 @@ test('the build served under a sub-path by a plain file server opens a run link 
     await page.getByTestId('start').click();
     await waitForPhase(page, /complete/, 240_000);
     await expect(page.getByTestId('backend')).toHaveText('wasm');
+    // Threaded wasm here (isolated page), one thread in Node: the fingerprints still agree (docs/run-format.md).
+    const threads = (await page.getByTestId('threads').textContent()) ?? '';
+    testInfo.annotations.push({ type: 'wasm threads in the page', description: threads });
+    console.log(`static site: wasm threads in the page: ${threads}`);
     await expect(page.getByTestId('repro-verdict')).toContainText('reproduced: same fingerprint');
     await expect(page.getByTestId('repro-verdict')).toHaveAttribute('data-verdict', 'reproduced');
     // Everything came from under the sub-path: the tokenizer and the checkpoint too.

@@ -122,6 +122,7 @@ export function checkResources(c: Config, d: DeviceInfo, vocab = ESTIMATE_VOCAB)
 }
 
 export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * GiB) return `${(bytes / 1024 / GiB).toFixed(1)} TB`;
   if (bytes >= GiB) return `${(bytes / GiB).toFixed(1)} GB`;
   if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MB`;
   return `${Math.max(1, Math.round(bytes / 1024))} KB`;
