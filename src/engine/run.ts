@@ -153,7 +153,7 @@ export interface ReadRun {
   integrity: Integrity;
 }
 
-/** Remove keys the schema does not know from a parsed run.json (in place on a copy) and name them. */
+/** A copy of a parsed run.json without the keys the schema does not know (top level, config, step metrics), and their names. Unknown keys deeper in traces and evaluations are dropped by the schema unnamed. */
 function stripUnknown(value: Record<string, unknown>): { clean: Record<string, unknown>; ignored: string[] } {
   const ignored: string[] = [];
   const clean: Record<string, unknown> = {};
@@ -199,7 +199,7 @@ export async function inspectRunRecord(text: string): Promise<ReadRun> {
   return { ...read, integrity: await integrityOf(JSON.parse(text) as Record<string, unknown>) };
 }
 
-/** The synchronous part of inspectRunRecord (integrity not checked: 'unsealed' until integrityOf says otherwise). */
+/** Parse and check a run.json's text and name the unknown keys left out; no fingerprint check (inspectRunRecord adds it). */
 export function readRunRecord(text: string): { record: RunRecord; ignored: string[] } {
   if (text.length > MAX_RUN_FILE_CHARS) throw new Error(`Not a valid run.json: ${(text.length / 1e6).toFixed(0)} MB is more than a run record can hold (limit ${MAX_RUN_FILE_CHARS / 1e6} MB).`);
   let value: unknown;
