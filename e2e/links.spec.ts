@@ -96,7 +96,7 @@ test('an oversized setup is refused before Start with the reason; a long error s
   await expect(page.getByTestId('start')).toBeDisabled();
   await attachScreenshot(page, testInfo, 'oversized.png', false);
   // Smaller, still large: a warning, Start allowed.
-  await page.goto(`/#v=1&c=${payload({ dModel: 256, nHeads: 8, nLayers: 8, promptsPerStep: 8, groupSize: 5 })}`);
+  await page.goto(`/#v=1&c=${payload({ dModel: 256, nHeads: 4, nLayers: 4 })}`);
   await expect(page.getByTestId('resource-warning')).toContainText('This setup needs up to');
   await expect(page.getByTestId('start')).toBeEnabled();
 

@@ -4,6 +4,9 @@ import { configFromPresets, DEFAULT_CONFIG, PRESETS } from './config';
 import { checkResources, estimateResources, parameterCount, resourceLimit, WASM_HEAP_BYTES } from './resources';
 import { Policy } from './policy/model';
 import { Rng } from './random';
+import { runExperiment } from './experiment';
+import { loadTokenizer } from './text/tokenizer';
+import { resolve } from 'node:path';
 
 describe('resource estimate', () => {
   it('counts the policy\'s parameters exactly', async () => {
@@ -47,10 +50,10 @@ describe('resource estimate', () => {
   it('warns well before the limit', () => {
     const limit = resourceLimit({ backend: 'cpu', deviceMemoryGB: 8 }).bytes;
     expect(limit).toBe(4 * 1024 ** 3);
-    // Between a quarter of the limit and the limit: a warning.
-    const mid = configFromPresets([], { dModel: 256, nLayers: 8, nHeads: 8, promptsPerStep: 8, groupSize: 5 });
+    // Between half the limit and the limit: a warning.
+    const mid = configFromPresets([], { dModel: 256, nLayers: 4, nHeads: 4 });
     const est = estimateResources(mid).totalBytes;
-    expect(est).toBeGreaterThan(limit / 4);
+    expect(est).toBeGreaterThan(limit / 2);
     expect(est).toBeLessThan(limit);
     expect(checkResources(mid, { backend: 'cpu', deviceMemoryGB: 8 }).level).toBe('warn');
     expect(checkResources(mid, { backend: 'cpu', deviceMemoryGB: 8 }).message).toMatch(/needs up to .* of the limit/);
@@ -66,5 +69,24 @@ describe('resource estimate', () => {
     const check = checkResources(wide, { backend: 'webgpu', deviceMemoryGB: 1024, maxBufferBytes: 256 * 1024 ** 2 });
     expect(check.level).toBe('refuse');
     expect(check.message).toMatch(/largest buffer/);
+  });
+
+  it('bounds the peak memory tf.profile measures over a whole run, without overshooting far', async () => {
+    await tf.setBackend('cpu');
+    const tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../models') });
+    const environment = { backend: 'cpu', fallback_reason: null, adapter: null, runtime: 'vitest', versions: {}, started_at: '' };
+    for (const overrides of [{}, { dModel: 32, nHeads: 4, nLayers: 2, groupSize: 4, promptsPerStep: 4 }]) {
+      const config = configFromPresets(['smoke'], { ...overrides, steps: 1, evalEpisodes: 1 });
+      let dispose = () => {};
+      const { peakBytes } = await tf.profile(async () => {
+        const { trainer } = await runExperiment(config, tokenizer, environment);
+        dispose = () => trainer.dispose();
+        return tf.scalar(0);
+      });
+      dispose();
+      const estimate = estimateResources(config, tokenizer.vocabSize).totalBytes;
+      expect(estimate, JSON.stringify(overrides)).toBeGreaterThanOrEqual(peakBytes);
+      expect(estimate, JSON.stringify(overrides)).toBeLessThan(3 * peakBytes);
+    }
   });
 });

@@ -9,7 +9,8 @@
  * - the update's activations, kept by the gradient tape for the backward pass: per token and layer
  *   the block's intermediates (ln, qkv, projections, MLP hidden and activation: ~16 d) and the
  *   attention scores and probabilities (2 H T), plus logits, log-softmax and its gradient (3 V) per
- *   token; doubled for the backward pass's gradients of the same shapes. One mini-batch holds
+ *   token; doubled for the backward pass's gradients of the same shapes and scaled by a measured
+ *   factor for tfjs's own intermediates (ACTIVATION_FACTOR). One mini-batch holds
  *   ceil(promptsPerStep x groupSize / miniBatches) dialogues, each padded to maxContext tokens (the
  *   worst case: real dialogues are often shorter, so this bounds rather than predicts);
  * - the same for the warm start's batch of sftBatch dialogues, when sftSteps > 0 (the larger wins).
@@ -19,6 +20,14 @@ import type { Config } from './config';
 /** The project tokenizer's vocabulary (models/infopo-words: 398 words and specials), rounded up: the estimate needs it before the tokenizer loads. */
 export const ESTIMATE_VOCAB = 400;
 const FLOAT = 4;
+/**
+ * Bytes of activations per float counted above: 2 for the backward pass's gradients of the same
+ * shapes, times 2.5 for what the count leaves out (tfjs's intermediate reshapes, transposes, masks
+ * and the counterfactual passes' logits). Calibrated on the peak bytes tf.profile measured over
+ * whole small runs (smoke, d 32 x 2 layers, d 64 x 2 layers at 192 tokens: the count alone was 0.5-0.6
+ * of the peak; with the factor the estimate is 1.2-1.5x the peak; resources.test.ts checks it).
+ */
+const ACTIVATION_FACTOR = 5;
 const GiB = 1024 ** 3;
 
 export interface ResourceEstimate {
@@ -50,7 +59,7 @@ export function estimateResources(c: Config, vocab = ESTIMATE_VOCAB): ResourceEs
   const rlBatch = Math.ceil((c.promptsPerStep * c.groupSize) / c.miniBatches);
   const sftBatch = c.sftSteps > 0 ? c.sftBatch : 0;
   const batch = Math.max(rlBatch, sftBatch);
-  const activationBytes = FLOAT * 2 * batch * T * perToken;
+  const activationBytes = FLOAT * ACTIVATION_FACTOR * batch * T * perToken;
   const largestTensorBytes = FLOAT * batch * T * Math.max(c.nHeads * T, vocab, 4 * c.dModel);
   const dominant =
     weightBytes >= activationBytes
@@ -94,8 +103,8 @@ export function resourceLimit(d: DeviceInfo): ResourceLimit {
 
 export type ResourceLevel = 'ok' | 'warn' | 'refuse';
 
-/** Warn from this share of the limit on: the estimate is a bound, but a tab near its limit is slow long before it fails. */
-export const WARN_SHARE = 0.25;
+/** Warn from this share of the limit on: the estimate is a bound (1.2-1.5x the measured peak), but a tab near its limit is slow long before it fails. */
+export const WARN_SHARE = 0.5;
 
 export interface ResourceCheck {
   level: ResourceLevel;
