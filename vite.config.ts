@@ -42,6 +42,8 @@ const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-
 const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8'));
 
 export default defineConfig({
+  // Relative asset URLs: the build works from any static host under any base path (docs/deploy.md).
+  base: './',
   plugins: [svelte(), serveModels()],
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   worker: { format: 'es' },

@@ -2,6 +2,10 @@
 import { mount } from 'svelte';
 import './ui/app.css';
 import App from './ui/App.svelte';
+import { ensureIsolation } from './isolation';
+
+// A static host without COOP/COEP headers: a service worker adds them (docs/deploy.md).
+if (import.meta.env.PROD) ensureIsolation();
 
 const icon = document.createElement('link');
 icon.rel = 'icon';

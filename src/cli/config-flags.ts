@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readCheckpointFolder } from './checkpoint-folder';
-import { CONFIG_KEYS, ConfigError, configFromPresets, DEFAULT_CONFIG, helpOf, isCheckpointPath, parseKnobValue, parseRunRecord, PRESETS, RUN_FORMAT, type Config } from '../engine';
+import { CONFIG_KEYS, ConfigError, configFromPresets, DEFAULT_CONFIG, helpOf, ignoredKeysLine, isCheckpointPath, parseKnobValue, PRESETS, readRunRecord, RUN_FORMAT, type Config } from '../engine';
 
 export interface ConfigFlags {
   preset: string[];
@@ -42,7 +42,10 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
   if ((parsed as { format?: unknown })?.format === RUN_FORMAT) {
     try {
-      return parseRunRecord(text).config;
+      const { record, ignored } = readRunRecord(text);
+      // A record from a newer version: its other keys still apply; say which were left out.
+      if (ignored.length) console.error(ignoredKeysLine(ignored, path));
+      return record.config;
     } catch (e) {
       throw new ConfigError([`--config ${path}: ${(e as Error).message}`]);
     }

@@ -1,14 +1,16 @@
 /**
  * npm run experiment -- --preset NAME [--set key=value ...] [--config FILE.json] [--out DIR] [--backend cpu|wasm]
  *                       [--checkpoint-every N] [--resume DIR]
+ * npm run experiment -- --url "<share link>"   (reproduce a run from its link; exit 3 if the fingerprint differs)
  * Trains, shows progress on stderr, prints a summary table on stdout, writes DIR/run.json and DIR/metrics.csv.
  * With --checkpoint-every N, DIR/resume.safetensors holds a snapshot every N steps; --resume DIR continues it.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { ConfigError, decodeSnapshot, diffFromDefaults, encodeSnapshot, runExperiment, exportPolicy, metricsCsv, RunFault, SNAPSHOT_FILE, SnapshotError, verifySnapshot, type Config, type MetricName, type RunRecord, type RunSnapshot } from '../engine';
+import { checkResources, decodeShare, ignoredKeysLine, reproductionVerdict, shareParamsOfLink, shareUrl, type ShareProof, ConfigError, decodeSnapshot, diffFromDefaults, encodeSnapshot, runExperiment, exportPolicy, metricsCsv, RunFault, SNAPSHOT_FILE, SnapshotError, verifySnapshot, type Config, type MetricName, type RunRecord, type RunSnapshot } from '../engine';
 import { writeCheckpointFolder } from './checkpoint-folder';
 import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
@@ -69,17 +71,35 @@ async function main(): Promise<void> {
       return Number(v);
     })
     .option('--resume <dir>', `continue the run whose snapshot is DIR/${SNAPSHOT_FILE} (its config; output to DIR unless --out)`)
+    .option('--url <link>', "reproduce a run from its share link (the page's or a run.json's share_url): its setup, seed and backend; then compare fingerprints")
+    .option('--page-url <url>', "the page's address that run.json's share_url points at", process.env.INFOPO_PAGE_URL ?? 'http://localhost:5173/')
     .showHelpAfterError();
   program.parse();
-  const opts = program.opts<ConfigFlags & { out?: string; backend: 'wasm' | 'cpu'; quiet?: boolean; checkpointEvery?: number; resume?: string }>();
+  const opts = program.opts<ConfigFlags & { out?: string; backend: 'wasm' | 'cpu'; quiet?: boolean; checkpointEvery?: number; resume?: string; url?: string; pageUrl: string }>();
   if (opts.listKeys) {
     console.log(listKeys());
     return;
   }
   let config: Config;
   let resume: RunSnapshot | undefined;
+  let expected: ShareProof | null = null;
   try {
-    if (opts.resume) {
+    if (opts.url !== undefined) {
+      if (opts.preset.length || opts.config || opts.set.length || opts.resume) fail('--url carries the whole setup: it cannot be combined with --preset, --config, --set or --resume.');
+      try {
+        const link = decodeShare(shareParamsOfLink(opts.url));
+        config = link.config;
+        expected = link.proof;
+        if (link.ignored.length) console.error(ignoredKeysLine(link.ignored, 'the link'));
+      } catch (e) {
+        fail((e as Error).message);
+      }
+      // The link's backend, unless --backend says otherwise; the command line has no WebGPU.
+      if (expected && program.getOptionValueSource('backend') !== 'cli') {
+        if (expected.backend === 'webgpu') console.error("The link's run used webgpu, which the command line does not have: running on wasm, so the fingerprint will differ.");
+        else opts.backend = expected.backend;
+      }
+    } else if (opts.resume) {
       resume = readSnapshot(opts.resume);
       // Flags that set the config must give the snapshot's config exactly; none: the snapshot's own.
       const flags = opts.preset.length > 0 || opts.set.length > 0 || opts.config !== undefined;
@@ -93,6 +113,10 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // Before any tensor exists: a setup beyond this machine's memory (or wasm's 4 GiB heap) would die mid-run with "memory access out of bounds".
+  const resources = checkResources(config, { backend: opts.backend, deviceMemoryGB: Math.round(totalmem() / 1024 ** 3) });
+  if (resources.level === 'refuse') fail(resources.message);
+  if (resources.level === 'warn') console.error(resources.message);
   quietTfjsBanner();
   const choice = await nodeBackend(opts.backend);
   const tokenizer = await nodeTokenizer();
@@ -161,6 +185,7 @@ async function main(): Promise<void> {
   }
   const { record, trainer } = result;
   bar?.stop();
+  if (choice.backend === 'wasm' || choice.backend === 'cpu') record.share_url = shareUrl(opts.pageUrl, record.config, { backend: choice.backend, fingerprint: record.fingerprint });
   writeFileSync(join(out, 'run.json'), JSON.stringify(record, null, 1) + '\n');
   writeFileSync(join(out, 'metrics.csv'), metricsCsv(record.steps));
   await writeCheckpointFolder(out, trainer.policy, {
@@ -178,12 +203,24 @@ async function main(): Promise<void> {
   writeFileSync(join(out, 'weights.bin'), new Uint8Array(weights));
   trainer.dispose();
   console.log(summaryTable(record));
+  if (expected) {
+    const verdict = reproductionVerdict(expected, { backend: record.environment.backend, fingerprint: record.fingerprint });
+    console.log(`link: ${verdict.text} (expected ${expected.fingerprint.slice(0, 16)}… on ${expected.backend}, got ${record.fingerprint.slice(0, 16)}… on ${record.environment.backend})`);
+    if (verdict.kind !== 'reproduced') process.exitCode = 3;
+  }
   console.error(`wrote run.json, metrics.csv and the checkpoint (Hugging Face layout: config.json, model.safetensors, tokenizer, README.md; legacy: model.json, weights.bin) to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Refuse with one line on stderr and exit 2 (bad input: no stack trace). */
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   main().catch((e) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    // One line; the stack only on request (it helps a developer, not a user).
+    console.error(process.env.DEBUG ? (e instanceof Error ? e.stack ?? e.message : e) : `Failed: ${e instanceof Error ? e.message : String(e)} (DEBUG=1 shows the stack)`);
     process.exit(1);
   });
 }

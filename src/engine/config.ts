@@ -23,6 +23,7 @@ export const configSchema = z.strictObject({
   method: z.enum(METHODS).default('infopo').describe('infopo = GRPO + gated information-gain term; grpo = outcome only; rloo = leave-one-out baseline; reinforce = no group normalisation; starpo = GRPO on the highest-variance groups only. [paper, trl]'),
   task: z
     .string()
+    .max(200)
     .refine((v) => v.split(',').every((id) => TASK_IDS.includes(id)) && new Set(v.split(',')).size === v.split(',').length, { message: `a task id or a comma-separated mixture of distinct ids from: ${TASK_IDS.join(', ')}` })
     .default('20q')
     .describe('Task family id, or a comma-separated mixture trained together (e.g. "20q,intent"). [sandbox]'),
@@ -90,7 +91,7 @@ export const configSchema = z.strictObject({
   intrinsicOnly: z.boolean().default(false).describe('Ablation: A = s * A_int, no outcome term. [ref]'),
   capIntrinsic: z.boolean().default(true).describe('Apply the batch-level cap s = min(1, max(std(A_out), 1) / std(A_int)). [ref: true]'),
   infoGainEstimator: z.enum(['sampled', 'exact']).default('sampled').describe('IG per turn: sampled log-ratio of the taken tokens (ref) or exact per-position KL; both are logged. [ref: sampled]'),
-  placeholder: z.string().min(1).default('No information found.').describe('Text that overwrites the feedback in the counterfactual. [ref]'),
+  placeholder: z.string().min(1).max(200).default('No information found.').describe('Text that overwrites the feedback in the counterfactual. [ref]'),
   placeholderMode: z.enum(['equal-length', 'replace']).default('equal-length').describe('equal-length: overwrite in place, pad/truncate (ref); replace: splice in the whole placeholder. [ref, beyond]'),
   divergenceImpl: z.enum(['auto', 'kernel', 'ops']).default('auto').describe('Divergence computation: the fused WGSL kernel on webgpu (auto), or tfjs ops for comparison. [sandbox]'),
   prefixReuse: z.boolean().default(true).describe('Counterfactual passes reuse the real pass for the shared prefix and run only the suffix. [beyond]'),
@@ -183,8 +184,10 @@ export class ConfigError extends Error {
   }
 }
 
+/** A value as quoted in an error message, cut short (a hostile link may carry a long one). */
 function describeValue(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const text = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' && value !== null ? JSON.stringify(value) ?? String(value) : String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}… (${text.length} chars)` : text;
 }
 
 /** Validate a partial config over the defaults; throws ConfigError naming each key, value and rule. */
@@ -195,7 +198,7 @@ export function resolveConfig(input: unknown): Config {
     for (const issue of result.error.issues) {
       const key = issue.path.join('.');
       if (issue.code === 'unrecognized_keys') {
-        for (const k of issue.keys) problems.push(`unknown key "${k}" (known keys: ${CONFIG_KEYS.join(', ')})`);
+        for (const k of issue.keys) problems.push(`unknown key "${shownKey(k)}" (known keys: ${CONFIG_KEYS.join(', ')})`);
         continue;
       }
       const value = (input as Record<string, unknown>)?.[key];
@@ -207,6 +210,39 @@ export function resolveConfig(input: unknown): Config {
   if (config.dModel % config.nHeads !== 0) problems.push(`nHeads = ${config.nHeads}: must divide dModel = ${config.dModel}`);
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** Longest key name quoted back in a message about ignored keys (a hostile link may carry a 200 KB one). */
+const SHOWN_KEY_CHARS = 40;
+
+/** A key name as quoted in messages: cut to SHOWN_KEY_CHARS, control characters removed. */
+export function shownKey(key: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = key.replace(/[\x00-\x1f\x7f]/g, '?');
+  return clean.length > SHOWN_KEY_CHARS ? `${clean.slice(0, SHOWN_KEY_CHARS)}… (${clean.length} chars)` : clean;
+}
+
+/** One line naming ignored keys: at most 5 names, each cut short, then how many more. */
+export function ignoredKeysLine(keys: readonly string[], where: string): string {
+  const shown = keys.slice(0, 5).map((k) => JSON.stringify(shownKey(k)));
+  const more = keys.length > 5 ? ` and ${keys.length - 5} more` : '';
+  return `Ignored ${keys.length === 1 ? 'an unknown key' : `${keys.length} unknown keys`} in ${where}: ${shown.join(', ')}${more}.`;
+}
+
+/**
+ * resolveConfig for input from outside (a link, a file): keys the schema does not know are left out
+ * and returned (so the rest loads and the page can name them); every known key is still validated.
+ */
+export function resolveConfigLenient(input: unknown): { config: Config; ignored: string[] } {
+  if (input === null || input === undefined) return { config: resolveConfig({}), ignored: [] };
+  if (typeof input !== 'object' || Array.isArray(input)) return { config: resolveConfig(input), ignored: [] };
+  const known: Record<string, unknown> = {};
+  const ignored: string[] = [];
+  for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
+    if ((CONFIG_KEYS as string[]).includes(k)) known[k] = v;
+    else ignored.push(k);
+  }
+  return { config: resolveConfig(known), ignored };
 }
 
 /** Apply presets in order, then explicit overrides, then validate. */

@@ -4,7 +4,7 @@
  * evaluation, and a fingerprint over everything that must repeat bit for bit.
  */
 import { z } from 'zod';
-import { ConfigError, resolveConfig, type Config } from './config';
+import { CONFIG_KEYS, ConfigError, resolveConfig, type Config } from './config';
 
 export const RUN_FORMAT = 'infopo-sandbox/run@1';
 
@@ -117,6 +117,8 @@ export const runRecordSchema = z.object({
   evaluations: z.array(evaluationEntrySchema),
   status: z.enum(RUN_STATUSES),
   fingerprint: z.string(),
+  /** The link that reproduces this run (setup, backend, fingerprint); absent in older records. Outside the fingerprint, which it contains. */
+  share_url: z.string().max(20_000).optional(),
 });
 
 export type StepEntry = z.infer<typeof stepEntrySchema>;
@@ -127,24 +129,106 @@ export type EvaluationEntry = z.infer<typeof evaluationEntrySchema>;
 export type EnvironmentInfo = z.infer<typeof environmentSchema>;
 export type RunRecord = Omit<z.infer<typeof runRecordSchema>, 'warm_start'> & { warm_start: { steps: number; final_loss: number | null } };
 
-/** Parse and check a run.json's text; throws an Error that names the first problems and where they are. */
+/** Parse and check a run.json's text; throws an Error that names the first problems and where they are. Unknown keys are left out (readRunRecord names them). */
 export function parseRunRecord(text: string): RunRecord {
+  return readRunRecord(text).record;
+}
+
+/** Most characters of a run.json read (a long run with traces every step is a few MB). */
+export const MAX_RUN_FILE_CHARS = 200_000_000;
+
+/**
+ * What a record's fingerprint says about its content: `verified` (recomputed over the file's
+ * content, it matches), `verified-legacy` (it matches the older coverage: config, steps, traces and
+ * evaluations only, as records written before `model`, `warm_start` and `status` were covered),
+ * `modified` (no match: the content was edited after the run, or the file was damaged), or
+ * `unsealed` (no fingerprint).
+ */
+export type Integrity = 'verified' | 'verified-legacy' | 'modified' | 'unsealed';
+
+export interface ReadRun {
+  record: RunRecord;
+  /** Keys this version does not know, left out (top level, config, step metrics), as `where.key`. */
+  ignored: string[];
+  integrity: Integrity;
+}
+
+/** A copy of a parsed run.json without the keys the schema does not know (top level, config, step metrics), and their names. Unknown keys deeper in traces and evaluations are dropped by the schema unnamed. */
+function stripUnknown(value: Record<string, unknown>): { clean: Record<string, unknown>; ignored: string[] } {
+  const ignored: string[] = [];
+  const clean: Record<string, unknown> = {};
+  const top = Object.keys(runRecordSchema.shape);
+  for (const [k, v] of Object.entries(value)) {
+    if (top.includes(k)) clean[k] = v;
+    else ignored.push(k);
+  }
+  const config = clean.config;
+  if (config && typeof config === 'object' && !Array.isArray(config)) {
+    const keep: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) {
+      if ((CONFIG_KEYS as string[]).includes(k)) keep[k] = v;
+      else ignored.push(`config.${k}`);
+    }
+    clean.config = keep;
+  }
+  if (Array.isArray(clean.steps)) {
+    const seen = new Set<string>();
+    clean.steps = clean.steps.map((entry: unknown) => {
+      const metrics = (entry as { metrics?: unknown })?.metrics;
+      if (!metrics || typeof metrics !== 'object' || Array.isArray(metrics)) return entry;
+      const keep: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(metrics)) {
+        if ((METRIC_NAMES as readonly string[]).includes(k)) keep[k] = v;
+        else if (!seen.has(k)) {
+          seen.add(k);
+          ignored.push(`steps[].metrics.${k}`);
+        }
+      }
+      return { ...(entry as object), metrics: keep };
+    });
+  }
+  return { clean, ignored };
+}
+
+/**
+ * Parse and check a run.json's text, leave out keys this version does not know (named in
+ * `ignored`), and recompute the fingerprint over the file's own content (`integrity`).
+ */
+export async function inspectRunRecord(text: string): Promise<ReadRun> {
+  const read = readRunRecord(text);
+  return { ...read, integrity: await integrityOf(JSON.parse(text) as Record<string, unknown>) };
+}
+
+/** Parse and check a run.json's text and name the unknown keys left out; no fingerprint check (inspectRunRecord adds it). */
+export function readRunRecord(text: string): { record: RunRecord; ignored: string[] } {
+  if (text.length > MAX_RUN_FILE_CHARS) throw new Error(`Not a valid run.json: ${(text.length / 1e6).toFixed(0)} MB is more than a run record can hold (limit ${MAX_RUN_FILE_CHARS / 1e6} MB).`);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`Not a valid run.json: the file is not JSON (${error instanceof Error ? error.message : String(error)}).`);
+    throw new Error(`Not a valid run.json: the file is not JSON (${error instanceof Error ? error.message.slice(0, 120) : String(error)}).`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('Not a valid run.json: the top level must be a JSON object.');
   const format = (value as { format?: unknown }).format;
-  if (format !== RUN_FORMAT) throw new Error(`Not a valid run.json: "format" is ${JSON.stringify(format)}, expected "${RUN_FORMAT}".`);
-  const result = runRecordSchema.safeParse(value);
+  if (format !== RUN_FORMAT) throw new Error(`Not a valid run.json: "format" is ${JSON.stringify(format)?.slice(0, 60)}, expected "${RUN_FORMAT}".`);
+  const { clean, ignored } = stripUnknown(value as Record<string, unknown>);
+  const result = runRecordSchema.safeParse(clean);
   if (!result.success) {
     const where = (path: readonly PropertyKey[]) => path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
     const problems = result.error.issues.slice(0, 5).map((i) => (i.path.length && i.path[0] !== 'config' ? `"${where(i.path)}": ${i.message}` : i.message));
     throw new Error(`Not a valid run.json: ${problems.join('; ')}`);
   }
-  return result.data;
+  return { record: result.data, ignored };
+}
+
+/** Recompute the fingerprint over a parsed run.json's own content (as written, before any defaults or NaN conversion) and compare. */
+export async function integrityOf(raw: Record<string, unknown>): Promise<Integrity> {
+  const stated = raw.fingerprint;
+  if (typeof stated !== 'string' || stated === '') return 'unsealed';
+  const fields = raw as unknown as FingerprintFields;
+  if ((await fingerprint(fields)) === stated) return 'verified';
+  if ((await legacyFingerprint(fields)) === stated) return 'verified-legacy';
+  return 'modified';
 }
 
 /** A new record of a run of `config`, before any step (the engine's and the page's records both start here). */
@@ -174,12 +258,32 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** SHA-256 (Web Crypto, in Node and browsers) of the config, the non-timing metrics, the traces and evaluations. */
-export async function fingerprint(record: Pick<RunRecord, 'config' | 'steps' | 'traces' | 'evaluations'>): Promise<string> {
-  const steps = record.steps.map((s) => ({ step: s.step, metrics: Object.fromEntries(Object.entries(s.metrics).filter(([k]) => !VOLATILE_METRICS.has(k))) }));
-  const text = canonicalJson({ config: record.config, steps, traces: record.traces, evaluations: record.evaluations });
+/** The parts of a record its fingerprint covers. */
+export type FingerprintFields = Pick<RunRecord, 'config' | 'steps' | 'traces' | 'evaluations' | 'status' | 'model'> & { warm_start: { steps: number; final_loss: number | null } };
+
+async function sha256Hex(text: string): Promise<string> {
   const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function stableSteps(steps: readonly StepEntry[]) {
+  return steps.map((s) => ({ step: s.step, metrics: Object.fromEntries(Object.entries(s.metrics).filter(([k]) => !VOLATILE_METRICS.has(k))) }));
+}
+
+/**
+ * SHA-256 (Web Crypto, in Node and browsers) of everything in the record that must repeat and
+ * that the page or a reader shows as the run's result: the config, the non-timing metrics, the
+ * traces, the evaluations, the status, the model's size and the warm start. Left out: the
+ * environment (when, where, versions), the fingerprint itself and `share_url` (which contains it).
+ */
+export async function fingerprint(record: FingerprintFields): Promise<string> {
+  const { config, traces, evaluations, status, model, warm_start } = record;
+  return sha256Hex(canonicalJson({ config, steps: stableSteps(record.steps), traces, evaluations, status, model, warm_start }));
+}
+
+/** The fingerprint of records written before status, model and warm start were covered: verifies older files. */
+export async function legacyFingerprint(record: Pick<RunRecord, 'config' | 'steps' | 'traces' | 'evaluations'>): Promise<string> {
+  return sha256Hex(canonicalJson({ config: record.config, steps: stableSteps(record.steps), traces: record.traces, evaluations: record.evaluations }));
 }
 
 /** One row per step, one column per metric (union of keys, in first-seen order). */

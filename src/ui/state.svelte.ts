@@ -2,7 +2,8 @@
  * The page's state, as runes in one module: the setup form, the current (or imported) run, and the
  * banners. Components read and call these stores; only this module talks to the TrainerClient.
  */
-import type { BackendName, BackendReport, CheckpointFiles, Config, ConfigKey, EvaluationEntry, GroupTrace, PhasePlan, RunRecord, RunSnapshot, StepEntry } from '../engine';
+import { reproductionVerdict, SHARE_BACKENDS, shareUrl, type BackendName, type BackendReport, type CheckpointFiles, type Config, type ConfigKey, type EvaluationEntry, type GroupTrace, type Integrity, type PhasePlan, type RunRecord, type RunSnapshot, type ShareProof, type StepEntry, type VerdictKind } from '../engine';
+import { link } from './link-state.svelte';
 import { TrainerClient, type BackendPreference, type ImportedCheckpoint, type ModelExport, type WorkerEvent } from './trainer-client';
 import { LANDING_PRESET, displayValue, overridesFromConfig, setupFromConfig, validateSetup, withOverride, type Overrides, type RawValue } from './setup-logic';
 import { partialRecord } from './run-file';
@@ -157,6 +158,11 @@ class RunStore {
   deviceLost = $state<string | null>(null);
   /** A run resumed from a snapshot: the step it continued from. */
   resumedFrom = $state<number | null>(null);
+  /** An imported record's fingerprint recomputed over its content (null for live runs). */
+  integrity = $state<Integrity | null>(null);
+  /** The backend and fingerprint of the linked run this run should reproduce (its setup unedited), and the verdict once it completes. */
+  expected = $state.raw<ShareProof | null>(null);
+  verdict = $state.raw<{ kind: VerdictKind; text: string } | null>(null);
 
   readonly active = $derived(ACTIVE.includes(this.phase));
   readonly totalSteps = $derived(this.config?.steps ?? 0);
@@ -211,6 +217,9 @@ class RunStore {
     this.savedStep = 0;
     this.deviceLost = null;
     this.resumedFrom = null;
+    this.integrity = null;
+    this.expected = null;
+    this.verdict = null;
   }
 
   /** Time the phase that just ended (its kind's ms per unit), then enter phase `index`. */
@@ -250,6 +259,7 @@ class RunStore {
     }
     library.hold(this.libraryId);
     this.preference = preference;
+    this.expected = link.proofFor(config);
     this.source = 'live';
     this.phase = 'starting';
     this.startedAt = performance.now();
@@ -338,6 +348,11 @@ class RunStore {
         this.log(`the WebGPU device was lost (${e.message})${this.active ? '; the run is held' : ''}`);
         break;
       case 'complete':
+        if (this.config && (SHARE_BACKENDS as readonly string[]).includes(e.record.environment.backend)) e.record.share_url = pageLink(this.config, { backend: e.record.environment.backend as ShareProof['backend'], fingerprint: e.record.fingerprint });
+        if (this.expected && e.record.status === 'complete') {
+          this.verdict = reproductionVerdict(this.expected, { backend: e.record.environment.backend, fingerprint: e.record.fingerprint });
+          this.log(`link: ${this.verdict.text}`);
+        }
         this.record = e.record;
         this.phase = e.record.status === 'complete' ? 'complete' : e.record.status === 'failed' ? 'failed' : 'stopped';
         this.paused = false;
@@ -463,12 +478,17 @@ class RunStore {
       traces: this.traces,
       evaluations: this.evaluations,
       status: this.phase === 'failed' ? 'failed' : this.active ? 'running' : 'stopped',
+    }).then((record) => {
+      const backend = b?.backend;
+      if (backend && this.config) record.share_url = pageLink(this.config, { backend, fingerprint: record.fingerprint });
+      return record;
     });
   }
 
-  importRecord(record: RunRecord, name: string): void {
+  importRecord(record: RunRecord, name: string, integrity: Integrity | null = null): void {
     if (this.active) throw new Error('Stop the current run before importing one.');
     this.clear();
+    this.integrity = integrity;
     runId++;
     this.source = 'imported';
     this.importedName = name;
@@ -494,3 +514,8 @@ class RunStore {
 }
 
 export const run = new RunStore();
+
+/** A link to this page (its origin and path, wherever it is served) with the setup and, for a run, its proof. */
+export function pageLink(config: Config, proof?: ShareProof | null): string {
+  return shareUrl(`${location.origin}${location.pathname}`, config, proof);
+}

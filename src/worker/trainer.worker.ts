@@ -82,7 +82,12 @@ function deviceLost(detail: string): void {
   gpuLost = true;
 }
 
-const MODELS = `${import.meta.env.BASE_URL}models/`;
+// The site's models/ folder as an absolute path (transformers.js wants a path, see projectTokenizer).
+// The build's base is relative ('./', docs/deploy.md): resolved against this worker's own URL
+// (assets/), one level below the page. (A variable, not `import.meta.url` inline: Vite rewrites
+// `new URL(<template>, import.meta.url)` as a reference to a bundled asset.)
+const workerUrl = import.meta.url;
+const MODELS = import.meta.env.BASE_URL.startsWith('/') ? `${import.meta.env.BASE_URL}models/` : new URL(`../${import.meta.env.BASE_URL}models/`, workerUrl).pathname;
 
 /** A file under the app's models/, or null when absent (servers answer a missing path with the app's HTML). */
 async function fetchModelFile(path: string): Promise<Uint8Array | null> {
