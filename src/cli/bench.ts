@@ -1,7 +1,9 @@
 /**
- * npm run bench -- [--backends cpu,wasm,webgpu] [--out FILE.json] [--steps N] [--repeats N]
+ * npm run bench -- [--backends cpu,wasm,webgpu] [--out FILE.json] [--steps N] [--repeats N] [--no-page-threads]
  * Ratios measured in one run: fused kernel vs tfjs ops, InfoPO step vs GRPO step, prefix reuse,
- * KV-cache decoding; Node backends here, webgpu in headless Chromium through the lab page.
+ * KV-cache decoding, training throughput vs the measured matmul bound (wasm), and the page's wasm
+ * training with all cores vs one thread; Node backends here, webgpu and the page in headless
+ * Chromium through the lab page.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
@@ -10,6 +12,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, firstRise, forwardFlops, median, runExperiment, type ConfigInput, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from '../engine';
+import { setDepthwiseProducts } from '../engine/policy/ops';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 import { CHROMIUM_ARGS, systemChromium } from './browser';
 
@@ -58,6 +61,8 @@ interface LmTrainResult {
   matmul_gflops: number;
   bound_tokens_per_s: number;
   train_fraction_of_bound: number;
+  /** Training throughput with attention's products as depthwise convolutions over the same without (policy/ops.ts). */
+  depthwise_speedup: number;
 }
 
 interface PageThreadsResult {
@@ -77,7 +82,9 @@ async function benchLmTrain(steps: number): Promise<LmTrainResult[]> {
     const r: TrainThroughput = await benchTrainThroughput({ vocabSize: 256, dModel: d, nLayers: layers, nHeads: 4, maxContext: 128 }, 8, 128, steps);
     const gflops = (before + (await benchMatmulGflops())) / 2;
     const bound = (gflops * 1e9) / r.flopsPerToken;
-    out.push({ d_model: d, n_layers: layers, parameters: r.parameters, flops_per_token: r.flopsPerToken, train_tokens_per_s: r.tokensPerS, matmul_gflops: gflops, bound_tokens_per_s: bound, train_fraction_of_bound: r.tokensPerS / bound });
+    const was = setDepthwiseProducts(false);
+    const plain = await benchTrainThroughput({ vocabSize: 256, dModel: d, nLayers: layers, nHeads: 4, maxContext: 128 }, 8, 128, steps).finally(() => setDepthwiseProducts(was));
+    out.push({ d_model: d, n_layers: layers, parameters: r.parameters, flops_per_token: r.flopsPerToken, train_tokens_per_s: r.tokensPerS, matmul_gflops: gflops, bound_tokens_per_s: bound, train_fraction_of_bound: r.tokensPerS / bound, depthwise_speedup: r.tokensPerS / plain.tokensPerS });
   }
   return out;
 }
@@ -265,6 +272,7 @@ function table(results: BackendResult[]): string {
     const lm = (r: BackendResult) => r.lm_train?.find((x) => x.d_model === d && x.n_layers === layers);
     row(`LM train tok/s d ${d}/${layers}`, ...results.map((r) => f(lm(r)?.train_tokens_per_s, 0)));
     row(`  train_fraction_of_bound`, ...results.map((r) => f(lm(r)?.train_fraction_of_bound, 3)));
+    row(`  depthwise products speedup`, ...results.map((r) => f(lm(r)?.depthwise_speedup)));
     row(`  bound tok/s (matmul GFLOP/s)`, ...results.map((r) => (lm(r) ? `${f(lm(r)!.bound_tokens_per_s, 0)} (${f(lm(r)!.matmul_gflops, 1)})` : '-')));
   }
   row('webgpu max |err| logRatio|KL', ...results.map((r) => (r.fidelity_max_abs ? `${r.fidelity_max_abs.log_ratio.toExponential(1)}|${r.fidelity_max_abs.kl.toExponential(1)}` : '-')));
