@@ -1,7 +1,9 @@
 /**
- * npm run bench -- [--backends cpu,wasm,webgpu] [--out FILE.json] [--steps N] [--repeats N]
+ * npm run bench -- [--backends cpu,wasm,webgpu] [--out FILE.json] [--steps N] [--repeats N] [--no-page-threads]
  * Ratios measured in one run: fused kernel vs tfjs ops, InfoPO step vs GRPO step, prefix reuse,
- * KV-cache decoding; Node backends here, webgpu in headless Chromium through the lab page.
+ * KV-cache decoding, training throughput vs the measured matmul bound (wasm), and the page's wasm
+ * training with all cores vs one thread; Node backends here, webgpu and the page in headless
+ * Chromium through the lab page.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
@@ -9,16 +11,22 @@ import { execSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { benchDecode, benchDivergence, benchPrefixReuse, benchTrainSteps, configFromPresets, firstRise, forwardFlops, median, runExperiment, type ConfigInput, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from '../engine';
+import { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, setDepthwiseProducts, firstRise, forwardFlops, median, runExperiment, type ConfigInput, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from '../engine';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 import { CHROMIUM_ARGS, systemChromium } from './browser';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
+const LAB_PORT = Number(process.env.BENCH_PORT ?? 4175);
 
 /** The step benchmark's config: the quick model shape on 20 questions, fewer groups, a short warm start. */
 const NODE_CONFIG: ConfigInput = { task: '20q', dModel: 64, nLayers: 2, nHeads: 4, promptsPerStep: 4, groupSize: 5, maxTurns: 5, sftSteps: 20, sftBatch: 16 };
 /** SwiftShader (~1 GFLOP/s) and the cpu backend (plain JS) are slow: their step benchmark uses a smaller model. */
 const SMALL_CONFIG: ConfigInput = { task: '20q', dModel: 32, nLayers: 2, nHeads: 2, promptsPerStep: 2, groupSize: 3, maxTurns: 4, sftSteps: 5, sftBatch: 8 };
+/** Language-model training throughput against the matmul bound (issue 13's peer protocol): vocab 256, batch 8 x 128. */
+const LM_SHAPES: [number, number][] = [
+  [64, 2],
+  [128, 4],
+];
 const SIZES: [number, number][] = [
   [64, 512],
   [256, 2048],
@@ -37,7 +45,47 @@ interface BackendResult {
   prefix_reuse: PrefixReuseTiming;
   decode_tokens_per_s: { kv_cache: number; no_cache: number; speedup: number; batch: number; tokens: number };
   train_tokens_per_s: number;
+  /** Language-model training (batch 8 x 128, vocab 256, AdamW, clip 1) against the measured matmul bound; wasm only. */
+  lm_train?: LmTrainResult[];
   fidelity_max_abs?: { log_ratio: number; kl: number };
+}
+
+interface LmTrainResult {
+  d_model: number;
+  n_layers: number;
+  parameters: number;
+  flops_per_token: number;
+  train_tokens_per_s: number;
+  /** 1024^3 matmul GFLOP/s, the mean of one measurement right before and one right after the training steps. */
+  matmul_gflops: number;
+  bound_tokens_per_s: number;
+  train_fraction_of_bound: number;
+  /** Training throughput with attention's products as depthwise convolutions over the same without (policy/ops.ts). */
+  depthwise_speedup: number;
+}
+
+interface PageThreadsResult {
+  threads: number;
+  shape: { d_model: number; n_layers: number };
+  one_thread: { train_tokens_per_s: number; matmul_gflops: number };
+  all_threads: { train_tokens_per_s: number; matmul_gflops: number };
+  train_speedup: number;
+  matmul_speedup: number;
+}
+
+/** Training throughput per LM shape, each beside the matmul speed measured around it (the machine is shared). */
+async function benchLmTrain(steps: number): Promise<LmTrainResult[]> {
+  const out: LmTrainResult[] = [];
+  for (const [d, layers] of LM_SHAPES) {
+    const before = await benchMatmulGflops();
+    const r: TrainThroughput = await benchTrainThroughput({ vocabSize: 256, dModel: d, nLayers: layers, nHeads: 4, maxContext: 128 }, 8, 128, steps);
+    const gflops = (before + (await benchMatmulGflops())) / 2;
+    const bound = (gflops * 1e9) / r.flopsPerToken;
+    const was = setDepthwiseProducts(false);
+    const plain = await benchTrainThroughput({ vocabSize: 256, dModel: d, nLayers: layers, nHeads: 4, maxContext: 128 }, 8, 128, steps).finally(() => setDepthwiseProducts(was));
+    out.push({ d_model: d, n_layers: layers, parameters: r.parameters, flops_per_token: r.flopsPerToken, train_tokens_per_s: r.tokensPerS, matmul_gflops: gflops, bound_tokens_per_s: bound, train_fraction_of_bound: r.tokensPerS / bound, depthwise_speedup: r.tokensPerS / plain.tokensPerS });
+  }
+  return out;
 }
 
 function summarise(backend: string, config: ConfigInput, divergence: KernelTiming[], steps: StepTiming[], prefix: PrefixReuseTiming, decode: DecodeTiming): BackendResult {
@@ -75,25 +123,70 @@ async function benchNode(backend: 'cpu' | 'wasm', steps: number, repeats: number
   const stepTimes = await benchTrainSteps(config, tokenizer, ['grpo', 'infopo'], steps);
   const prefix = await benchPrefixReuse(config, tokenizer, repeats);
   const decode = await benchDecode({ vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext }, 16, 96);
-  return summarise(backend, shape, divergence, stepTimes, prefix, decode);
+  // The cpu backend (plain JS) would take minutes per step at d 128; the bound figure is wasm's.
+  const lm = backend === 'wasm' ? await benchLmTrain(Math.max(3, steps)) : undefined;
+  return { ...summarise(backend, shape, divergence, stepTimes, prefix, decode), lm_train: lm };
 }
 
-async function benchWebgpu(steps: number, repeats: number): Promise<BackendResult> {
+/** The built lab page in headless Chromium, served by `vite preview` (which sends COOP/COEP). */
+async function withLabBrowser<T>(fn: (open: (query: string) => Promise<{ page: import('@playwright/test').Page; problems: string[] }>) => Promise<T>): Promise<T> {
   if (!existsSync(resolve(ROOT, 'dist/src/lab/index.html'))) {
     console.error('building the app (dist/ is missing)...');
     execSync('npx vite build', { cwd: ROOT, stdio: 'inherit' });
   }
   const { preview } = await import('vite');
-  const server = await preview({ root: ROOT, preview: { port: 4175, host: 'localhost', strictPort: true }, logLevel: 'warn' });
+  const server = await preview({ root: ROOT, preview: { port: LAB_PORT, host: 'localhost', strictPort: true }, logLevel: 'warn' });
   const { chromium } = await import('@playwright/test');
   const browser = await chromium.launch({ executablePath: systemChromium(), args: CHROMIUM_ARGS });
   try {
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto('http://localhost:4175/src/lab/index.html');
-    await page.waitForFunction(() => window.infopoLab?.info !== null && window.infopoLab?.info !== undefined, undefined, { timeout: 60_000 });
+    return await fn(async (query) => {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(`http://localhost:${LAB_PORT}/src/lab/index.html${query}`);
+      await page.waitForFunction(() => Boolean(window.infopoLab?.info) || document.getElementById('status')?.dataset.state === 'error', undefined, { timeout: 60_000 });
+      if (!(await page.evaluate(() => Boolean(window.infopoLab?.info)))) throw new Error(`the lab page did not start (${await page.locator('#status').textContent()}) ${problems.join(' | ')}`);
+      return { page, problems };
+    });
+  } finally {
+    await browser.close();
+    await new Promise<void>((done) => server.httpServer.close(() => done()));
+  }
+}
+
+/**
+ * The page's wasm training throughput with one thread and with all cores (cross-origin isolated
+ * lab page, production build), alternating `rounds` times; medians.
+ */
+async function benchPageThreads(steps: number, rounds: number): Promise<PageThreadsResult> {
+  return withLabBrowser(async (open) => {
+    const probe = await open('?backend=wasm&threads=1');
+    const cores = await probe.page.evaluate(() => navigator.hardwareConcurrency);
+    await probe.page.close();
+    const shape = { dModel: 64, nLayers: 2 };
+    const runs: Record<'one' | 'all', { tok: number[]; gf: number[] }> = { one: { tok: [], gf: [] }, all: { tok: [], gf: [] } };
+    for (let r = 0; r < rounds; r++) {
+      for (const which of ['one', 'all'] as const) {
+        const threads = which === 'one' ? 1 : cores;
+        const { page, problems } = await open(`?backend=wasm&threads=${threads}`);
+        const res = await page.evaluate((o) => window.infopoLab.benchTrain(o), { ...shape, steps });
+        if (problems.length) throw new Error(`the lab page (wasm, ${threads} threads) reported errors: ${problems.join(' | ')}`);
+        if (res.threads !== threads) throw new Error(`the lab page ran ${res.threads} wasm threads, not ${threads}`);
+        runs[which].tok.push(res.tokensPerS);
+        runs[which].gf.push(res.matmulGflops);
+        await page.close();
+      }
+    }
+    const one = { train_tokens_per_s: median(runs.one.tok), matmul_gflops: median(runs.one.gf) };
+    const all = { train_tokens_per_s: median(runs.all.tok), matmul_gflops: median(runs.all.gf) };
+    return { threads: cores, shape: { d_model: shape.dModel, n_layers: shape.nLayers }, one_thread: one, all_threads: all, train_speedup: all.train_tokens_per_s / one.train_tokens_per_s, matmul_speedup: all.matmul_gflops / one.matmul_gflops };
+  });
+}
+
+async function benchWebgpu(steps: number, repeats: number): Promise<BackendResult> {
+  return withLabBrowser(async (open) => {
+    const { page, problems } = await open('');
     const fidelity = await page.evaluate(async () => {
       const lab = window.infopoLab;
       let logRatio = 0;
@@ -108,10 +201,7 @@ async function benchWebgpu(steps: number, repeats: number): Promise<BackendResul
     const r = await page.evaluate((o) => window.infopoLab.benchEngine(o), { config: { ...configFromPresets(['smoke'], SMALL_CONFIG) }, steps, repeats, sizes: SIZES, decode: { batch: 8, length: 32 } });
     if (problems.length) throw new Error(`the lab page reported errors: ${problems.join(' | ')}`);
     return { ...summarise('webgpu', SMALL_CONFIG, r.divergence, r.steps, r.prefix, r.decode), fidelity_max_abs: fidelity };
-  } finally {
-    await browser.close();
-    await new Promise<void>((done) => server.httpServer.close(() => done()));
-  }
+  });
 }
 
 interface DemoResult {
@@ -177,6 +267,13 @@ function table(results: BackendResult[]): string {
   row('decode tok/s KV cache', ...results.map((r) => f(r.decode_tokens_per_s.kv_cache, 0)));
   row('decode tok/s no cache', ...results.map((r) => f(r.decode_tokens_per_s.no_cache, 0)));
   row('train_tokens_per_s (update)', ...results.map((r) => f(r.train_tokens_per_s, 0)));
+  for (const [d, layers] of LM_SHAPES) {
+    const lm = (r: BackendResult) => r.lm_train?.find((x) => x.d_model === d && x.n_layers === layers);
+    row(`LM train tok/s d ${d}/${layers}`, ...results.map((r) => f(lm(r)?.train_tokens_per_s, 0)));
+    row(`  train_fraction_of_bound`, ...results.map((r) => f(lm(r)?.train_fraction_of_bound, 3)));
+    row(`  depthwise products speedup`, ...results.map((r) => f(lm(r)?.depthwise_speedup)));
+    row(`  bound tok/s (matmul GFLOP/s)`, ...results.map((r) => (lm(r) ? `${f(lm(r)!.bound_tokens_per_s, 0)} (${f(lm(r)!.matmul_gflops, 1)})` : '-')));
+  }
   row('webgpu max |err| logRatio|KL', ...results.map((r) => (r.fidelity_max_abs ? `${r.fidelity_max_abs.log_ratio.toExponential(1)}|${r.fidelity_max_abs.kl.toExponential(1)}` : '-')));
   return lines.join('\n');
 }
@@ -189,10 +286,11 @@ async function main(): Promise<void> {
     .option('--steps <n>', 'timed training steps per method (after one warm-up step)', '3')
     .option('--repeats <n>', 'repeats of each micro-benchmark (median reported)', '5')
     .option('--out <file.json>', 'write the results as JSON')
+    .option('--no-page-threads', 'skip the page benchmark of wasm with one thread vs all cores (Chromium, lab page)')
     .option('--demo', 'instead: time the demo preset (the page\'s landing run) on wasm until its first visible rise in success')
     .option('--seeds <list>', 'with --demo: comma-separated seeds', '1');
   program.parse();
-  const o = program.opts<{ backends: string; steps: string; repeats: string; out?: string; demo?: boolean; seeds: string }>();
+  const o = program.opts<{ backends: string; steps: string; repeats: string; out?: string; demo?: boolean; seeds: string; pageThreads: boolean }>();
   if (o.demo) {
     quietTfjsBanner();
     const seeds = o.seeds.split(',').map(Number);
@@ -224,10 +322,21 @@ async function main(): Promise<void> {
     results.push(b === 'webgpu' ? await benchWebgpu(steps, repeats) : await benchNode(b as 'cpu' | 'wasm', steps, repeats));
     console.error(`bench: ${b} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
+  let pageThreads: PageThreadsResult | null = null;
+  if (o.pageThreads) {
+    const t0 = Date.now();
+    console.error('bench: page wasm, one thread vs all cores...');
+    pageThreads = await benchPageThreads(Math.max(3, steps), 2);
+    console.error(`bench: page threads done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
   const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.versions.node, tfjs: tf.version.tfjs, chromium: systemChromium() ?? 'playwright' };
   console.log(table(results));
+  if (pageThreads) {
+    const p = pageThreads;
+    console.log(`page (lab, Chromium, wasm, d ${p.shape.d_model}/${p.shape.n_layers}): ${p.threads} threads vs 1: train ${p.all_threads.train_tokens_per_s.toFixed(0)} vs ${p.one_thread.train_tokens_per_s.toFixed(0)} tok/s (${p.train_speedup.toFixed(2)}x), 1024^3 matmul ${p.all_threads.matmul_gflops.toFixed(1)} vs ${p.one_thread.matmul_gflops.toFixed(1)} GFLOP/s (${p.matmul_speedup.toFixed(2)}x)`);
+  }
   if (o.out) {
-    writeFileSync(o.out, JSON.stringify({ format: 'infopo-sandbox/bench@1', date: new Date().toISOString(), machine, flops_note: 'forwardFlops() in src/engine/bench.ts', results }, null, 1) + '\n');
+    writeFileSync(o.out, JSON.stringify({ format: 'infopo-sandbox/bench@2', date: new Date().toISOString(), machine, flops_note: 'forwardFlops() and trainFlopsPerToken() in src/engine/bench.ts', results, page_threads: pageThreads }, null, 1) + '\n');
     console.error(`wrote ${o.out}`);
   }
 }

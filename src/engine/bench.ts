@@ -12,6 +12,7 @@ import { tidy } from './policy/ops';
 import { Rng } from './random';
 import { packDialogues, tokenLogProbs } from './rl/batch';
 import { computeInfoGain } from './rl/infogain';
+import { AdamW } from './rl/optimizer';
 import { Trainer } from './rl/trainer';
 import type { WordTokenizer } from './text/tokenizer';
 
@@ -172,4 +173,68 @@ export async function benchDivergence(positions: number, vocab: number, repeats:
   const kernelMs = hasFusedDivergenceKernel() ? await time('kernel') : null;
   tf.dispose([real, masked, tokens]);
   return { positions, vocab, kernelMs, opsMs, bytes: 2 * positions * vocab * 4 };
+}
+
+/** Median GFLOP/s of an n×n×n matmul: the machine's dense-compute bound in this process. */
+export async function benchMatmulGflops(n = 1024, repeats = 5): Promise<number> {
+  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
+  const b = tf.randomNormal([n, n], 0, 1, 'float32', 2);
+  const samples: number[] = [];
+  for (let r = 0; r < repeats + 1; r++) {
+    const t0 = now();
+    const c = tf.matMul(a, b);
+    await c.data();
+    c.dispose();
+    if (r > 0) samples.push(now() - t0);
+  }
+  tf.dispose([a, b]);
+  return (2 * n ** 3) / median(samples) / 1e6;
+}
+
+/**
+ * FLOPs to train one token (forward + backward): 6 per parameter plus the attention products,
+ * 2·2·T·d per layer forward (scores and mix over the full T keys, as the peer comparison counts),
+ * three times for forward and backward.
+ */
+export function trainFlopsPerToken(shape: ModelShape, parameters: number, context: number): number {
+  return 6 * parameters + 3 * shape.nLayers * 4 * context * shape.dModel;
+}
+
+export interface TrainThroughput {
+  shape: ModelShape;
+  batch: number;
+  context: number;
+  parameters: number;
+  flopsPerToken: number;
+  tokensPerS: number;
+  stepMs: number;
+}
+
+/**
+ * Language-model training throughput on random tokens (the peer protocol of issue 13: batch × context
+ * tokens, next-token cross-entropy, AdamW with grad-norm clip 1), through the same forward, log-prob
+ * and optimizer code as the RL update. Median of `steps` after `warmup` steps.
+ */
+export async function benchTrainThroughput(shape: ModelShape, batch: number, context: number, steps: number, warmup = 2): Promise<TrainThroughput> {
+  if (context + 1 > shape.maxContext + 1) throw new Error(`context ${context} exceeds the model's ${shape.maxContext}`);
+  const policy = new Policy(shape, new Rng(7));
+  const optimizer = new AdamW(policy.variables, { beta1: 0.9, beta2: 0.95, weightDecay: 0, gradClip: 1 });
+  const rng = new Rng(8);
+  const t = context + 1;
+  const tokens = new Int32Array(batch * t).map(() => Math.floor(rng.next() * shape.vocabSize));
+  const packed = { n: batch, t, tokens, mask: new Float32Array(batch * context).fill(1) };
+  const samples: number[] = [];
+  for (let s = 0; s < warmup + steps; s++) {
+    const t0 = now();
+    const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(tokenLogProbs(policy, packed).logp)) as tf.Scalar, policy.variables);
+    await optimizer.step(policy.variables.map((v) => grads[v.name]), 1e-3);
+    await value.data();
+    value.dispose();
+    if (s >= warmup) samples.push(now() - t0);
+  }
+  const parameters = policy.parameterCount();
+  optimizer.dispose();
+  policy.dispose();
+  const stepMs = median(samples);
+  return { shape, batch, context, parameters, flopsPerToken: trainFlopsPerToken(shape, parameters, context), tokensPerS: ((batch * context) / stepMs) * 1000, stepMs };
 }

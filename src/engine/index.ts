@@ -54,4 +54,6 @@ export { renderReport } from './replicate-report';
 export { pairedDifference, quantileSorted } from './stats';
 export { AdamW } from './rl/optimizer';
 // Measurements for `npm run bench` and the kernel lab:
-export { benchDecode, benchDivergence, benchPrefixReuse, benchTrainSteps, forwardFlops, median, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from './bench';
+// The wasm depthwise path for batched products can be switched off to measure what it gains.
+export { setDepthwiseProducts } from './policy/ops';
+export { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, forwardFlops, median, trainFlopsPerToken, type TrainThroughput, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from './bench';

@@ -5,7 +5,7 @@
  * Playwright bridge, and the float64 reference runs here too.
  */
 import * as tf from '@tensorflow/tfjs';
-import { benchDecode, benchDivergence as benchDivergenceSizes, benchPrefixReuse, benchTrainSteps, configFromPresets, loadTokenizer, counterfactualDivergence, hasFusedDivergenceKernel, PARITY_CASES, compareToReference, divergenceReference, makeDivergenceCase, passes, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming, type Config, type DivergenceImpl, type DivergenceCaseSpec, type ErrorStats } from '../engine';
+import { benchDecode, benchDivergence as benchDivergenceSizes, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, configFromPresets, loadTokenizer, counterfactualDivergence, hasFusedDivergenceKernel, PARITY_CASES, compareToReference, divergenceReference, makeDivergenceCase, passes, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming, type Config, type DivergenceImpl, type DivergenceCaseSpec, type ErrorStats } from '../engine';
 import {
   fusedKernelInvocations,
   setDivergenceWorkgroupSize,
@@ -15,6 +15,9 @@ import {
 
 export interface LabInfo {
   backend: string;
+  /** wasm threads in use (null on webgpu); `?backend=wasm&threads=N` selects the wasm backend. */
+  threads: number | null;
+  crossOriginIsolated: boolean;
   adapter: { vendor: string; architecture: string; device: string; description: string };
   features: string[];
   maxComputeWorkgroupsPerDimension: number;
@@ -79,6 +82,19 @@ export interface EngineBenchResult {
   decode: DecodeTiming;
 }
 
+export interface TrainBenchOptions {
+  dModel: number;
+  nLayers: number;
+  steps: number;
+}
+
+export interface TrainBenchResult {
+  backend: string;
+  threads: number | null;
+  tokensPerS: number;
+  matmulGflops: number;
+}
+
 export interface InfopoLab {
   ready: Promise<LabInfo>;
   info: LabInfo | null;
@@ -87,6 +103,8 @@ export interface InfopoLab {
   benchDivergence(options: BenchOptions): Promise<BenchResult>;
   /** The engine benchmarks of `npm run bench` on this page's backend (webgpu). */
   benchEngine(options: EngineBenchOptions): Promise<EngineBenchResult>;
+  /** Language-model training throughput (batch 8 x 128, vocab 256) and 1024^3 matmul speed on this page's backend. */
+  benchTrain(options: TrainBenchOptions): Promise<TrainBenchResult>;
 }
 
 declare global {
@@ -107,7 +125,27 @@ function log(line: string): void {
   logEl.textContent += line + '\n';
 }
 
+const params = new URLSearchParams(location.search);
+const requestedBackend = params.get('backend') ?? 'webgpu';
+let wasmThreads: (() => number) | null = null;
+
+/** `?backend=wasm&threads=N`: the wasm backend with N threads (N > 1 needs cross-origin isolation). */
+async function initWasm(): Promise<LabInfo> {
+  const threads = Number(params.get('threads') ?? '1');
+  const setup = await import('./wasm-setup');
+  await setup.prepareWasm(threads);
+  if (!(await tf.setBackend('wasm'))) throw new Error('could not initialise the wasm backend');
+  await tf.ready();
+  wasmThreads = setup.wasmThreads;
+  const actual = setup.wasmThreads();
+  // tfjs quietly runs one thread without SharedArrayBuffer: say so instead of measuring the wrong thing.
+  if (actual !== threads) throw new Error(`asked for ${threads} wasm threads, got ${actual} (cross-origin isolated: ${self.crossOriginIsolated})`);
+  return { backend: tf.getBackend(), threads: actual, crossOriginIsolated: self.crossOriginIsolated, adapter: { vendor: '', architecture: '', device: '', description: '' }, features: [], maxComputeWorkgroupsPerDimension: 0 };
+}
+
 async function init(): Promise<LabInfo> {
+  if (requestedBackend === 'wasm') return initWasm();
+  if (requestedBackend !== 'webgpu') throw new Error(`?backend=${requestedBackend}: the lab runs webgpu (default) or wasm`);
   // Small tensors would otherwise run on the CPU (WEBGPU_CPU_FORWARD): the ops baseline must
   // stay on the GPU to be a fair comparison. The fused kernel ignores the flag anyway.
   tf.env().set('WEBGPU_CPU_FORWARD', false);
@@ -121,6 +159,8 @@ async function init(): Promise<LabInfo> {
   const device = (tf.backend() as unknown as { device: GPUDevice }).device;
   return {
     backend: tf.getBackend(),
+    threads: null,
+    crossOriginIsolated: self.crossOriginIsolated,
     adapter: {
       vendor: info?.vendor ?? '',
       architecture: info?.architecture ?? '',
@@ -234,6 +274,13 @@ async function benchEngine(o: EngineBenchOptions): Promise<EngineBenchResult> {
   return { backend: tf.getBackend(), divergence, steps, prefix, decode };
 }
 
+async function benchTrain(o: TrainBenchOptions): Promise<TrainBenchResult> {
+  const before = await benchMatmulGflops();
+  const r = await benchTrainThroughput({ vocabSize: 256, dModel: o.dModel, nLayers: o.nLayers, nHeads: 4, maxContext: 128 }, 8, 128, o.steps);
+  const after = await benchMatmulGflops();
+  return { backend: tf.getBackend(), threads: wasmThreads ? wasmThreads() : null, tokensPerS: r.tokensPerS, matmulGflops: (before + after) / 2 };
+}
+
 function fmt(s: ErrorStats): string {
   return `maxAbs ${s.maxAbs.toExponential(2)} maxRel ${s.maxRel.toExponential(2)} NaN ${s.nanCount} nonFinite ${s.nonFiniteCount}/${s.nonFiniteMismatches} bad`;
 }
@@ -245,6 +292,7 @@ const lab: InfopoLab = {
   parity,
   benchDivergence,
   benchEngine,
+  benchTrain,
 };
 window.infopoLab = lab;
 
@@ -252,10 +300,12 @@ lab.ready.then(
   (info) => {
     lab.info = info;
     const fused = hasFusedDivergenceKernel() ? 'fused divergence kernel registered' : 'NO fused kernel';
-    setStatus('ready', `ready: backend ${info.backend}, adapter ${info.adapter.vendor}/${info.adapter.architecture}, ${fused}`);
+    const where = info.threads === null ? `adapter ${info.adapter.vendor}/${info.adapter.architecture}, ${fused}` : `${info.threads} thread${info.threads === 1 ? '' : 's'}, cross-origin isolated: ${info.crossOriginIsolated}`;
+    setStatus('ready', `ready: backend ${info.backend}, ${where}`);
     const parityButton = document.getElementById('run-parity') as HTMLButtonElement;
     const benchButton = document.getElementById('run-bench') as HTMLButtonElement;
-    parityButton.disabled = benchButton.disabled = false;
+    // The buttons exercise the fused WGSL kernel: webgpu only.
+    parityButton.disabled = benchButton.disabled = info.threads !== null;
     parityButton.onclick = async () => {
       setStatus('busy', 'running parity suite…');
       for (const spec of PARITY_CASES) {

@@ -90,8 +90,11 @@ export function divergenceOps(real: tf.Tensor2D, masked: tf.Tensor2D, tokens: tf
     const maxB = tf.max(masked, 1, true);
     const rowOk = tf.logicalAnd(tf.greater(maxA, negInf), tf.greater(maxB, negInf)).reshape([positions]);
     // exp(-inf - max) is 0 on every backend; the where keeps the masked entries exactly 0 even so.
-    const expA = tf.where(aMasked, 0, tf.exp(tf.sub(real, maxA)));
-    const expB = tf.where(bMasked, 0, tf.exp(tf.sub(masked, maxB)));
+    // Full-size constants instead of scalars: tf.where broadcasts a scalar with Tile, which costs
+    // more than the whole rest of the divergence on wasm; a fill does not.
+    const zeros = tf.zerosLike(real);
+    const expA = tf.where(aMasked, zeros, tf.exp(tf.sub(real, maxA)));
+    const expB = tf.where(bMasked, zeros, tf.exp(tf.sub(masked, maxB)));
     const sumA = tf.sum(expA, 1, true);
     const sumB = tf.sum(expB, 1, true);
     // lse_a - lse_b = cInt + cFrac, with cInt an exact integer and |cFrac| < 1 + log(vocab).
@@ -105,7 +108,7 @@ export function divergenceOps(real: tf.Tensor2D, masked: tf.Tensor2D, tokens: tf
     const logDiff = tf.add(tf.sub(d.int, cInt), tf.sub(d.frac, cFrac));
     const pA = tf.div(expA, sumA);
     // Masked entries: NaN/inf in logDiff must not reach the sum, hence where, not multiplication.
-    const terms = tf.where(aMasked, 0, tf.where(bMasked, Infinity, tf.mul(pA, logDiff)));
+    const terms = tf.where(aMasked, zeros, tf.where(bMasked, tf.fill(real.shape, Infinity), tf.mul(pA, logDiff)));
     const klRaw = tf.maximum(tf.sum(terms, 1), 0);
     const kl = tf.where(rowOk, klRaw, NaN) as tf.Tensor1D;
 

@@ -22,6 +22,17 @@ describe('policy transformer', () => {
     p.dispose();
   });
 
+  it('forwardRows gives the logits of the full pass at the chosen rows only', () => {
+    const p = new Policy(shape, new Rng(4));
+    const x = tf.tensor2d(tokens, undefined, 'int32');
+    const full = p.forward(x).logits.arraySync();
+    const picks = [[1, 7], [0, 0], [0, 8], [1, 2]];
+    const got = p.forwardRows(x, tf.tensor1d(picks.map(([b, t]) => b * tokens[0].length + t), 'int32')).logits.arraySync();
+    expect(got.length).toBe(picks.length);
+    picks.forEach(([b, t], i) => expect(got[i]).toEqual(full[b][t]));
+    p.dispose();
+  });
+
   it('KV-cache decoding gives the logits of the full pass', () => {
     const p = new Policy(shape, new Rng(2));
     const full = p.forward(tf.tensor2d(tokens, undefined, 'int32')).logits.arraySync();

@@ -102,6 +102,26 @@ export class Policy {
 
   /** Logits for every position of `tokens` [B, T] (int32). */
   forward(tokens: tf.Tensor2D, options: ForwardOptions = {}): ForwardResult {
+    const { x, kv } = this.trunk(tokens, options);
+    return { logits: this.head(x) as tf.Tensor3D, kv };
+  }
+
+  /**
+   * Logits [R, V] only at the flat positions `rows` (indices into [B * T]): the final LayerNorm and
+   * the vocabulary projection run on those rows alone (each row is computed exactly as in forward).
+   */
+  forwardRows(tokens: tf.Tensor2D, rows: tf.Tensor1D, options: ForwardOptions = {}): { logits: tf.Tensor2D; kv?: KV } {
+    const { x, kv } = this.trunk(tokens, options);
+    const picked = tf.gather(x.reshape([-1, this.shape.dModel]), rows);
+    return { logits: this.head(picked) as tf.Tensor2D, kv };
+  }
+
+  private head(x: tf.Tensor): tf.Tensor {
+    return dense(layerNorm(x, this.get('lnf.g'), this.get('lnf.b')), this.get('head'));
+  }
+
+  /** The residual stream after the last block [B, T, d], and the keys/values when asked. */
+  private trunk(tokens: tf.Tensor2D, options: ForwardOptions): { x: tf.Tensor3D; kv?: KV } {
     const { dModel: d, nHeads: H, nLayers } = this.shape;
     const dh = d / H;
     const [B, T] = tokens.shape;
@@ -137,8 +157,7 @@ export class Policy {
       const mlp = dense(tf.relu(dense(h2, p('mlp.w1'), p('mlp.b1'))), p('mlp.w2'), p('mlp.b2'));
       x = tf.add(x, mlp) as tf.Tensor3D;
     }
-    const logits = dense(layerNorm(x, this.get('lnf.g'), this.get('lnf.b')), this.get('head')) as tf.Tensor3D;
-    return { logits, kv: options.returnKV ? kvOut : undefined };
+    return { x, kv: options.returnKV ? kvOut : undefined };
   }
 
   /** Snapshot of all weights (for a frozen reference policy or a checkpoint). */

@@ -12,14 +12,59 @@ function swapLast(x: tf.Tensor): tf.Tensor {
   return tf.transpose(x, perm);
 }
 
+/**
+ * Batched products on wasm as one depthwise convolution. tfjs-wasm sends a BatchMatMul with more
+ * than one batch to a naive C++ loop (~1 GFLOP/s; only batch 1 reaches XNNPACK), but its
+ * DepthwiseConv2dNative is XNNPACK's: out[c, i, j] = sum_k A[c, i, k] · B[c, k, j] is a depthwise
+ * convolution of the input [1, I, K, C] with the filter [1, K, C, J] (a 1 × K window, channel
+ * multiplier J), ~10x faster at attention's sizes even with the layout transposes
+ * (docs/performance.md). Operands may be given transposed (their last two axes swapped); each
+ * layout change is then a single transpose.
+ */
+export function depthwiseBatchMatMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
+  const r = a.rank;
+  if (r < 3 || b.rank !== r) throw new Error(`depthwiseBatchMatMul: operands of rank >= 3 and equal rank, got [${a.shape}] and [${b.shape}]`);
+  const lead = a.shape.slice(0, -2);
+  if (lead.join() !== b.shape.slice(0, -2).join()) throw new Error(`depthwiseBatchMatMul: batch dimensions differ, [${a.shape}] vs [${b.shape}]`);
+  const C = lead.reduce((x, y) => x * y, 1);
+  const [a1, a2] = a.shape.slice(-2);
+  const [b1, b2] = b.shape.slice(-2);
+  const [I, K] = transposeA ? [a2, a1] : [a1, a2];
+  const [K2, J] = transposeB ? [b2, b1] : [b1, b2];
+  if (K !== K2) throw new Error(`depthwiseBatchMatMul: inner dimensions differ, [${a.shape}]${transposeA ? 'ᵀ' : ''} x [${b.shape}]${transposeB ? 'ᵀ' : ''}`);
+  return tf.tidy(() => {
+    const x = tf.transpose(a.reshape([C, a1, a2]), transposeA ? [2, 1, 0] : [1, 2, 0]).reshape([1, I, K, C]) as tf.Tensor4D;
+    const f = tf.transpose(b.reshape([C, b1, b2]), transposeB ? [2, 0, 1] : [1, 0, 2]).reshape([1, K, C, J]) as tf.Tensor4D;
+    const out = tf.depthwiseConv2d(x, f, 1, 'valid').reshape([I, C, J]);
+    return tf.transpose(out, [1, 0, 2]).reshape([...lead, I, J]);
+  });
+}
+
+/** Rows of a product below which the plain BatchMatMul wins (the convolution packs its filter per call). */
+const DEPTHWISE_MIN_ROWS = 16;
+let depthwiseProducts = true;
+/** Turn the depthwise path off (true: on, the default) to measure what it gains; returns the previous setting. */
+export function setDepthwiseProducts(on: boolean): boolean {
+  const was = depthwiseProducts;
+  depthwiseProducts = on;
+  return was;
+}
+
+function batchProduct(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  const rows = a.shape[a.rank - (transposeA ? 1 : 2)];
+  const batch = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  if (depthwiseProducts && a.rank >= 3 && batch > 1 && rows >= DEPTHWISE_MIN_ROWS && tf.getBackend() === 'wasm') return depthwiseBatchMatMul(a, b, transposeA, transposeB);
+  return tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
+}
+
 /** Batched matmul (rank >= 2, equal batch dims) whose gradient transposes explicitly. */
 export const matMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);
   return {
-    value: tf.matMul(a, b),
+    value: batchProduct(a, b, false, false),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved;
-      return [tf.matMul(dy, swapLast(sb)), tf.matMul(swapLast(sa), dy)];
+      return [batchProduct(dy, sb, false, true), batchProduct(sa, dy, true, false)];
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;

@@ -83,6 +83,22 @@ describe('information gain', () => {
     }
   }
 
+  it('with prefix reuse, skips dialogues without a scored turn (their keys/values are not used)', async () => {
+    const p = new Policy(shape, new Rng(15));
+    const lone = startDialogue([10, 14]);
+    appendAction(lone, [29, EOT], 'a0');
+    const [a, b] = dialogues();
+    const ds = [lone, a, lone, b];
+    const gains = await batchedIG(p, ds, { ...base, prefixReuse: true });
+    expect(gains.map((g) => `${g.dialogue}/${g.turn}`)).toEqual(['1/0', '1/1', '3/0']);
+    for (const g of gains) {
+      const want = naiveIG(p, ds[g.dialogue], g.turn, 'equal-length');
+      expect(g.sampled).toBeCloseTo(want.sampled, 5);
+      expect(g.exact).toBeCloseTo(want.exact, 5);
+    }
+    p.dispose();
+  });
+
   it('is exactly zero for a policy that ignores its context (attention and MLP off)', async () => {
     const p = new Policy(shape, new Rng(12));
     for (const name of p.names()) if (/attn\.wo|mlp\.w2/.test(name)) p.get(name).assign(tf.zerosLike(p.get(name)));

@@ -89,37 +89,60 @@ function maskedRowsFull(policy: Policy, jobs: Job[]): tf.Tensor2D {
     data.set(j.cf.tokens.slice(0, j.cf.nextActionEnd - 1), m * len);
     for (let k = j.cf.nextActionStart - 1; k < j.cf.nextActionEnd - 1; k++) rows.push(m * len + k);
   });
-  const { logits } = policy.forward(tf.tensor2d(data, [jobs.length, len], 'int32'));
-  return tf.gather(logits.reshape([-1, policy.shape.vocabSize]), tf.tensor1d(rows, 'int32')) as tf.Tensor2D;
+  return policy.forwardRows(tf.tensor2d(data, [jobs.length, len], 'int32'), tf.tensor1d(rows, 'int32')).logits;
 }
 
-/** Suffix only: positions from o_t on, attending to the real pass's prefix keys/values. */
+/**
+ * Suffix only: positions from o_t on, attending to the real pass's prefix keys/values. All
+ * suffixes of one dialogue share one row (each sees its own prefix and, causally, only its own
+ * suffix), so the real keys/values are used as they are instead of being copied once per turn,
+ * and logits are computed only at a_{t+1}'s positions.
+ */
 function maskedRowsWithPrefix(policy: Policy, jobs: Job[], realKV: KV): tf.Tensor2D {
   const P = realKV.v[0].shape[2];
-  const S = Math.max(...jobs.map((j) => j.cf.nextActionEnd - 1 - j.cf.sharedPrefix));
-  const M = jobs.length;
-  const tokens = new Int32Array(M * S).fill(PAD);
-  const positions = new Int32Array(M * S);
-  const mask = new Float32Array(M * S * (P + S)).fill(MASKED);
+  const N = realKV.v[0].shape[0];
+  // Dialogues with at least one scored turn, ascending (jobs come in dialogue order).
+  const owners = [...new Set(jobs.map((j) => j.dialogue))];
+  const rowOf = new Map(owners.map((d, r) => [d, r]));
+  const used = new Array<number>(owners.length).fill(0);
+  const offsets = jobs.map((j) => {
+    const r = rowOf.get(j.dialogue)!;
+    const o = used[r];
+    used[r] += j.cf.nextActionEnd - 1 - j.cf.sharedPrefix;
+    return o;
+  });
+  const S = Math.max(...used);
+  const R = owners.length;
+  const tokens = new Int32Array(R * S).fill(PAD);
+  const positions = new Int32Array(R * S);
+  const mask = new Float32Array(R * S * (P + S)).fill(MASKED);
   const rows: number[] = [];
   jobs.forEach((j, m) => {
+    const r = rowOf.get(j.dialogue)!;
     const start = j.cf.sharedPrefix;
+    if (start > P) throw new Error(`counterfactual prefix of ${start} tokens is longer than the real pass (${P})`);
     const suffix = j.cf.tokens.slice(start, j.cf.nextActionEnd - 1);
-    tokens.set(suffix, m * S);
-    for (let s = 0; s < S; s++) {
-      positions[m * S + s] = Math.min(start + s, policy.shape.maxContext - 1);
-      const row = (m * S + s) * (P + S);
-      for (let p = 0; p < start; p++) mask[row + p] = 0;
-      for (let q = 0; q <= s; q++) mask[row + P + q] = 0;
+    const base = r * S + offsets[m];
+    tokens.set(suffix, base);
+    for (let s = 0; s < suffix.length; s++) {
+      positions[base + s] = Math.min(start + s, policy.shape.maxContext - 1);
+      const row = (base + s) * (P + S);
+      mask.fill(0, row, row + start);
+      mask.fill(0, row + P + offsets[m], row + P + offsets[m] + s + 1);
     }
-    for (let k = j.cf.nextActionStart - 1; k < j.cf.nextActionEnd - 1; k++) rows.push(m * S + k - start);
+    for (let k = j.cf.nextActionStart - 1; k < j.cf.nextActionEnd - 1; k++) rows.push(base + k - start);
   });
-  const idx = tf.tensor1d(jobs.map((j) => j.dialogue), 'int32');
-  const past: KV = { k: realKV.k.map((t) => tf.gather(t, idx) as tf.Tensor4D), v: realKV.v.map((t) => tf.gather(t, idx) as tf.Tensor4D) };
-  const { logits } = policy.forward(tf.tensor2d(tokens, [M, S], 'int32'), {
+  // Rows without a job only pad; keep them only when every dialogue has one (no copy at all).
+  const past: KV =
+    R === N
+      ? realKV
+      : (() => {
+          const idx = tf.tensor1d(owners, 'int32');
+          return { k: realKV.k.map((t) => tf.gather(t, idx) as tf.Tensor4D), v: realKV.v.map((t) => tf.gather(t, idx) as tf.Tensor4D) };
+        })();
+  return policy.forwardRows(tf.tensor2d(tokens, [R, S], 'int32'), tf.tensor1d(rows, 'int32'), {
     past,
-    positions: tf.tensor2d(positions, [M, S], 'int32'),
-    mask: tf.tensor4d(mask, [M, 1, S, P + S]),
-  });
-  return tf.gather(logits.reshape([-1, policy.shape.vocabSize]), tf.tensor1d(rows, 'int32')) as tf.Tensor2D;
+    positions: tf.tensor2d(positions, [R, S], 'int32'),
+    mask: tf.tensor4d(mask, [R, 1, S, P + S]),
+  }).logits;
 }

@@ -171,9 +171,14 @@ export class Trainer {
     const infopo = c.method === 'infopo';
     const old = tidy(() => tokenLogProbs(this.policy, batch, { logits: infopo, kv: infopo && c.prefixReuse }));
     const oldLogp = (await old.logp.data()) as Float32Array;
+    // infogain_ms times only what InfoPO adds: the teacher-forced passes above and below (old and
+    // reference log-probs) belong to every method's step and are in step_ms, not in a phase.
     let gains: TurnInfoGain[] = [];
+    let infogainMs = 0;
     if (infopo) {
+      const ig0 = now();
       gains = await computeInfoGain(this.policy, dialogues, batch.t, old.logits!, old.kv, { placeholderIds: this.placeholderIds, placeholderMode: c.placeholderMode, prefixReuse: c.prefixReuse, divergenceImpl: c.divergenceImpl });
+      infogainMs = now() - ig0;
     }
     tf.dispose([old.logp, old.logits, ...(old.kv ? [...old.kv.k, ...old.kv.v] : [])]);
     const refLogp = this.reference ? await this.referenceLogProbs(batch) : null;
@@ -216,7 +221,7 @@ export class Trainer {
     const update = await this.update(batch, oldLogp, refLogp, advantages, lossMask, lr);
     const t3 = now();
 
-    const metrics = this.stepMetrics(rollouts, gains, adv, update, lr, { rollout: t1 - t0, infogain: t2 - t1, update: t3 - t2 });
+    const metrics = this.stepMetrics(rollouts, gains, adv, update, lr, { rollout: t1 - t0, infogain: infogainMs, update: t3 - t2, step: t3 - t0 });
     const traces = options.trace ? this.traces(rollouts, members, gainOf, adv) : [];
     this.stepIndex++;
     return { step: this.stepIndex, metrics, traces, rollouts };
@@ -270,14 +275,14 @@ export class Trainer {
     return { loss: avg('loss'), policyLoss: avg('policyLoss'), entropy: avg('entropy'), klRef: avg('klRef'), clipFraction: avg('clipFraction'), approxKl: avg('approxKl'), gradNorm: avg('gradNorm') };
   }
 
-  private stepMetrics(rollouts: Rollout[], gains: TurnInfoGain[], adv: BatchAdvantages, u: Awaited<ReturnType<Trainer['update']>>, lr: number, ms: { rollout: number; infogain: number; update: number }): Omit<Metrics, 'num_tensors'> {
+  private stepMetrics(rollouts: Rollout[], gains: TurnInfoGain[], adv: BatchAdvantages, u: Awaited<ReturnType<Trainer['update']>>, lr: number, ms: { rollout: number; infogain: number; update: number; step: number }): Omit<Metrics, 'num_tensors'> {
     const turns = rollouts.map((r) => r.dialogue.turns.length);
     const actions = rollouts.flatMap((r) => r.dialogue.turns.map((t) => r.dialogue.spans[t.actionSpan]));
     const generated = actions.reduce((a, s) => a + s.end - s.start, 0);
     const gates = adv.groups.map((g) => g.gate);
     const sampled = gains.map((g) => g.sampled);
     const exact = gains.map((g) => g.exact);
-    const stepMs = ms.rollout + ms.infogain + ms.update;
+    const stepMs = ms.step;
     const tokens = rollouts.reduce((a, r) => a + r.dialogue.tokens.length, 0);
     return {
       success: mean(rollouts.map((r) => (r.success ? 1 : 0))),
