@@ -53,7 +53,7 @@ describe('experiment --url', () => {
     expectRefused(experiment('--url', 'http://localhost:5173/#v=1&c=garbage'), /^Shared link: the setup parameter "c" could not be decompressed/);
     // (Every other malformed link goes through the same decodeShare: src/engine/share.test.ts.)
     expectRefused(experiment('--url', `v=1&c=${c({ placeholder: 'x'.repeat(100_000) })}`), /^Shared link: invalid setup: placeholder = "x+… \(100002 chars\): Too big/);
-    expectRefused(experiment('--url', `v=1&c=${c({})}`, '--set', 'seed=2'), /cannot be combined with --preset, --config or --set/);
+    expectRefused(experiment('--url', `v=1&c=${c({})}`, '--set', 'seed=2'), /cannot be combined with --preset, --config, --set or --resume/);
     // The issue's example: used to die with "RuntimeError: memory access out of bounds" and a stack trace.
     expectRefused(experiment('--set', 'dModel=1024', '--set', 'nLayers=24'), /^This setup is too large for this device: it needs up to .*303\.\d M parameters.*WebAssembly's 4 GiB heap/);
   });

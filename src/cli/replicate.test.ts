@@ -77,7 +77,7 @@ describe('npm run replicate (smoke profile, end to end)', () => {
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report).toContain('## 1. Final test success');
     expect(report).toContain('`smoke` final test success: InfoPO - GRPO');
-    expect(readdirSync(join(out, 'plots')).sort()).toEqual(['learning-smoke.svg', 'personas.svg', 'tied-smoke.svg']);
+    expect(readdirSync(join(out, 'plots')).sort()).toEqual(['learning-smoke.svg', 'mechanism.svg', 'personas.svg', 'tied-smoke.svg']);
     const mtimes = runDirs.map((d) => statSync(join(d, 'run.json')).mtimeMs);
 
     const second = replicate(...TINY);
