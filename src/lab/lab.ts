@@ -132,7 +132,7 @@ let wasmThreads: (() => number) | null = null;
 /** `?backend=wasm&threads=N`: the wasm backend with N threads (N > 1 needs cross-origin isolation). */
 async function initWasm(): Promise<LabInfo> {
   const threads = Number(params.get('threads') ?? '1');
-  const setup = await import('./wasm-setup');
+  const setup = await import('../worker/wasm-setup');
   await setup.prepareWasm(threads);
   if (!(await tf.setBackend('wasm'))) throw new Error('could not initialise the wasm backend');
   await tf.ready();

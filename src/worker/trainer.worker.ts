@@ -4,42 +4,20 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { RunFault, checkpointToFiles, chooseFastestBackend, describeProbe, HF_FILES, IMPORTED_INIT, initBackend, isCheckpointPath, LEGACY_FILES, loadTokenizer, PlaySession, policyFromFiles, policyToOnnx, runExperiment, TOKENIZER_NAME, WARM_START_NAME, type BackendChoice, type BackendName, type BackendReport, type CheckpointFiles, type Policy, type RunRecord, type TokenizerFiles, type Trainer, type WordTokenizer } from '../engine';
 import type { BackendPreference, TrainerApi, WorkerEvent } from './protocol';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
 async function loadBackend(name: BackendName): Promise<void> {
   if (name === 'webgpu') {
     await import('@tensorflow/tfjs-backend-webgpu');
     await import('../engine/webgpu');
   } else if (name === 'wasm') {
-    if (import.meta.env.PROD) await keepThreadedFactorySource();
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+    // Loaded on demand: a WebGPU or cpu run never fetches the wasm backend.
+    await (await import('./wasm-setup')).registerWasmBinaries();
   }
 }
 
 /** Explicit preferences fall back in this order; "auto" times every backend (wasm first: the usual
  *  winner on CPUs, whose figure lets a slow software WebGPU adapter be cut short). */
 const AUTO_CANDIDATES: BackendName[] = ['wasm', 'webgpu', 'cpu'];
-/**
- * With threads (a cross-origin isolated page), tfjs-backend-wasm starts each pthread worker from
- * `factory.toString()` of its Emscripten module. Minified by the production build, that function
- * refers to variables of the bundle ("e is not defined" in every pthread worker). Give the factory
- * its own, self-contained source text back: the package's unminified file, evaluated to the factory.
- */
-let factorySourceKept = false;
-async function keepThreadedFactorySource(): Promise<void> {
-  // Once per worker: a second run would redefine the property and fall back to cpu ("Cannot redefine property: toString").
-  if (factorySourceKept) return;
-  factorySourceKept = true;
-  const [{ default: factory }, { default: source }] = await Promise.all([
-    import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'),
-    import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw'),
-  ]);
-  const text = `(() => {\n${source}\nreturn WasmBackendModuleThreadedSimd;\n})()`;
-  Object.defineProperty(factory, 'toString', { value: () => text });
-}
 
 const ORDER: Record<Exclude<BackendPreference, 'auto'>, BackendName[]> = {
   webgpu: ['webgpu', 'wasm', 'cpu'],

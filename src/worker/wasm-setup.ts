@@ -1,7 +1,7 @@
 /**
- * The tfjs wasm backend in a browser page, as the training worker sets it up
- * (src/worker/trainer.worker.ts): binaries from the build, and with threads (a cross-origin
- * isolated page) a self-contained source text for the pthread workers' factory.
+ * The tfjs wasm backend in a browser context (the training worker and the lab page): binaries from
+ * the build, and with threads (a cross-origin isolated page) a self-contained source text for the
+ * pthread workers' factory.
  */
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -13,7 +13,11 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
  * production build, that function refers to variables of the bundle. Give it the package's
  * unminified source back.
  */
+let factorySourceKept = false;
 async function keepThreadedFactorySource(): Promise<void> {
+  // Once per context: a second run would redefine the property and fall back to cpu ("Cannot redefine property: toString").
+  if (factorySourceKept) return;
+  factorySourceKept = true;
   const [{ default: factory }, { default: source }] = await Promise.all([
     import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'),
     import('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw'),
@@ -32,9 +36,14 @@ async function keepThreadedFactorySource(): Promise<void> {
 export async function prepareWasm(threads: number): Promise<void> {
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm threads must be a positive integer, got ${threads}`);
   if (threads > 1) Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+  await registerWasmBinaries();
+  wasm.setThreadsCount(threads);
+}
+
+/** The binaries (and, in a build, the pthread factory's source), with tfjs's default thread count. */
+export async function registerWasmBinaries(): Promise<void> {
   if (import.meta.env.PROD) await keepThreadedFactorySource();
   wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
-  wasm.setThreadsCount(threads);
 }
 
 export const wasmThreads = (): number => wasm.getThreadsCount();
