@@ -199,17 +199,17 @@ export async function main(argv: string[]): Promise<number> {
   const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, ...o.set.map((x) => `--set ${shellQuote(x)}`), o.out && `--out ${shellQuote(o.out)}`].filter(Boolean).join(' ');
 
   const measured = measuredCosts(plan, out);
-  const todo = plan.filter((r) => !finished(r, join(out, r.dir)));
+  const pending = plan.filter((r) => !finished(r, join(out, r.dir)));
   const estimates = new Map(plan.map((r) => [r, estimateRun(r, personas.length, DEFAULT_COSTS, measured)]));
   if (o.dryRun) {
     console.log(`profile ${o.profile}: ${profile.help}`);
-    console.log(`output ${out}; ${plan.length} runs (${plan.length - todo.length} already finished), ${o.jobs} at a time; test personas: ${personas.join(', ') || 'none'}\n`);
+    console.log(`output ${out}; ${plan.length} runs (${plan.length - pending.length} already finished), ${o.jobs} at a time; test personas: ${personas.join(', ') || 'none'}\n`);
     for (const r of plan) {
       const e = estimates.get(r)!;
-      console.log(`${todo.includes(r) ? 'run ' : 'done'}  ${r.dir.padEnd(34)} ${r.config.steps} steps x ${r.config.promptsPerStep}x${r.config.groupSize} rollouts, ${r.config.evalEpisodes} test episodes  ~${minutes(e.ms)} (${e.source} step cost)`);
+      console.log(`${pending.includes(r) ? 'run ' : 'done'}  ${r.dir.padEnd(34)} ${r.config.steps} steps x ${r.config.promptsPerStep}x${r.config.groupSize} rollouts, ${r.config.evalEpisodes} test episodes  ~${minutes(e.ms)} (${e.source} step cost)`);
     }
-    const total = scheduleMs(todo.map((r) => estimates.get(r)!.ms), o.jobs);
-    console.log(`\nestimated wall clock for the ${todo.length} runs to do: ${minutes(total)} with --jobs ${o.jobs} (step costs: measured from finished runs of the same config where present, otherwise the defaults in src/engine/replicate.ts)`);
+    const total = scheduleMs(pending.map((r) => estimates.get(r)!.ms), o.jobs);
+    console.log(`\nestimated wall clock for the ${pending.length} runs to do: ${minutes(total)} with --jobs ${o.jobs} (step costs: measured from finished runs of the same config where present, otherwise the defaults in src/engine/replicate.ts)`);
     const [load] = loadavg();
     if (load > availableParallelism()) console.log(`note: load average ${load.toFixed(1)} on ${availableParallelism()} cores: other processes are running, and the runs will take longer than estimated`);
     console.log(`e.g. the first run: npm run experiment -- --preset ${plan[0].task} ${plan[0].sets.map((s) => `--set ${s}`).join(' ')} --backend wasm --out ${join(out, plan[0].dir)}`);
@@ -222,13 +222,13 @@ export async function main(argv: string[]): Promise<number> {
   if (!o.reportOnly) {
     const interactive = process.stderr.isTTY;
     const bar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'replicate [{bar}] {value}/{total} runs | ETA {left} | {info}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
-    let done = plan.length - todo.length;
-    console.error(`replicate ${o.profile}: ${plan.length} runs, ${done} already finished, ${todo.length} to run, ${o.jobs} at a time, into ${out}`);
+    let done = plan.length - pending.length;
+    console.error(`replicate ${o.profile}: ${plan.length} runs, ${done} already finished, ${pending.length} to run, ${o.jobs} at a time, into ${out}`);
     // ETA from the plan's estimates (runs, then their persona evaluations), the run part rescaled by
     // how long the finished runs took against their estimates (other load, a slower machine).
-    const queue = [...todo];
-    const runOnly = new Map(todo.map((r) => [r, estimateRun(r, 0, DEFAULT_COSTS, measured).ms]));
-    const personaMs = todo.reduce((a, r) => a + estimates.get(r)!.ms - runOnly.get(r)!, 0) / o.jobs;
+    const queue = [...pending];
+    const runOnly = new Map(pending.map((r) => [r, estimateRun(r, 0, DEFAULT_COSTS, measured).ms]));
+    const personaMs = pending.reduce((a, r) => a + estimates.get(r)!.ms - runOnly.get(r)!, 0) / o.jobs;
     const startedAt = new Map<PlannedRun, number>();
     let spentMs = 0;
     let estimatedMs = 0;
@@ -277,7 +277,7 @@ export async function main(argv: string[]): Promise<number> {
       process.exit(130);
     };
     process.once('SIGINT', stop);
-    await Promise.all(Array.from({ length: Math.min(o.jobs, Math.max(1, todo.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.min(o.jobs, Math.max(1, pending.length)) }, worker));
     if (tick) clearInterval(tick);
     bar?.stop();
 

@@ -491,10 +491,11 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
     for (const method of methods) {
       const mr = taskRuns.filter((r) => r.method === method).sort((a, b) => a.seed - b.seed);
       const bySeed = (f: (r: RunData) => number | undefined) => new Map(mr.map((r) => [r.seed, f(r)] as const).filter((p): p is [number, number] => p[1] !== undefined && Number.isFinite(p[1])));
-      const quarter = (r: RunData, key: MetricName, frac: number) => {
+      /** Mean of a metric (optionally transformed per step) over the first `frac` of the steps. */
+      const quarter = (r: RunData, key: MetricName, frac: number, map: (x: number) => number = (x) => x) => {
         const s = seriesOf(r.record.steps, key);
         const n = Math.max(1, Math.ceil(s.values.length * frac));
-        return s.values.length ? mean(s.values.slice(0, n)) : undefined;
+        return s.values.length ? mean(s.values.slice(0, n).map(map)) : undefined;
       };
       const personas: MethodResult['personas'] = {};
       for (const p of options.personas) {
@@ -513,38 +514,21 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
           const per = mr.map((r) => tiedGroupSignal(r.record.traces)).filter((x) => x.tokens > 0);
           return { token_share: estimateMean(per.map((x) => x.nonzero / x.tokens), opts), mean_abs_advantage: estimateMean(per.map((x) => x.absSum / x.tokens), opts), groups: per.reduce((a, x) => a + x.groups, 0) };
         })(),
-        tied_fraction_homogeneous_early: estimateMean(
-          [...bySeed((r) => {
-            const p = seriesOf(r.record.steps, 'success').values;
-            const n = Math.max(1, Math.ceil(p.length / 4));
-            const g = r.record.config.groupSize;
-            return p.length ? mean(p.slice(0, n).map((x) => x ** g + (1 - x) ** g)) : undefined;
-          }).values()],
-          opts,
-        ),
+        tied_fraction_homogeneous_early: estimateMean([...bySeed((r) => quarter(r, 'success', 0.25, (p) => p ** r.record.config.groupSize + (1 - p) ** r.record.config.groupSize)).values()], opts),
         mechanism: (() => {
-          const tallies = new Map(mr.map((r) => [r.seed, feedbackMechanism(r.record.traces, r.record.config)] as const));
+          const tally = new Map(mr.map((r) => [r, feedbackMechanism(r.record.traces, r.record.config)] as const));
           const share = (t: { questions: number; uninformative: number }) => (t.questions ? t.uninformative / t.questions : undefined);
           const credit = (c: { sum: number; n: number }) => (c.n ? c.sum / c.n : undefined);
-          const per = (f: (t: MechanismTally) => number | undefined) => new Map([...tallies].map(([seed, t]) => [seed, f(t)] as const).filter((p): p is [number, number] => p[1] !== undefined && Number.isFinite(p[1])));
-          const change = (t: MechanismTally) => {
-            const a = share(t.early);
-            const b = share(t.late);
-            return a === undefined || b === undefined ? undefined : b - a;
-          };
-          const gap = (t: MechanismTally) => {
-            const a = credit(t.tiedCredit.informative);
-            const b = credit(t.tiedCredit.uninformative);
-            return a === undefined || b === undefined ? undefined : a - b;
-          };
+          const diff = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a - b);
+          const of = (f: (t: MechanismTally) => number | undefined) => bySeed((r) => f(tally.get(r)!));
           return {
-            uninformative_early: estimateMean([...per((t) => share(t.early)).values()], opts),
-            uninformative_late: estimateMean([...per((t) => share(t.late)).values()], opts),
-            uninformative_change: perSeedEstimate(per(change), opts),
-            tied_credit_informative: estimateMean([...per((t) => credit(t.tiedCredit.informative)).values()], opts),
-            tied_credit_uninformative: estimateMean([...per((t) => credit(t.tiedCredit.uninformative)).values()], opts),
-            tied_credit_gap: perSeedEstimate(per(gap), opts),
-            questions: [...tallies.values()].reduce((a, t) => a + t.questions, 0),
+            uninformative_early: estimateMean([...of((t) => share(t.early)).values()], opts),
+            uninformative_late: estimateMean([...of((t) => share(t.late)).values()], opts),
+            uninformative_change: perSeedEstimate(of((t) => diff(share(t.late), share(t.early))), opts),
+            tied_credit_informative: estimateMean([...of((t) => credit(t.tiedCredit.informative)).values()], opts),
+            tied_credit_uninformative: estimateMean([...of((t) => credit(t.tiedCredit.uninformative)).values()], opts),
+            tied_credit_gap: perSeedEstimate(of((t) => diff(credit(t.tiedCredit.informative), credit(t.tiedCredit.uninformative))), opts),
+            questions: [...tally.values()].reduce((a, t) => a + t.questions, 0),
           };
         })(),
         step_ms: perSeedEstimate(bySeed((r) => (r.record.steps.length ? median(r.record.steps.map((s) => s.metrics.step_ms ?? NaN).filter(Number.isFinite)) : undefined)), opts),
