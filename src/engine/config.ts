@@ -9,7 +9,7 @@ import { TASK_IDS } from './tasks';
 import { ALL_KINDS } from './tasks/twenty-questions';
 import { DEFAULT_DEMO_SLIP } from './tasks/common';
 import type { EpisodeOptions } from './tasks/types';
-import { PERSONA_IDS } from './users';
+import { NON_ANSWER, PERSONA_IDS } from './users';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.number().min(min).max(max);
@@ -64,6 +64,7 @@ export const configSchema = z.strictObject({
   sftBatch: int(1, 1024).default(32).describe('Demonstration dialogues per supervised step. [sandbox]'),
   sftLr: num(0, 1).default(3e-3).describe('Learning rate of the warm start. [sandbox]'),
   demoSlip: num(0, 1).default(DEFAULT_DEMO_SLIP).describe("Share of uninformed moves of the warm-start demonstrator (redundant questions, acting before it knows enough); the rest are an expert's moves, which depend on the answers. Leaves RL room to improve. [sandbox]"),
+  demoNonAnswer: num(0, 1).default(0).describe("Share of the warm-start demonstrations' user answers replaced by a non-answer (\"i have to think .\"), after which the demonstrator asks again. Teaches the policy what an unanswered question means, so a counterfactual whose placeholder is that non-answer is a situation it has seen. Warm start only: RL users always answer. [sandbox]"),
   // -- optimiser
   lr: num(0, 1).default(3e-4).describe('AdamW learning rate for RL (constant after warm-up). [ref: constant LR]'),
   warmupSteps: int(0, 100000).default(0).describe('Linear learning-rate warm-up steps for RL. [trl]'),
@@ -136,7 +137,7 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
 
   demo: {
     help: "The page's landing state: InfoPO on intent clarification from the shipped warm start models/warm-intent (no warm start to wait for), binary reward, most early groups tied, 30 short RL steps; test success is evaluated on 64 sampled test episodes every 10 steps. Race it against GRPO to compare.",
-    values: { ...PAPER_RUN, task: 'intent', maxTurns: 5, init: 'warm-intent', demoSlip: 0.3, placeholder: 'i do not mind .', placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, steps: 30, promptsPerStep: 6, evalEpisodes: 64, evalTemperature: 1, evalEvery: 10, traceEvery: 5 },
+    values: { ...PAPER_RUN, task: 'intent', maxTurns: 5, init: 'warm-intent', demoSlip: 0.3, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, steps: 30, promptsPerStep: 6, evalEpisodes: 64, evalTemperature: 1, evalEvery: 10, traceEvery: 5 },
   },
 
   // The paper's regime (INFOPO.md §6): binary outcomes, small groups, most groups tied at the
@@ -147,12 +148,12 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
     values: { ...PAPER_RUN, task: '20q', kinds: 3, maxTurns: 6, init: 'warm-20q', demoSlip: 0.5, beta: 0.5, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
   'paper-intent': {
-    help: "Intent clarification in the paper's regime: 5 turns, binary reward (every missing detail right), G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-intent. The counterfactual replaces the answer with \"i do not mind .\", an uninformative answer the policy has seen (the reference's \"No information found.\" is made of words it never saw: docs/results.md, levers).",
-    values: { ...PAPER_RUN, task: 'intent', maxTurns: 5, init: 'warm-intent', demoSlip: 0.3, placeholder: 'i do not mind .', placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, ...PAPER_PROTOCOL },
+    help: "Intent clarification in the paper's regime: 5 turns, binary reward (every missing detail right), G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-intent. The warm start's demonstrations leave 15% of the questions unanswered (\"i have to think .\", then the expert asks again), and the counterfactual replaces the answer with that non-answer, so masking shows the policy a situation it has seen (the reference's \"No information found.\" is made of words it never saw: docs/results.md, levers).",
+    values: { ...PAPER_RUN, task: 'intent', maxTurns: 5, init: 'warm-intent', demoSlip: 0.3, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
   'paper-code': {
-    help: "Collaborative coding in the paper's regime: 6 turns, binary reward (every hidden test passes), G = 5, ColBench settings (beta0 0.3, T 0.5), from the warm start models/warm-code.",
-    values: { ...PAPER_RUN, task: 'code', maxTurns: 6, init: 'warm-code', demoSlip: 0.3, beta: 0.3, gateTemperature: 0.5, ...PAPER_PROTOCOL },
+    help: "Collaborative coding in the paper's regime: 6 turns, binary reward (every hidden test passes), G = 5, ColBench settings (beta0 0.3, T 0.5), from the warm start models/warm-code. As in paper-intent, the demonstrations leave 15% of the questions unanswered and the counterfactual replaces the answer with that non-answer (\"i have to think .\").",
+    values: { ...PAPER_RUN, task: 'code', maxTurns: 6, init: 'warm-code', demoSlip: 0.3, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.3, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
   'paper-travel': {
     help: "Tool-augmented booking in the paper's regime: 8 turns, best-only binary reward, G = 5, tau2 settings (beta0 0.1, T 0.05), from the warm start models/warm-travel. The counterfactual replaces the feedback with \"i do not mind .\", an uninformative answer the policy has seen.",

@@ -4,6 +4,7 @@ import type { Rng } from '../random';
 import type { EpisodeSettings } from '../config';
 import type { Exchange, ScriptedAgent, TaskFamily, TaskInstance } from '../tasks/types';
 import { EOT } from '../text/special';
+import { NON_ANSWER } from '../users';
 import type { WordTokenizer } from '../text/tokenizer';
 import { episodeOptionsFor, recordReply, toRollout, type EndReason, type Rollout } from './rollout';
 
@@ -15,6 +16,8 @@ export function scriptedRollout(
   rngs: { agent: Rng; user: Rng },
   tokenizer: WordTokenizer,
   group = 0,
+  /** Replace this share of the user's answers (not the final reply, not a tool's) by NON_ANSWER, drawn from rngs.user. */
+  nonAnswerRate = 0,
 ): Rollout {
   const { maxTurns } = episodeOptionsFor(family, options);
   options = { ...options, maxTurns };
@@ -30,7 +33,9 @@ export function scriptedRollout(
       break;
     }
     const turn = appendAction(dialogue, ids, tokenizer.decode(ids));
-    const reply = episode.respond(turn.action);
+    let reply = episode.respond(turn.action);
+    // Drawn only when the knob is on, so runs without it keep their random streams.
+    if (nonAnswerRate > 0 && !reply.done && reply.role === 'user' && rngs.user.bernoulli(nonAnswerRate)) reply = { ...reply, feedback: NON_ANSWER };
     exchanges.push({ action: turn.action, feedback: reply.feedback, role: reply.role });
     const end = recordReply(dialogue, turn, reply, tokenizer, maxTurns, options.maxContext);
     if (end) {

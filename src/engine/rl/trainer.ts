@@ -116,7 +116,7 @@ export class Trainer {
       for (let i = 0; i < c.sftBatch; i++) {
         const family = rng.pick(this.families);
         const instance = family.sampleDemo?.(rng, episodeOptions(c)) ?? family.sample(rng, 'train', episodeOptions(c));
-        dialogues.push(scriptedRollout(family, instance, demonstrators.get(family)!, episodeOptions(c), { agent: rng, user: this.streams.sftUser }, this.tokenizer).dialogue);
+        dialogues.push(scriptedRollout(family, instance, demonstrators.get(family)!, episodeOptions(c), { agent: rng, user: this.streams.sftUser }, this.tokenizer, 0, c.demoNonAnswer).dialogue);
       }
       const batch = packDialogues(dialogues);
       const { value, grads } = tf.variableGrads(() => {

@@ -26,14 +26,14 @@ describe('intent: generator', () => {
     expect(readRequest(instance.request).domain.id).toBe('restaurant');
   });
 
-  it('draws 2-3 missing details of importance 1-3 from the option lists, deterministically', () => {
+  it('draws 1-3 missing details of importance 1-3 from the option lists, deterministically', () => {
     const a = Array.from({ length: 50 }, (_, i) => intent.sample(Rng.derive(7, `i${i}`), 'train'));
     const b = Array.from({ length: 50 }, (_, i) => intent.sample(Rng.derive(7, `i${i}`), 'train'));
     expect(a).toEqual(b);
     for (const inst of a) {
       const h = inst.hidden as IntentHidden;
       const d = DOMAINS.find((x) => x.id === h.domain)!;
-      expect(h.missing.length).toBeGreaterThanOrEqual(2);
+      expect(h.missing.length).toBeGreaterThanOrEqual(1);
       expect(h.missing.length).toBeLessThanOrEqual(3);
       for (const m of h.missing) {
         expect([1, 2, 3]).toContain(m.importance);

@@ -1,6 +1,6 @@
 /**
  * Intent clarification (IntentionGym / IN3). The user makes a vague request ("book a table on
- * friday .") whose missing details (2-3 slots of the domain, each of importance 1-3, values drawn
+ * friday .") whose missing details (1-3 slots of the domain, each of importance 1-3, values drawn
  * from the slot's option list) only the user knows. The agent asks about slots ("ask time ?",
  * or several at once: "ask time people ?") and finishes by stating the completed request as the
  * missing values ("answer dinner four").
@@ -12,7 +12,7 @@
  * = every missing detail right.
  */
 import type { Rng } from '../random';
-import { createVoice, NOT_UNDERSTOOD, personaVocabulary, replyParts, type Answer } from '../users';
+import { createVoice, NON_ANSWER, NOT_UNDERSTOOD, personaVocabulary, replyParts, type Answer } from '../users';
 import { assumedNoise, DEFAULT_DEMO_SLIP, entropy, expectedInfoGain, noisyCategorical, reply, sampleInSplit, slipping, turnsLeft, viewBefore, vocabularyOf, words } from './common';
 import type { AgentView, Episode, EpisodeOptions, FeedbackKind, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
 
@@ -189,7 +189,8 @@ function drawHidden(rng: Rng): { key: string; value: IntentHidden } {
   const d = rng.pick(DOMAINS);
   const values: Record<string, string> = {};
   for (const s of d.slots) values[s.slot] = rng.pick(s.options).value;
-  const count = rng.int(2, Math.min(3, d.slots.length));
+  // 1-3 missing details: instances of uneven difficulty (docs/results.md, section 1).
+  const count = rng.int(1, Math.min(3, d.slots.length));
   const missingSlots = rng.shuffle(d.slots.map((s) => s.slot)).slice(0, count);
   // Keep the domain's slot order for the missing list (a canonical key).
   const missing: MissingDetail[] = d.slots
@@ -312,14 +313,16 @@ function unknownSlots(view: AgentView): string[] {
 }
 
 /**
- * The demonstrator's expert: asks about a detail still unknown (one the user has not made clear:
- * an unreadable answer leaves it unknown), in random order, and states the request as soon as
- * nothing is unknown, so the answer that settles the last detail turns the next move into the answer.
+ * The demonstrator's expert: asks about the first detail (in the domain's slot order) still
+ * unknown, one the user has not made clear (an unreadable answer or a non-answer leaves it
+ * unknown, so the expert asks it again), and states the request as soon as nothing is unknown.
+ * A fixed order makes the next move a function of the answers: a detail settled moves the
+ * question on to the next one, or turns it into the answer; a detail left open is asked again.
  */
 const expert: ScriptedAgent = (view, rng) => {
   const open = unknownSlots(view);
   if (open.length === 0 || turnsLeft(view) <= 1) return answerFromBeliefs(view, rng, 0, true);
-  return `ask ${rng.pick(open)} ?`;
+  return `ask ${open[0]} ?`;
 };
 
 /** An uninformed move: a question about a detail already known (stated, answered or outside the domain), or an answer that guesses. */
@@ -344,6 +347,7 @@ export function describeFeedback(view: AgentView, index: number): FeedbackKind {
   if (after < before) return { label: 'detail', informative: true };
   const core = replyParts(view.exchanges[index].feedback);
   if (core.length > 0 && core.every((p) => p === DONT_MIND || p === 'any')) return { label: 'do-not-mind', informative: false };
+  if (view.exchanges[index].feedback === NON_ANSWER) return { label: 'no-answer', informative: false };
   return { label: 'known-detail', informative: false };
 }
 
@@ -351,7 +355,7 @@ export const intent: TaskFamily = {
   id: 'intent',
   title: 'Intent clarification',
   description:
-    'A vague request ("book a table on friday .") hides 2-3 missing details of importance 1-3 (6 domains: restaurant, flight, hotel, taxi, movie, gift). Asking about a slot that uncovers a new detail earns 1.0 / 0.7 / 0.4 by importance, minus 0.2 per extra detail in one question, minus 0.01 a question (IntentionGym). The agent ends by stating the missing values, scored by the importance-weighted fraction right.',
+    'A vague request ("book a table on friday .") hides 1-3 missing details of importance 1-3 (6 domains: restaurant, flight, hotel, taxi, movie, gift). Asking about a slot that uncovers a new detail earns 1.0 / 0.7 / 0.4 by importance, minus 0.2 per extra detail in one question, minus 0.01 a question (IntentionGym). The agent ends by stating the missing values, scored by the importance-weighted fraction right.',
   role: 'user',
   maxTurns: 6,
   grammar: ['ask SLOT [SLOT] [SLOT] ?', 'answer VALUE VALUE ...   (the missing details)'],

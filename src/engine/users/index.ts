@@ -5,6 +5,7 @@ export {
   FILLERS,
   CLOSING,
   NOT_UNDERSTOOD,
+  NON_ANSWER,
   createVoice,
   getPersona,
   isPersona,

@@ -63,10 +63,17 @@ export const FILLERS = ['well ,', 'hmm ,', 'oh ,', 'so ,', 'let me see ,', 'good
 export const CLOSING = 'thanks .';
 /** What every user says to an action it cannot parse. */
 export const NOT_UNDERSTOOD = 'i do not understand .';
+/**
+ * A user who leaves a question unanswered. Only the warm start's demonstrations contain it
+ * (config `demoNonAnswer`), so that the policy learns what an unanswered question means (the
+ * expert asks again) and the masked-feedback counterfactual that uses it as its placeholder is a
+ * situation the policy has seen. Made of words the vocabulary already has.
+ */
+export const NON_ANSWER = 'i have to think .';
 
 /** Every word a persona may add on top of a family's own phrases. */
 export function personaVocabulary(): string[] {
-  return [...FILLERS, CLOSING, NOT_UNDERSTOOD].flatMap((s) => s.split(' '));
+  return [...FILLERS, CLOSING, NOT_UNDERSTOOD, NON_ANSWER].flatMap((s) => s.split(' '));
 }
 
 /** What the voice said, and whether it lied (for traces and tests). */
