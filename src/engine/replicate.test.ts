@@ -45,6 +45,11 @@ describe('profiles and plan', () => {
     expect(isReusable(r, { status: 'stopped', config: r.config })).toBe(false);
     expect(isReusable(r, { status: 'complete', config: { ...r.config, steps: r.config.steps + 1 } })).toBe(false);
     expect(isReusable(r, null)).toBe(false);
+    // A record made before a key existed counts as that key's default, not as another config.
+    const { demoNonAnswer: _absent, ...older } = r.config;
+    expect(r.config.demoNonAnswer).toBe(0);
+    expect(isReusable(r, { status: 'complete', config: older })).toBe(true);
+    expect(isReusable({ ...r, config: { ...r.config, demoNonAnswer: 0.15 } }, { status: 'complete', config: older })).toBe(false);
   });
 
   it('counts evaluations and estimates time', () => {

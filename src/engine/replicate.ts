@@ -6,7 +6,9 @@
  * The profiles below are the one place to edit what a replication runs and how long it takes.
  */
 import { canonicalJson, type EvaluationEntry, type GroupTrace, type MetricName, type Metrics, type RunRecord } from './run';
-import { configFromPresets, episodeOptions, PRESETS, METHODS, type Config, type ConfigInput, type Method } from './config';
+import { configFromPresets, episodeOptions, PRESETS, METHODS, resolveConfig, type Config, type ConfigInput, type Method } from './config';
+
+const CONFIG_DEFAULTS: Config = resolveConfig({});
 import { getTask, TASKS } from './tasks';
 import type { AgentView } from './tasks/types';
 import { PERSONA_IDS } from './users';
@@ -124,7 +126,10 @@ export function planRuns(profile: Profile, sel: Selection = {}): PlannedRun[] {
 /** A finished run.json that this planned run may reuse: complete, and made with exactly this config. */
 export function isReusable(run: PlannedRun, record: unknown): boolean {
   const r = record as Partial<RunRecord> | null;
-  return !!r && r.status === 'complete' && !!r.config && canonicalJson(r.config) === canonicalJson(run.config);
+  if (!r || r.status !== 'complete' || !r.config) return false;
+  // A run made before a config key existed ran with that key's default (new knobs default to the
+  // old behaviour), so a key it lacks counts as its default.
+  return canonicalJson({ ...CONFIG_DEFAULTS, ...r.config }) === canonicalJson({ ...CONFIG_DEFAULTS, ...run.config });
 }
 
 // ---------------------------------------------------------------- time estimate
