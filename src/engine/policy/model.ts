@@ -154,7 +154,7 @@ export class Policy {
       const merged = tf.transpose(att, [0, 2, 1, 3]).reshape([B, T, d]);
       x = tf.add(x, dense(merged, p('attn.wo'), p('attn.bo'))) as tf.Tensor3D;
       const h2 = layerNorm(x, p('ln2.g'), p('ln2.b'));
-      const mlp = dense(tf.relu(dense(h2, p('mlp.w1'), p('mlp.b1'))), p('mlp.w2'), p('mlp.b2'));
+      const mlp = dense(dense(h2, p('mlp.w1'), p('mlp.b1'), 'relu'), p('mlp.w2'), p('mlp.b2'));
       x = tf.add(x, mlp) as tf.Tensor3D;
     }
     return { x, kv: options.returnKV ? kvOut : undefined };

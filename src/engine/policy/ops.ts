@@ -5,6 +5,41 @@
  * - gather's gradient needs UnsortedSegmentSum, which wasm lacks.
  */
 import * as tf from '@tensorflow/tfjs';
+import { shareWasmCopies } from './wasm-kernels';
+
+/**
+ * The wasm backend gets ops of its own below (fused bias and ReLU, hand-written gradients); other
+ * backends keep tfjs's ops, so their numbers (the cpu fingerprints) stay bit for bit as they were.
+ */
+function onWasm(): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  shareWasmCopies();
+  return true;
+}
+
+/**
+ * x [r, c]ᵀ. On wasm as a 3-D permutation of [r, 2, c/2]: tfjs-wasm's 2-D transpose is 2.5-3x
+ * slower than its 3-D one (1024 × 512: 4.4 vs 1.7 ms; docs/performance.md).
+ */
+export function transpose2d(x: tf.Tensor): tf.Tensor2D {
+  if (x.rank !== 2) throw new Error(`transpose2d: a matrix expected, got shape [${x.shape}]`);
+  const [r, c] = x.shape;
+  if (c % 2 === 0 && c >= 4 && tf.getBackend() === 'wasm') return tf.transpose(x.reshape([r, 2, c / 2]), [1, 2, 0]).reshape([c, r]);
+  return tf.transpose(x) as tf.Tensor2D;
+}
+
+/** xᵀ g for x [n, din], g [n, dout] with one transpose: of x, or of g and of the product, whichever moves fewer values. */
+export function weightGrad(x: tf.Tensor2D, g: tf.Tensor2D): tf.Tensor2D {
+  const [n, din] = x.shape;
+  const dout = g.shape[1];
+  if (g.shape[0] !== n) throw new Error(`weightGrad: ${n} rows in x, ${g.shape[0]} in g`);
+  return n * din <= n * dout + din * dout ? tf.matMul(transpose2d(x), g) : transpose2d(tf.matMul(transpose2d(g), x));
+}
+
+/** Sum over the rows of g [n, m] as a product with a row of ones: on wasm ~25x faster than Sum over axis 0, which transposes first. */
+export function columnSum(g: tf.Tensor2D): tf.Tensor1D {
+  return tf.matMul(tf.ones([1, g.shape[0]]), g).reshape([g.shape[1]]);
+}
 
 function swapLast(x: tf.Tensor): tf.Tensor {
   const r = x.shape.length;
@@ -69,12 +104,52 @@ export const matMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradS
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
-/** x [..., din] @ w [din, dout] + b: flattened to 2-D so the fast path applies. */
-export function dense(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
+type Activation = 'linear' | 'relu';
+
+/**
+ * x [n, din] @ w [din, dout] (+ b) (then ReLU) as one op on wasm: the bias and the ReLU ride in
+ * XNNPACK's fused matmul, and the gradient is written out: dx = g wᵀ, dw = xᵀ g with the cheaper
+ * transpose (weightGrad), db = 1ᵀ g (columnSum), where g is dy masked by the ReLU's output.
+ * Same math as matMul + add + relu; the sums are reassociated.
+ */
+const linearOps = new Map<string, (...args: tf.Tensor[]) => tf.Tensor>();
+function linearOp(bias: boolean, activation: Activation): (...args: tf.Tensor[]) => tf.Tensor {
+  const key = `${bias}/${activation}`;
+  let op = linearOps.get(key);
+  if (!op) {
+    op = tf.customGrad(((...args: unknown[]) => {
+      const save = args.pop() as tf.GradSaveFunc;
+      const [x, w, b] = args as tf.Tensor2D[];
+      const y = tf.fused.matMul({ a: x, b: w, bias: b, activation });
+      save(activation === 'relu' ? [x, w, y] : [x, w]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+          const [sx, sw, sy] = saved as tf.Tensor2D[];
+          // ReLU's gradient, as tfjs's: dy where the pre-activation is > 0 (the same as the output > 0).
+          const g = activation === 'relu' ? (tf.mul(dy, tf.step(sy)) as tf.Tensor2D) : dy;
+          const grads = [tf.matMul(g, transpose2d(sw)), weightGrad(sx, g)];
+          return bias ? [...grads, columnSum(g)] : grads;
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
+    linearOps.set(key, op);
+  }
+  return op;
+}
+
+/** x [..., din] @ w [din, dout] + b, then the activation: flattened to 2-D so the fast paths apply. */
+export function dense(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor, activation: Activation = 'linear'): tf.Tensor {
   const din = x.shape[x.shape.length - 1];
   const lead = x.shape.slice(0, -1);
-  let y = matMul(x.reshape([-1, din]), w);
-  if (b) y = tf.add(y, b);
+  const x2 = x.reshape([-1, din]);
+  let y: tf.Tensor;
+  if (onWasm()) y = b ? linearOp(true, activation)(x2, w, b) : linearOp(false, activation)(x2, w);
+  else {
+    y = matMul(x2, w);
+    if (b) y = tf.add(y, b);
+    if (activation === 'relu') y = tf.relu(y);
+  }
   return y.reshape([...lead, w.shape[1] as number]);
 }
 
@@ -87,8 +162,9 @@ export function embed(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
     return {
       value: tf.gather(w, flat),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const oneHot = tf.oneHot(saved[0] as tf.Tensor1D, vocab).toFloat();
-        return tf.matMul(tf.transpose(oneHot), dy.reshape([-1, dim]));
+        const oneHot = tf.oneHot(saved[0] as tf.Tensor1D, vocab).toFloat() as tf.Tensor2D;
+        const g = dy.reshape([-1, dim]) as tf.Tensor2D;
+        return onWasm() ? weightGrad(oneHot, g) : tf.matMul(tf.transpose(oneHot), g);
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (w: tf.Tensor) => tf.Tensor;
@@ -97,9 +173,45 @@ export function embed(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
 
 /** LayerNorm over the last axis; gain and bias broadcast (no Tile, whose gradient is slow). */
 export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps = 1e-5): tf.Tensor {
+  if (onWasm()) return layerNormOp(eps)(x, gain, bias);
   const axis = x.shape.length - 1;
   const { mean, variance } = tf.moments(x, axis, true);
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias);
+}
+
+/**
+ * LayerNorm with its gradient written out (wasm): tfjs's autodiff of the expression above runs
+ * ~60 kernels per LayerNorm, this ~15. The forward is the same expression; the backward is the
+ * textbook one, x̂ = (x - μ)·r, r = 1/√(σ² + ε):
+ *   dx = r · (dx̂ - mean(dx̂) - x̂ · mean(dx̂ · x̂)), dx̂ = dy · γ;  dγ = Σ_rows dy · x̂;  dβ = Σ_rows dy.
+ */
+const layerNormOps = new Map<number, (x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor) => tf.Tensor>();
+function layerNormOp(eps: number): (x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor) => tf.Tensor {
+  let op = layerNormOps.get(eps);
+  if (!op) {
+    op = tf.customGrad(((x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, save: tf.GradSaveFunc) => {
+      const axis = x.rank - 1;
+      const { mean, variance } = tf.moments(x, axis, true);
+      const r = tf.rsqrt(tf.add(variance, eps));
+      const xhat = tf.mul(tf.sub(x, mean), r);
+      save([xhat, r, gain]);
+      return {
+        value: tf.add(tf.mul(xhat, gain), bias),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sxhat, sr, sgain] = saved;
+          const d = sxhat.shape[axis];
+          const dxhat = tf.mul(dy, sgain);
+          const m1 = tf.mean(dxhat, axis, true);
+          const m2 = tf.mean(tf.mul(dxhat, sxhat), axis, true);
+          const dx = tf.mul(tf.sub(tf.sub(dxhat, m1), tf.mul(sxhat, m2)), sr);
+          const dy2 = dy.reshape([-1, d]) as tf.Tensor2D;
+          return [dx, columnSum(tf.mul(dy2, sxhat.reshape([-1, d])) as tf.Tensor2D), columnSum(dy2)];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
+    layerNormOps.set(eps, op);
+  }
+  return op;
 }
 
 /** tf.tidy for results that are plain objects of tensors (typed interfaces lack an index signature). */
