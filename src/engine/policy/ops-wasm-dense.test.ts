@@ -72,10 +72,10 @@ describe('wasm matrix helpers', () => {
 
 describe('dense on wasm (fused bias and ReLU, written-out gradient)', () => {
   const plain = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | undefined, relu: boolean) => {
-    let y = tf.matMul(x.reshape([-1, x.shape[x.rank - 1]]), w);
+    let y = tf.matMul(x.reshape([-1, x.shape[x.rank - 1] as number]), w);
     if (b) y = tf.add(y, b);
     if (relu) y = tf.relu(y);
-    return y.reshape([...x.shape.slice(0, -1), w.shape[1]]);
+    return y.reshape([...x.shape.slice(0, -1), w.shape[1] as number]);
   };
   for (const [bias, relu] of [[true, false], [true, true], [false, false]] as const) {
     it(`value and gradients equal matMul${bias ? ' + bias' : ''}${relu ? ' + relu' : ''}`, () => {
