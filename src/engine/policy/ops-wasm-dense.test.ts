@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { columnSum, dense, layerNorm, transpose2d, weightGrad } from './ops';
+import { columnSum, dense, layerNorm, transpose2d, weightAndBiasGrad, weightGrad } from './ops';
 import { shareWasmCopies, wasmCopiesShared } from './wasm-kernels';
 
 let previous = '';
@@ -62,6 +62,17 @@ describe('wasm matrix helpers', () => {
       expectClose(weightGrad(x, g), tf.matMul(x, g, true, false), absProduct(x, g, true, false));
     }
     expect(() => weightGrad(tf.zeros([4, 3]) as tf.Tensor2D, tf.zeros([5, 3]) as tf.Tensor2D)).toThrow(/4 rows in x, 5 in g/);
+  });
+
+  it('weightAndBiasGrad gives xᵀ g and 1ᵀ g down both layouts', () => {
+    for (const [n, din, dout] of [[64, 8, 40], [64, 40, 8]]) {
+      const x = extreme([n, din], n + din) as tf.Tensor2D;
+      const g = extreme([n, dout], n + dout + 1) as tf.Tensor2D;
+      const [dw, db] = weightAndBiasGrad(x, g, true);
+      expectClose(dw, tf.matMul(x, g, true, false), absProduct(x, g, true, false));
+      expectClose(db!, tf.sum(g, 0), tf.sum(tf.abs(g), 0));
+      expect(weightAndBiasGrad(x, g, false)[1]).toBeUndefined();
+    }
   });
 
   it('columnSum equals tf.sum over rows', () => {

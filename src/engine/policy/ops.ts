@@ -30,10 +30,26 @@ export function transpose2d(x: tf.Tensor): tf.Tensor2D {
 
 /** xᵀ g for x [n, din], g [n, dout] with one transpose: of x, or of g and of the product, whichever moves fewer values. */
 export function weightGrad(x: tf.Tensor2D, g: tf.Tensor2D): tf.Tensor2D {
+  return weightAndBiasGrad(x, g, false)[0];
+}
+
+/**
+ * xᵀ g and (with `bias`) 1ᵀ g, the gradients of x w + b. The bias gradient rides along: appended
+ * as a row of ones to xᵀ (one product), or as a row sum of gᵀ (a last-axis Sum, fast) when g is
+ * the side transposed. A separate 1ᵀ g costs a product whose operand tfjs-wasm repacks per call.
+ */
+export function weightAndBiasGrad(x: tf.Tensor2D, g: tf.Tensor2D, bias: boolean): [tf.Tensor2D, tf.Tensor1D | undefined] {
   const [n, din] = x.shape;
   const dout = g.shape[1];
   if (g.shape[0] !== n) throw new Error(`weightGrad: ${n} rows in x, ${g.shape[0]} in g`);
-  return n * din <= n * dout + din * dout ? tf.matMul(transpose2d(x), g) : transpose2d(tf.matMul(transpose2d(g), x));
+  if (n * din <= n * dout + din * dout) {
+    const xt = transpose2d(x);
+    if (!bias) return [tf.matMul(xt, g), undefined];
+    const both = tf.matMul(tf.concat([xt, tf.ones([1, n])], 0), g);
+    return [tf.slice(both, [0, 0], [din, dout]) as tf.Tensor2D, tf.slice(both, [din, 0], [1, dout]).reshape([dout]) as tf.Tensor1D];
+  }
+  const gt = transpose2d(g);
+  return [transpose2d(tf.matMul(gt, x)), bias ? (tf.sum(gt, 1) as tf.Tensor1D) : undefined];
 }
 
 /** Sum over the rows of g [n, m] as a product with a row of ones: on wasm ~25x faster than Sum over axis 0, which transposes first. */
@@ -109,7 +125,7 @@ type Activation = 'linear' | 'relu';
 /**
  * x [n, din] @ w [din, dout] (+ b) (then ReLU) as one op on wasm: the bias and the ReLU ride in
  * XNNPACK's fused matmul, and the gradient is written out: dx = g wᵀ, dw = xᵀ g with the cheaper
- * transpose (weightGrad), db = 1ᵀ g (columnSum), where g is dy masked by the ReLU's output.
+ * transpose and db = 1ᵀ g alongside (weightAndBiasGrad), where g is dy masked by the ReLU's output.
  * Same math as matMul + add + relu; the sums are reassociated.
  */
 const linearOps = new Map<string, (...args: tf.Tensor[]) => tf.Tensor>();
@@ -128,8 +144,8 @@ function linearOp(bias: boolean, activation: Activation): (...args: tf.Tensor[])
           const [sx, sw, sy] = saved as tf.Tensor2D[];
           // ReLU's gradient, as tfjs's: dy where the pre-activation is > 0 (the same as the output > 0).
           const g = activation === 'relu' ? (tf.mul(dy, tf.step(sy)) as tf.Tensor2D) : dy;
-          const grads = [tf.matMul(g, transpose2d(sw)), weightGrad(sx, g)];
-          return bias ? [...grads, columnSum(g)] : grads;
+          const [dw, db] = weightAndBiasGrad(sx, g, bias);
+          return db ? [tf.matMul(g, transpose2d(sw)), dw, db] : [tf.matMul(g, transpose2d(sw)), dw];
         },
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
