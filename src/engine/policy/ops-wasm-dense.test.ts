@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { columnSum, dense, layerNorm, transpose2d, weightAndBiasGrad, weightGrad } from './ops';
+import { causalSelfAttention, columnSum, dense, layerNorm, matMul, setFusedAttention, transpose2d, weightAndBiasGrad, weightGrad } from './ops';
 import { shareWasmCopies, wasmCopiesShared } from './wasm-kernels';
 
 let previous = '';
@@ -155,6 +155,49 @@ describe('layerNorm on wasm (written-out gradient)', () => {
   });
 });
 
+describe('causalSelfAttention on wasm (one op, written-out gradient)', () => {
+  /** The general path of model.ts: per-head products, scores scaled, causal mask, softmax. */
+  const reference = (qkv: tf.Tensor, H: number) => {
+    const [B, T, d3] = qkv.shape as [number, number, number];
+    const d = d3 / 3;
+    const dh = d / H;
+    const [q, k, v] = tf.split(qkv, 3, 2).map((t) => t.reshape([B, T, H, dh]));
+    const mask = tf.tensor(Float32Array.from({ length: T * T }, (_, i) => (i % T > Math.floor(i / T) ? -1e9 : 0)), [1, 1, T, T]);
+    const scores = tf.add(tf.mul(matMul(tf.transpose(q, [0, 2, 1, 3]), tf.transpose(k, [0, 2, 3, 1])), 1 / Math.sqrt(dh)), mask);
+    return tf.transpose(matMul(tf.softmax(scores), tf.transpose(v, [0, 2, 1, 3])), [0, 2, 1, 3]).reshape([B, T, d]);
+  };
+  const maxAbs = (t: tf.Tensor) => tf.max(tf.abs(t)).dataSync()[0];
+
+  for (const [B, T, H, dh] of [[2, 17, 3, 4], [3, 24, 2, 8], [1, 16, 4, 2]]) {
+    it(`equals the per-head path, value and gradient, B ${B} T ${T} H ${H} dh ${dh}`, () => {
+      // Outliers up to 30 (scores up to ~1e3: saturated softmax rows), tiny and zero entries.
+      const base = tf.randomNormal([B * T * 3 * H * dh], 0, 1, 'float32', B + T).dataSync();
+      const qkv = tf.tensor(Float32Array.from(base, (x, i) => (i % 37 === 3 ? x * 30 : i % 41 === 5 ? x * 1e-20 : i % 43 === 7 ? 0 : x)), [B, T, 3 * H * dh]);
+      const c = tf.randomNormal([B, T, H * dh], 0, 1, 'float32', 99);
+      const ours = causalSelfAttention(qkv as tf.Tensor3D, H);
+      const theirs = reference(qkv, H);
+      expectClose(ours, theirs, 0, 1e-4 * (1 + maxAbs(theirs)));
+      const g1 = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(causalSelfAttention(x as tf.Tensor3D, H), c)) as tf.Scalar)(qkv);
+      const g2 = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(reference(x, H), c)) as tf.Scalar)(qkv);
+      expectClose(g1, g2, 0, 1e-4 * (1 + maxAbs(g2)));
+      expect(maxAbs(g2)).toBeGreaterThan(0);
+    });
+  }
+
+  it('rejects a last axis that is not 3 × d', () => {
+    expect(() => causalSelfAttention(tf.zeros([1, 16, 10]) as tf.Tensor3D, 2)).toThrow(/not 3 × d/);
+    expect(() => causalSelfAttention(tf.zeros([1, 16, 12]) as tf.Tensor3D, 3)).toThrow(/multiple of 3 heads/);
+  });
+
+  it('leaks no tensor', () => {
+    const qkv = tf.randomNormal([2, 16, 24]);
+    const before = tf.memory().numTensors;
+    tf.tidy(() => causalSelfAttention(qkv as tf.Tensor3D, 2)).dispose();
+    tf.grad((x: tf.Tensor) => tf.sum(causalSelfAttention(x as tf.Tensor3D, 2)) as tf.Scalar)(qkv).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('sharing Identity and Cast on wasm', () => {
   it('is installed, and a clone or same-dtype cast outlives its source with the same values', () => {
     expect(wasmCopiesShared()).toBe(true);
@@ -215,12 +258,19 @@ describe('the whole policy on wasm against the cpu backend (tfjs ops, autodiff)'
     };
     const cpu = await run('cpu');
     const wasm = await run('wasm');
+    const was = setFusedAttention(false);
+    const perProduct = await run('wasm').finally(() => setFusedAttention(was));
+    expect(Math.abs(perProduct.loss - cpu.loss)).toBeLessThan(1e-5 * Math.abs(cpu.loss));
     expect(Math.abs(wasm.loss - cpu.loss)).toBeLessThan(1e-5 * Math.abs(cpu.loss));
     for (const [name, g] of cpu.grads) {
       const h = wasm.grads.get(name)!;
       const scale = g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       expect(scale, name).toBeGreaterThan(0);
-      for (let i = 0; i < g.length; i++) expect(Math.abs(h[i] - g[i]), `${name}[${i}]`).toBeLessThanOrEqual(1e-4 * scale);
+      const u = perProduct.grads.get(name)!;
+      for (let i = 0; i < g.length; i++) {
+        expect(Math.abs(h[i] - g[i]), `${name}[${i}]`).toBeLessThanOrEqual(1e-4 * scale);
+        expect(Math.abs(u[i] - g[i]), `${name}[${i}] per-product`).toBeLessThanOrEqual(1e-4 * scale);
+      }
     }
   });
 });

@@ -108,6 +108,82 @@ function batchProduct(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transpose
   return tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
 }
 
+let fusedAttention = true;
+/** Turn the one-op attention off (true: on, the default) to compare against the per-product path; returns the previous setting. */
+export function setFusedAttention(on: boolean): boolean {
+  const was = fusedAttention;
+  fusedAttention = on;
+  return was;
+}
+
+/** Whether causalSelfAttention applies (wasm, the depthwise products on, at least DEPTHWISE_MIN_ROWS positions). */
+export function fusedAttentionApplies(T: number): boolean {
+  return fusedAttention && depthwiseProducts && T >= DEPTHWISE_MIN_ROWS && onWasm();
+}
+
+/** Additive causal mask [T, 1, T] (row = query, last axis = key), in the layout of causalSelfAttention's scores. */
+function causalMaskRows(T: number): tf.Tensor3D {
+  const data = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) data[i * T + j] = -1e9;
+  return tf.tensor3d(data, [T, 1, T]);
+}
+
+/** a [1, I, K, C] ⊛ f [1, K, C, J] → out [I, C, J]: out[i, c, j] = Σ_k a[i, k, c] f[k, c, j] (see depthwiseBatchMatMul). */
+function dwProduct(a: tf.Tensor, f: tf.Tensor, I: number, K: number, C: number, J: number): tf.Tensor3D {
+  return tf.depthwiseConv2d(a.reshape([1, I, K, C]) as tf.Tensor4D, f.reshape([1, K, C, J]) as tf.Tensor4D, 1, 'valid').reshape([I, C, J]);
+}
+
+/**
+ * Causal self-attention of one full sequence per row on wasm, as one op: qkv [B, T, 3d] (queries,
+ * keys, values, heads of dh = d / H) → the heads' outputs merged, [B, T, d]. The same math as the
+ * general path in model.ts (softmax(q kᵀ / √dh + causal mask) v), arranged around the depthwise
+ * products (dwProduct: out[i, c, j] = Σ_k a[i, k, c] f[k, c, j], C = B·H channels) so that few
+ * score-sized tensors move: q, k, v live as [T, C, dh]; scores and probabilities stay in the
+ * product's own output layout [T_q, C, T_k] (softmax over its last axis); the products whose
+ * natural output would need a score-sized transpose are computed transposed instead (dKᵀ, dVᵀ
+ * are [dh, C, T_k], from the scores' gradient and P in place). One score-sized transpose forward
+ * (P for P·v) and one backward (dS for dQ), where the per-product layouts moved six; every other
+ * transpose is of a q-sized tensor, and all are 3-D (tfjs-wasm's 4-D and 5-D ones are up to 50x
+ * slower). The 1/√dh scale is applied to q (4x fewer values than the scores; a rounding-level
+ * reordering of the same product). Backward: dP = dO vᵀ, dS = P ⊙ dP - Σ(P ⊙ dP) P (tfjs's
+ * softmax gradient), dQ = dS k, dKᵀ = qᵀ dS, dVᵀ = dOᵀ P.
+ */
+export function causalSelfAttention(qkv: tf.Tensor3D, H: number): tf.Tensor3D {
+  const [B, T, d3] = qkv.shape;
+  const d = d3 / 3;
+  if (!Number.isInteger(d) || d % H !== 0) throw new Error(`causalSelfAttention: last axis ${d3} is not 3 × d with d a multiple of ${H} heads`);
+  const dh = d / H;
+  const C = B * H;
+  const scale = 1 / Math.sqrt(dh);
+  /** [T, C, dh] (a q, k or v in time-major layout) → the permutation given, as a 3-D transpose. */
+  const perm = (x: tf.Tensor, p: number[]) => tf.transpose(x.reshape([T, C, dh]), p);
+  const op = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
+    // [B, T, 3d] → [T, B, 3d]: q, k, v come out time-major, [T, B·H, dh] each.
+    const [q, k, v] = tf.split(tf.transpose(input, [1, 0, 2]), 3, 2);
+    const qs = tf.mul(q, scale);
+    const scores = tf.add(dwProduct(perm(qs, [0, 2, 1]), perm(k, [2, 1, 0]), T, dh, C, T), causalMaskRows(T)); // [Tq, C, Tk]
+    const p = tf.softmax(scores);
+    const out = dwProduct(tf.transpose(p, [0, 2, 1]), v, T, T, C, dh); // [Tq, C, dh]
+    save([qs, k, v, p]);
+    return {
+      value: tf.transpose(out.reshape([T, B, d]), [1, 0, 2]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sq, sk, sv, sp] = saved;
+        const dO = tf.transpose(dy, [1, 0, 2]); // [T, B, d] = [Tq, C, dh]
+        const dP = dwProduct(perm(dO, [0, 2, 1]), perm(sv, [2, 1, 0]), T, dh, C, T); // [Tq, C, Tk]
+        const pdp = tf.mul(dP, sp);
+        const dS = tf.sub(pdp, tf.mul(tf.sum(pdp, 2, true), sp));
+        const dQ = tf.mul(dwProduct(tf.transpose(dS, [0, 2, 1]), sk, T, T, C, dh), scale); // [Tq, C, dh]
+        const dKt = dwProduct(perm(sq, [2, 0, 1]), dS, dh, T, C, T); // [dh, C, Tk]
+        const dVt = dwProduct(perm(dO, [2, 0, 1]), sp, dh, T, C, T); // [dh, C, Tk]
+        const back = (t: tf.Tensor) => tf.transpose(t, [2, 1, 0]).reshape([T, B, d]);
+        return [tf.transpose(tf.concat([dQ.reshape([T, B, d]), back(dKt), back(dVt)], 2), [1, 0, 2])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+  return op(qkv) as tf.Tensor3D;
+}
+
 /** Batched matmul (rank >= 2, equal batch dims) whose gradient transposes explicitly. */
 export const matMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);
