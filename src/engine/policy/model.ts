@@ -133,13 +133,19 @@ export class Policy {
     let x = tf.add(embed(this.get('wte') as tf.Tensor2D, tokens), embed(this.get('wpe') as tf.Tensor2D, positions)) as tf.Tensor3D;
     const mask = options.mask ?? causalMask(T, pastLen);
     const kvOut: KV = { k: [], v: [] };
-    const fused = !options.past && !options.returnKV && !options.mask && fusedAttentionApplies(T);
+    const fused = !options.past && !options.mask && fusedAttentionApplies(T);
     for (let l = 0; l < nLayers; l++) {
       const p = (n: string) => this.get(`h${l}.${n}`);
       const h = layerNorm(x, p('ln1.g'), p('ln1.b'));
       const qkv = dense(h, p('attn.wqkv'), p('attn.bqkv')) as tf.Tensor3D; // [B, T, 3d]
       // A whole causal sequence per row (training, teacher-forced passes): one op on wasm (ops.ts).
       if (fused) {
+        if (options.returnKV) {
+          // The cache in its usual layout, from the same keys and values (the one-op attention keeps its own).
+          const [, k, v] = tf.split(qkv, 3, 2).map((t) => t.reshape([B, T, H, dh]));
+          kvOut.k.push(tf.transpose(k, [0, 2, 3, 1]) as tf.Tensor4D);
+          kvOut.v.push(tf.transpose(v, [0, 2, 1, 3]) as tf.Tensor4D);
+        }
         x = tf.add(x, dense(causalSelfAttention(qkv, H), p('attn.wo'), p('attn.bo'))) as tf.Tensor3D;
       } else {
         const [q, k, v] = tf.split(qkv, 3, 2).map((t) => t.reshape([B, T, H, dh]));

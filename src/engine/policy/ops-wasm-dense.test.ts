@@ -274,3 +274,32 @@ describe('the whole policy on wasm against the cpu backend (tfjs ops, autodiff)'
     }
   });
 });
+
+describe('the key/value cache from the one-op attention path (wasm)', () => {
+  it('equals the per-product path, and decoding from it continues the full forward', async () => {
+    const { Policy } = await import('./model');
+    const { Rng } = await import('../random');
+    await tf.setBackend('wasm');
+    const shape = { vocabSize: 31, dModel: 16, nLayers: 2, nHeads: 4, maxContext: 32 };
+    const p = new Policy(shape, new Rng(5));
+    const rng = new Rng(6);
+    const ids = Array.from({ length: 2 * 21 }, () => Math.floor(rng.next() * 31));
+    const prefix = tf.tensor2d(ids.filter((_, i) => i % 21 < 20), [2, 20], 'int32');
+    const fused = p.forward(prefix, { returnKV: true });
+    const was = setFusedAttention(false);
+    const plain = p.forward(prefix, { returnKV: true });
+    setFusedAttention(was);
+    const close = (a: tf.Tensor, b: tf.Tensor) => expectClose(a, b, 0, 1e-5 * (1 + tf.max(tf.abs(b)).dataSync()[0]));
+    close(fused.logits, plain.logits);
+    for (let l = 0; l < 2; l++) {
+      expect(fused.kv!.k[l].shape).toEqual(plain.kv!.k[l].shape);
+      close(fused.kv!.k[l], plain.kv!.k[l]);
+      close(fused.kv!.v[l], plain.kv!.v[l]);
+    }
+    const next = tf.tensor2d([ids[20], ids[41]], [2, 1], 'int32');
+    const stepped = p.forward(next, { past: fused.kv, returnKV: true });
+    const full = p.forward(tf.tensor2d(ids, [2, 21], 'int32'));
+    close(stepped.logits, tf.slice(full.logits, [0, 20, 0], [2, 1, 31]));
+    p.dispose();
+  });
+});
