@@ -28,27 +28,30 @@ export function transpose2d(x: tf.Tensor): tf.Tensor2D {
   return tf.transpose(x) as tf.Tensor2D;
 }
 
-/** xᵀ g for x [n, din], g [n, dout] with one transpose: of x, or of g and of the product, whichever moves fewer values. */
+/** xᵀ g for x [n, din], g [n, dout] (weightAndBiasGrad without the bias). */
 export function weightGrad(x: tf.Tensor2D, g: tf.Tensor2D): tf.Tensor2D {
   return weightAndBiasGrad(x, g, false)[0];
 }
 
 /**
- * xᵀ g and (with `bias`) 1ᵀ g, the gradients of x w + b. When g is the side transposed, the bias
- * gradient is a row sum of gᵀ (a last-axis Sum, fast); otherwise 1ᵀ g right after xᵀ g, which
- * tfjs-wasm runs almost for free (g was just packed as a product operand). Measured against a
- * ones row appended to xᵀ (129 rows: slower) and Sum over axis 0 (transposes first: slower).
+ * xᵀ g and (with `bias`) 1ᵀ g, the gradients of x w + b, with one transpose of an operand. XNNPACK
+ * packs a product's right operand on every call and streams it once per block of rows, so the
+ * right operand should be the smaller of x and g: the bigger one is transposed (xᵀ g, or (gᵀ x)ᵀ
+ * with the small [dout, din] product transposed back). At n = 1024 this was 10-15% faster than
+ * the other way round for [128 → 512] and [512 → 128] layers (docs/performance.md). The bias
+ * gradient is then a last-axis row sum of gᵀ, or 1ᵀ g right after xᵀ g (g just packed: nearly
+ * free); Sum over axis 0 transposes first (slower).
  */
 export function weightAndBiasGrad(x: tf.Tensor2D, g: tf.Tensor2D, bias: boolean): [tf.Tensor2D, tf.Tensor1D | undefined] {
   const [n, din] = x.shape;
   const dout = g.shape[1];
   if (g.shape[0] !== n) throw new Error(`weightGrad: ${n} rows in x, ${g.shape[0]} in g`);
-  if (n * din <= n * dout + din * dout) return [tf.matMul(transpose2d(x), g), bias ? columnSum(g) : undefined];
+  if (din > dout) return [tf.matMul(transpose2d(x), g), bias ? columnSum(g) : undefined];
   const gt = transpose2d(g);
   return [transpose2d(tf.matMul(gt, x)), bias ? (tf.sum(gt, 1) as tf.Tensor1D) : undefined];
 }
 
-/** Sum over the rows of g [n, m] as a product with a row of ones: on wasm ~25x faster than Sum over axis 0, which transposes first. */
+/** Sum over the rows of g [n, m] as 1ᵀ g: on wasm Sum over axis 0 transposes first (a [1024, 512] g: 3.2 ms; this ~0.5 ms, less when g was just packed by another product). */
 export function columnSum(g: tf.Tensor2D): tf.Tensor1D {
   return tf.matMul(tf.ones([1, g.shape[0]]), g).reshape([g.shape[1]]);
 }
@@ -196,8 +199,8 @@ type Activation = 'linear' | 'relu';
 
 /**
  * x [n, din] @ w [din, dout] (+ b) (then ReLU) as one op on wasm: the bias and the ReLU ride in
- * XNNPACK's fused matmul, and the gradient is written out: dx = g wᵀ, dw = xᵀ g with the cheaper
- * transpose and db = 1ᵀ g alongside (weightAndBiasGrad), where g is dy masked by the ReLU's output.
+ * XNNPACK's fused matmul, and the gradient is written out: dx = g wᵀ, dw = xᵀ g and db = 1ᵀ g in
+ * the layout XNNPACK runs fastest (weightAndBiasGrad), where g is dy masked by the ReLU's output.
  * Same math as matMul + add + relu; the sums are reassociated.
  */
 const linearOps = new Map<string, (...args: tf.Tensor[]) => tf.Tensor>();
