@@ -1,8 +1,11 @@
 /**
- * tfjs ops with gradients written for speed on the wasm backend (PLATFORM-NOTES.md):
+ * tfjs ops with gradients written for speed on the wasm backend (PLATFORM-NOTES.md,
+ * docs/platform-notes.md, docs/performance.md):
  * - matMul's built-in gradient uses transposeA/B flags, 4-5x slower on wasm than an explicit
  *   transpose followed by a plain matMul;
- * - gather's gradient needs UnsortedSegmentSum, which wasm lacks.
+ * - gather's gradient needs UnsortedSegmentSum, which wasm lacks;
+ * - batched products run as depthwise convolutions (XNNPACK) on wasm, and on wasm alone dense,
+ *   LayerNorm and causal self-attention are single ops with written-out gradients.
  */
 import * as tf from '@tensorflow/tfjs';
 import { shareWasmCopies } from './wasm-kernels';
