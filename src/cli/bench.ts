@@ -56,7 +56,7 @@ interface LmTrainResult {
   parameters: number;
   flops_per_token: number;
   train_tokens_per_s: number;
-  /** 1024^3 matmul GFLOP/s, the mean of one measurement right before and one right after the training steps. */
+  /** 1024^3 matmul GFLOP/s: the median of measurements before, between every timed training step, and after. */
   matmul_gflops: number;
   bound_tokens_per_s: number;
   train_fraction_of_bound: number;
@@ -77,9 +77,11 @@ interface PageThreadsResult {
 async function benchLmTrain(steps: number): Promise<LmTrainResult[]> {
   const out: LmTrainResult[] = [];
   for (const [d, layers] of LM_SHAPES) {
+    // The bound is measured before, between every timed step and after (median): on a shared
+    // machine the load changes within seconds, and both figures should see the same moments.
     const before = await benchMatmulGflops();
-    const r: TrainThroughput = await benchTrainThroughput({ vocabSize: 256, dModel: d, nLayers: layers, nHeads: 4, maxContext: 128 }, 8, 128, steps);
-    const gflops = (before + (await benchMatmulGflops())) / 2;
+    const r: TrainThroughput = await benchTrainThroughput({ vocabSize: 256, dModel: d, nLayers: layers, nHeads: 4, maxContext: 128 }, 8, 128, steps, 2, () => benchMatmulGflops(1024, 1));
+    const gflops = median([before, ...r.between, await benchMatmulGflops()]);
     const bound = (gflops * 1e9) / r.flopsPerToken;
     const was = setDepthwiseProducts(false);
     const plain = await benchTrainThroughput({ vocabSize: 256, dModel: d, nLayers: layers, nHeads: 4, maxContext: 128 }, 8, 128, steps).finally(() => setDepthwiseProducts(was));
@@ -124,7 +126,7 @@ async function benchNode(backend: 'cpu' | 'wasm', steps: number, repeats: number
   const prefix = await benchPrefixReuse(config, tokenizer, repeats);
   const decode = await benchDecode({ vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext }, 16, 96);
   // The cpu backend (plain JS) would take minutes per step at d 128; the bound figure is wasm's.
-  const lm = backend === 'wasm' ? await benchLmTrain(Math.max(3, steps)) : undefined;
+  const lm = backend === 'wasm' ? await benchLmTrain(Math.max(6, steps)) : undefined;
   return { ...summarise(backend, shape, divergence, stepTimes, prefix, decode), lm_train: lm };
 }
 

@@ -208,14 +208,18 @@ export interface TrainThroughput {
   flopsPerToken: number;
   tokensPerS: number;
   stepMs: number;
+  /** What `between` returned after each timed step (none without it). */
+  between: number[];
 }
 
 /**
  * Language-model training throughput on random tokens (the peer protocol of issue 13: batch × context
  * tokens, next-token cross-entropy, AdamW with grad-norm clip 1), through the same forward, log-prob
- * and optimizer code as the RL update. Median of `steps` after `warmup` steps.
+ * and optimizer code as the RL update. Median of `steps` after `warmup` steps. `between` runs after
+ * each timed step, outside its timing (the bench measures the matmul bound there, so that both
+ * see the same moments of a shared machine).
  */
-export async function benchTrainThroughput(shape: ModelShape, batch: number, context: number, steps: number, warmup = 2): Promise<TrainThroughput> {
+export async function benchTrainThroughput(shape: ModelShape, batch: number, context: number, steps: number, warmup = 2, between?: () => Promise<number>): Promise<TrainThroughput> {
   if (context + 1 > shape.maxContext + 1) throw new Error(`context ${context} exceeds the model's ${shape.maxContext}`);
   const policy = new Policy(shape, new Rng(7));
   const optimizer = new AdamW(policy.variables, { beta1: 0.9, beta2: 0.95, weightDecay: 0, gradClip: 1 });
@@ -224,17 +228,21 @@ export async function benchTrainThroughput(shape: ModelShape, batch: number, con
   const tokens = new Int32Array(batch * t).map(() => Math.floor(rng.next() * shape.vocabSize));
   const packed = { n: batch, t, tokens, mask: new Float32Array(batch * context).fill(1) };
   const samples: number[] = [];
+  const betweenSamples: number[] = [];
   for (let s = 0; s < warmup + steps; s++) {
     const t0 = now();
     const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(tokenLogProbs(policy, packed).logp)) as tf.Scalar, policy.variables);
     await optimizer.step(policy.variables.map((v) => grads[v.name]), 1e-3);
     await value.data();
     value.dispose();
-    if (s >= warmup) samples.push(now() - t0);
+    if (s >= warmup) {
+      samples.push(now() - t0);
+      if (between) betweenSamples.push(await between());
+    }
   }
   const parameters = policy.parameterCount();
   optimizer.dispose();
   policy.dispose();
   const stepMs = median(samples);
-  return { shape, batch, context, parameters, flopsPerToken: trainFlopsPerToken(shape, parameters, context), tokensPerS: ((batch * context) / stepMs) * 1000, stepMs };
+  return { shape, batch, context, parameters, flopsPerToken: trainFlopsPerToken(shape, parameters, context), tokensPerS: ((batch * context) / stepMs) * 1000, stepMs, between: betweenSamples };
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random';
-import { dense, embed, layerNorm, matMul } from './ops';
+import { causalSelfAttention, dense, embed, fusedAttentionApplies, layerNorm, matMul } from './ops';
 
 export interface ModelShape {
   vocabSize: number;
@@ -133,28 +133,40 @@ export class Policy {
     let x = tf.add(embed(this.get('wte') as tf.Tensor2D, tokens), embed(this.get('wpe') as tf.Tensor2D, positions)) as tf.Tensor3D;
     const mask = options.mask ?? causalMask(T, pastLen);
     const kvOut: KV = { k: [], v: [] };
+    const fused = !options.past && !options.mask && fusedAttentionApplies(T);
     for (let l = 0; l < nLayers; l++) {
       const p = (n: string) => this.get(`h${l}.${n}`);
       const h = layerNorm(x, p('ln1.g'), p('ln1.b'));
-      const qkv = dense(h, p('attn.wqkv'), p('attn.bqkv')); // [B, T, 3d]
-      const [q, k, v] = tf.split(qkv, 3, 2).map((t) => t.reshape([B, T, H, dh]));
-      const qh = tf.transpose(q, [0, 2, 1, 3]); // [B, H, T, dh]
-      let kt = tf.transpose(k, [0, 2, 3, 1]) as tf.Tensor4D; // [B, H, dh, T]
-      let vh = tf.transpose(v, [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, dh]
-      if (options.past) {
-        kt = tf.concat([options.past.k[l], kt], 3);
-        vh = tf.concat([options.past.v[l], vh], 2);
+      const qkv = dense(h, p('attn.wqkv'), p('attn.bqkv')) as tf.Tensor3D; // [B, T, 3d]
+      // A whole causal sequence per row (training, teacher-forced passes): one op on wasm (ops.ts).
+      if (fused) {
+        if (options.returnKV) {
+          // The cache in its usual layout, from the same keys and values (the one-op attention keeps its own).
+          const [, k, v] = tf.split(qkv, 3, 2).map((t) => t.reshape([B, T, H, dh]));
+          kvOut.k.push(tf.transpose(k, [0, 2, 3, 1]) as tf.Tensor4D);
+          kvOut.v.push(tf.transpose(v, [0, 2, 1, 3]) as tf.Tensor4D);
+        }
+        x = tf.add(x, dense(causalSelfAttention(qkv, H), p('attn.wo'), p('attn.bo'))) as tf.Tensor3D;
+      } else {
+        const [q, k, v] = tf.split(qkv, 3, 2).map((t) => t.reshape([B, T, H, dh]));
+        const qh = tf.transpose(q, [0, 2, 1, 3]); // [B, H, T, dh]
+        let kt = tf.transpose(k, [0, 2, 3, 1]) as tf.Tensor4D; // [B, H, dh, T]
+        let vh = tf.transpose(v, [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, dh]
+        if (options.past) {
+          kt = tf.concat([options.past.k[l], kt], 3);
+          vh = tf.concat([options.past.v[l], vh], 2);
+        }
+        if (options.returnKV) {
+          kvOut.k.push(kt);
+          kvOut.v.push(vh);
+        }
+        const scores = tf.add(tf.mul(matMul(qh, kt), 1 / Math.sqrt(dh)), mask); // [B, H, T, P+T]
+        const att = matMul(tf.softmax(scores), vh); // [B, H, T, dh]
+        const merged = tf.transpose(att, [0, 2, 1, 3]).reshape([B, T, d]);
+        x = tf.add(x, dense(merged, p('attn.wo'), p('attn.bo'))) as tf.Tensor3D;
       }
-      if (options.returnKV) {
-        kvOut.k.push(kt);
-        kvOut.v.push(vh);
-      }
-      const scores = tf.add(tf.mul(matMul(qh, kt), 1 / Math.sqrt(dh)), mask); // [B, H, T, P+T]
-      const att = matMul(tf.softmax(scores), vh); // [B, H, T, dh]
-      const merged = tf.transpose(att, [0, 2, 1, 3]).reshape([B, T, d]);
-      x = tf.add(x, dense(merged, p('attn.wo'), p('attn.bo'))) as tf.Tensor3D;
       const h2 = layerNorm(x, p('ln2.g'), p('ln2.b'));
-      const mlp = dense(tf.relu(dense(h2, p('mlp.w1'), p('mlp.b1'))), p('mlp.w2'), p('mlp.b2'));
+      const mlp = dense(dense(h2, p('mlp.w1'), p('mlp.b1'), 'relu'), p('mlp.w2'), p('mlp.b2'));
       x = tf.add(x, mlp) as tf.Tensor3D;
     }
     return { x, kv: options.returnKV ? kvOut : undefined };
