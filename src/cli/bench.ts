@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
 import { execSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, setDepthwiseProducts, firstRise, forwardFlops, median, runExperiment, type ConfigInput, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from '../engine';
@@ -130,10 +130,23 @@ async function benchNode(backend: 'cpu' | 'wasm', steps: number, repeats: number
   return { ...summarise(backend, shape, divergence, stepTimes, prefix, decode), lm_train: lm };
 }
 
+/** The latest modification time of any file under `dir`. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(resolve(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
 /** The built lab page in headless Chromium, served by `vite preview` (which sends COOP/COEP). */
 async function withLabBrowser<T>(fn: (open: (query: string) => Promise<{ page: import('@playwright/test').Page; problems: string[] }>) => Promise<T>): Promise<T> {
-  if (!existsSync(resolve(ROOT, 'dist/src/lab/index.html'))) {
-    console.error('building the app (dist/ is missing)...');
+  // A stale dist/ would benchmark (and validate configs against) old code, so rebuild when any
+  // source file is newer than the built lab page.
+  const built = resolve(ROOT, 'dist/src/lab/index.html');
+  const builtAt = existsSync(built) ? statSync(built).mtimeMs : -1;
+  if (builtAt < newestMtime(resolve(ROOT, 'src'))) {
+    console.error(builtAt < 0 ? 'building the app (dist/ is missing)...' : 'building the app (dist/ is older than src/)...');
     execSync('npx vite build', { cwd: ROOT, stdio: 'inherit' });
   }
   const { preview } = await import('vite');
