@@ -136,7 +136,7 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
   },
 
   demo: {
-    help: "The page's landing state: InfoPO on intent clarification from the shipped warm start models/warm-intent (no warm start to wait for), binary reward, most early groups tied, 30 short RL steps; test success is evaluated on 64 sampled test episodes every 10 steps. Race it against GRPO to compare.",
+    help: "The page's landing state: InfoPO on intent clarification from the shipped warm start models/warm-intent (no warm start to wait for), binary reward, about 40% of early groups tied, 30 short RL steps; test success is evaluated on 64 sampled test episodes every 10 steps. Race it against GRPO to compare.",
     values: { ...PAPER_RUN, task: 'intent', maxTurns: 5, init: 'warm-intent', demoSlip: 0.3, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, steps: 30, promptsPerStep: 6, evalEpisodes: 64, evalTemperature: 1, evalEvery: 10, traceEvery: 5 },
   },
 
