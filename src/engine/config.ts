@@ -153,7 +153,7 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
   },
   'paper-code': {
     help: "Collaborative coding in the paper's regime: 6 turns, binary reward (every hidden test passes), G = 5, ColBench settings (beta0 0.3, T 0.5), from the warm start models/warm-code. As in paper-intent, the demonstrations leave questions unanswered (30% here) and the counterfactual replaces the answer with that non-answer (\"i have to think .\").",
-    values: { ...PAPER_RUN, task: 'code', maxTurns: 6, init: 'warm-code', demoSlip: 0.3, demoNonAnswer: 0.3, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.3, gateTemperature: 0.5, ...PAPER_PROTOCOL },
+    values: { ...PAPER_RUN, task: 'code', maxTurns: 6, init: 'warm-code', demoSlip: 0.3, demoNonAnswer: 0.5, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.3, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
   'paper-travel': {
     help: "Tool-augmented booking in the paper's regime: 8 turns, best-only binary reward, G = 5, tau2 settings (beta0 0.1, T 0.05), from the warm start models/warm-travel. The counterfactual replaces the feedback with \"i do not mind .\", an uninformative answer the policy has seen.",
