@@ -152,7 +152,7 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
     values: { ...PAPER_RUN, task: 'intent', maxTurns: 5, init: 'warm-intent', demoSlip: 0.3, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
   'paper-code': {
-    help: "Collaborative coding in the paper's regime: 6 turns, binary reward (every hidden test passes), G = 5, ColBench settings (beta0 0.3, T 0.5), from the warm start models/warm-code. As in paper-intent, the demonstrations leave questions unanswered (30% here) and the counterfactual replaces the answer with that non-answer (\"i have to think .\").",
+    help: "Collaborative coding in the paper's regime: 6 turns, binary reward (every hidden test passes), G = 5, ColBench settings (beta0 0.3, T 0.5), from the warm start models/warm-code. As in paper-intent, the demonstrations leave questions unanswered (50% here) and the counterfactual replaces the answer with that non-answer (\"i have to think .\").",
     values: { ...PAPER_RUN, task: 'code', maxTurns: 6, init: 'warm-code', demoSlip: 0.3, demoNonAnswer: 0.5, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.3, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
   'paper-travel': {
