@@ -9,15 +9,15 @@ import { Policy } from './policy/model';
 import { exportPolicy } from './policy/checkpoint';
 import { legacyFiles } from './hf-checkpoint';
 import { Rng } from './random';
-import { METRIC_NAMES, parseRunRecord, type EnvironmentInfo } from './run';
-import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
+import { METRIC_NAMES, parseRunRecord } from './run';
+import type { WordTokenizer } from './text/tokenizer';
+import { cpuWithTokenizer, testEnvironment } from './test-support';
 
 let tokenizer: WordTokenizer;
-const env: EnvironmentInfo = { backend: 'cpu', fallback_reason: null, adapter: null, runtime: 'vitest', versions: {}, started_at: '' };
+const env = testEnvironment();
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../models') });
+  tokenizer = await cpuWithTokenizer();
 });
 
 const smoke = (overrides: Partial<Config> = {}) => configFromPresets(['smoke'], overrides);

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { configFromPresets, type Config } from './config';
 import { runExperiment, RunFault, type ExperimentEvent } from './experiment';
@@ -8,16 +7,16 @@ import { Rng } from './random';
 import { Trainer } from './rl/trainer';
 import { AdamW } from './rl/optimizer';
 import { packDialogues, tokenLogProbs } from './rl/batch';
-import type { EnvironmentInfo, RunRecord } from './run';
+import type { RunRecord } from './run';
 import { decodeSnapshot, encodeSnapshot, SnapshotError, verifySnapshot, type RunSnapshot } from './snapshot';
-import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
+import type { WordTokenizer } from './text/tokenizer';
+import { cpuWithTokenizer, testEnvironment } from './test-support';
 
 let tokenizer: WordTokenizer;
-const env: EnvironmentInfo = { backend: 'cpu', fallback_reason: null, adapter: null, runtime: 'vitest', versions: {}, started_at: '' };
+const env = testEnvironment();
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../models') });
+  tokenizer = await cpuWithTokenizer();
 });
 
 const smoke = (overrides: Partial<Config> = {}) => configFromPresets(['smoke'], overrides);

@@ -1,19 +1,16 @@
-import * as tf from '@tensorflow/tfjs';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
-import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, configFromPresets, METHODS } from './config';
 import { runExperiment } from './experiment';
 import { evaluate } from './evaluation';
-import type { EnvironmentInfo } from './run';
-import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
+import type { WordTokenizer } from './text/tokenizer';
 import { envNameOf, hydraOverrides, knobMap, verlExportFiles, verlParquet, verlRows, type VerlRow } from './verl-export';
+import { cpuWithTokenizer, testEnvironment } from './test-support';
 
 let tokenizer: WordTokenizer;
-const env: EnvironmentInfo = { backend: 'cpu', fallback_reason: null, adapter: null, runtime: 'vitest', versions: {}, started_at: '' };
+const env = testEnvironment();
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../models') });
+  tokenizer = await cpuWithTokenizer();
 });
 
 async function readBack(bytes: Uint8Array): Promise<Record<string, unknown>[]> {

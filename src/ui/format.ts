@@ -41,3 +41,8 @@ export function tex(x: number | null | undefined, digits = 4, paren = false): st
   const body = m ? `${m[1]}\\times 10^{${Number(m[2])}}` : s === '∞' ? '\\infty' : s === '−∞' ? '-\\infty' : s;
   return paren && x < 0 ? `(${body})` : body;
 }
+
+/** How test episodes are decoded: "greedy" or "sampled (T = 1)", from a run's evalTemperature. */
+export function evalDecoding(evalTemperature: number | undefined): string {
+  return evalTemperature !== undefined && evalTemperature > 0 ? `sampled (T = ${evalTemperature})` : 'greedy';
+}
