@@ -7,12 +7,13 @@
  */
 import { canonicalJson, type EvaluationEntry, type GroupTrace, type MetricName, type Metrics, type RunRecord } from './run';
 import { configFromPresets, episodeOptions, PRESETS, METHODS, resolveConfig, type Config, type ConfigInput, type Method } from './config';
-
-const CONFIG_DEFAULTS: Config = resolveConfig({});
 import { getTask, TASKS } from './tasks';
 import type { AgentView } from './tasks/types';
 import { PERSONA_IDS } from './users';
 import { correlationWithInterval, estimateMean, mean, movingAverage, pairedDifference, quantileSorted, signOfInterval, stepsToThreshold, type BootstrapOptions, type CorrelationEstimate, type Estimate } from './stats';
+
+/** Every key at its default: what a run record made before a key existed ran with. */
+const CONFIG_DEFAULTS: Config = resolveConfig({});
 
 export const RESULTS_FORMAT = 'infopo-sandbox/replicate@1';
 
