@@ -1,17 +1,19 @@
 import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
+import { resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { configFromPresets, runExperiment, type RunSnapshot, type WordTokenizer } from '../engine';
+import { configFromPresets, loadTokenizer, runExperiment, type EnvironmentInfo, type RunSnapshot, type WordTokenizer } from '../engine';
 import { autosaveEvery, closeLibrary, DB_NAME, deleteRun, getSnapshot, interruptedRuns, listRuns, renameRun, saveRun, setStatus, StorageFullError } from './library';
 import { deviceLostOffer } from './faults';
-import { cpuWithTokenizer, testEnvironment } from '../engine/test-support';
 
 let tokenizer: WordTokenizer;
-const env = testEnvironment();
+const env: EnvironmentInfo = { backend: 'cpu', fallback_reason: null, adapter: null, runtime: 'vitest', versions: {}, started_at: '' };
 let snapshots: RunSnapshot[] = [];
 let final: Awaited<ReturnType<typeof runExperiment>>['record'];
 
 beforeAll(async () => {
-  tokenizer = await cpuWithTokenizer();
+  await tf.setBackend('cpu');
+  tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../models') });
   const { record, trainer } = await runExperiment(configFromPresets(['smoke'], { steps: 3 }), tokenizer, env, { checkpointEvery: 1, onCheckpoint: (s) => void snapshots.push(s) });
   trainer.dispose();
   final = record;
