@@ -5,6 +5,7 @@
  *
  *   npm run make-warm-start -- --preset paper-20q [--steps 800] [--seed 1]   # writes models/warm-20q
  *   npm run make-warm-start -- --all-tasks [--steps 2500]                      # writes models/infopo-warm
+ *   npm run make-warm-start -- --preset paper-intent --set demoSlip=0.4 --set init=try-1   # a variant, in models/try-1
  *
  * With --preset, the checkpoint is made for that preset's task, simulator knobs (kinds, maxTurns,
  * persona), demonstrator slip and model shape, and written to the folder its `init` names.
@@ -16,8 +17,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { nodeBackend, nodeTokenizer, quietTfjsBanner } from '../src/cli/node-env';
-import { configFromPresets, evaluate, evaluationEntry, resolveConfig, TASK_IDS, Trainer, WARM_START_NAME, type Config, type EvaluationEntry } from '../src/engine';
+import { evaluate, evaluationEntry, resolveConfig, TASK_IDS, Trainer, WARM_START_NAME, type Config, type EvaluationEntry } from '../src/engine';
 import { writeCheckpointFolder } from '../src/cli/checkpoint-folder';
+import { buildConfig } from '../src/cli/config-flags';
 
 const program = new Command()
   .option('--preset <name>', 'make the checkpoint a preset names in its init (its task, knobs and model shape)')
@@ -25,9 +27,11 @@ const program = new Command()
   .option('--steps <n>', 'supervised steps', '800')
   .option('--seed <n>', 'seed', '1')
   .option('--eval-every <n>', 'evaluate every n steps', '200')
-  .option('--eval-episodes <n>', 'test episodes per evaluation', '64');
+  .option('--eval-episodes <n>', 'test episodes per evaluation', '64')
+  .option('--set <key=value>', 'with --preset: override one config key of the preset, repeatable (e.g. demoSlip=0.4, or init=NAME to write another folder)', (v: string, all: string[]) => [...all, v], [] as string[]);
 program.parse();
-const o = program.opts<{ preset?: string; allTasks?: boolean; steps: string; seed: string; evalEvery: string; evalEpisodes: string }>();
+const o = program.opts<{ preset?: string; allTasks?: boolean; steps: string; seed: string; evalEvery: string; evalEpisodes: string; set: string[] }>();
+if (o.allTasks && o.set.length) program.error('--set applies to --preset only');
 if (!o.preset === !o.allTasks) program.error('give exactly one of --preset NAME or --all-tasks');
 quietTfjsBanner();
 await nodeBackend('wasm');
@@ -37,10 +41,12 @@ const supervised = { seed: Number(o.seed), sftSteps: Number(o.steps), sftBatch: 
 let config: Config;
 let name: string;
 if (o.preset) {
-  const preset = configFromPresets([o.preset]);
+  const preset = buildConfig({ preset: [o.preset], set: o.set });
   if (preset.init === 'scratch' || preset.init === 'pretrained') program.error(`preset ${o.preset} has init=${preset.init}: it names no checkpoint folder to make`);
   name = preset.init;
-  config = resolveConfig({ ...preset, ...supervised });
+  // --set wins over the supervised defaults too (e.g. sftLr, sftBatch).
+  const setKeys = o.set.map((kv) => kv.slice(0, kv.indexOf('=')));
+  config = resolveConfig({ ...preset, ...supervised, ...Object.fromEntries(setKeys.filter((k) => k !== 'init').map((k) => [k, preset[k as keyof Config]])) });
 } else {
   name = WARM_START_NAME;
   config = resolveConfig({ task: TASK_IDS.join(','), dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, ...supervised });
@@ -59,7 +65,7 @@ await trainer.warmStart(async (step, loss) => {
 });
 const dir = resolve(import.meta.dirname, '..', 'models', name);
 mkdirSync(dir, { recursive: true });
-const command = `npm run make-warm-start -- ${o.preset ? `--preset ${o.preset}` : '--all-tasks'} --steps ${o.steps} --seed ${o.seed}`;
+const command = `npm run make-warm-start -- ${o.preset ? `--preset ${o.preset}` : '--all-tasks'} --steps ${o.steps} --seed ${o.seed}${o.set.map((kv) => ` --set ${kv}`).join('')}`;
 await writeCheckpointFolder(dir, trainer.policy, { name, madeBy: command, config, evaluations, warmStartLoss: finalLoss, createdAt: new Date().toISOString() });
 writeFileSync(join(dir, 'training.json'), JSON.stringify({ made_by: command, preset: o.preset ?? null, config, final_loss: finalLoss, seconds: (Date.now() - started) / 1000, backend: tf.getBackend(), evaluations }, null, 1) + '\n');
 console.error(`wrote ${dir} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -22,7 +22,7 @@ describe('config schema', () => {
   });
   it('assembles every episode option from the config in one place', () => {
     const c = resolveConfig({ maxTurns: 4, noise: 0.3, wrongGuess: 'turn', implicitRate: 0.1, kinds: 2, maxActionTokens: 6, maxContext: 100, persona: 'terse', reward: 'success' });
-    expect(episodeOptions(c)).toEqual({ maxTurns: 4, persona: 'terse', noise: 0.3, wrongGuess: 'turn', implicitRate: 0.1, kinds: 2, maxActionTokens: 6, maxContext: 100, reward: 'success' });
+    expect(episodeOptions(c)).toEqual({ maxTurns: 4, persona: 'terse', noise: 0.3, wrongGuess: 'turn', implicitRate: 0.1, kinds: 2, intentMissing: '1-3', maxActionTokens: 6, maxContext: 100, reward: 'success' });
     expect(episodeOptions(c, 'noisy').persona).toBe('noisy');
   });
   it('validates every preset', () => {
@@ -44,6 +44,7 @@ describe('config schema', () => {
     expect(err({ betta: 1 })).toMatch(/unknown key "betta"/);
     expect(err({ dModel: 30, nHeads: 4 })).toMatch(/nHeads = 4: must divide dModel = 30/);
     expect(err({ task: '20q;rm' })).toMatch(/task = "20q;rm"/);
+    expect(err({ intentMissing: '1-5' })).toMatch(/intentMissing = "1-5": missing-detail counts from 1 to 4/);
   });
   it('parses string values by the key type', () => {
     expect(parseKnobValue('beta', '0.3')).toBe(0.3);

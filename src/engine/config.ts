@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { TASK_IDS } from './tasks';
+import { parseMissingCounts } from './tasks/intent';
 import { ALL_KINDS } from './tasks/twenty-questions';
 import { DEFAULT_DEMO_SLIP } from './tasks/common';
 import type { EpisodeOptions } from './tasks/types';
@@ -33,6 +34,12 @@ export const configSchema = z.strictObject({
   wrongGuess: z.enum(['end', 'turn']).default('end').describe('20 questions: a wrong guess ends the episode (end) or only costs a turn (turn). [TelepathyGym, sandbox]'),
   kinds: int(1, ALL_KINDS).default(ALL_KINDS).describe('20 questions: play only the first N kinds of the catalogue (animal, food, vehicle, tool, furniture, instrument; 12 items each, 3 of them test-only); 6 = all 72 items. A task-size knob for small policies and short runs. [sandbox]'),
   implicitRate: num(0, 1).default(0.3).describe("Travel: probability that a cooperative user states a preference only implicitly ('i travel for work' = refundable). [UserBench]"),
+  intentMissing: z
+    .string()
+    .max(20)
+    .refine((v) => parseMissingCounts(v) !== null, { message: 'missing-detail counts from 1 to 4: a range ("1-3") or a comma-separated list ("1,3")' })
+    .default('1-3')
+    .describe('Intent: how many details an instance hides, drawn uniformly from this range ("1-3") or list ("1,3"; a count listed twice is drawn twice as often), capped at the domain\'s slot count. With maxTurns 4, "1,3" mixes easy instances (one detail, two turns to spare) with ones that leave no turn to waste. [IntentionGym, sandbox]'),
   reward: z.enum(['task', 'success']).default('task').describe("Episode score R: task = the family's own (step rewards + final score, the reference); success = 1 for a successful episode, else 0 (binary: the paper's sparse regime, e.g. travel best-only). [ref, sandbox]"),
   steps: int(0, 100000).default(60).describe('RL training steps (one step = promptsPerStep groups of groupSize rollouts). [sandbox]'),
   promptsPerStep: int(1, 512).default(8).describe('Task instances (GRPO groups) per step. [verl: train_batch_size]'),
@@ -150,6 +157,10 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
   'paper-intent': {
     help: "Intent clarification in the paper's regime: 5 turns, binary reward (every missing detail right), G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-intent. The warm start's demonstrations leave 15% of the questions unanswered (\"i have to think .\", then the expert asks again), and the counterfactual replaces the answer with that non-answer, so masking shows the policy a situation it has seen (the reference's \"No information found.\" is made of words it never saw: docs/results.md, levers).",
     values: { ...PAPER_RUN, task: 'intent', maxTurns: 5, init: 'warm-intent', demoSlip: 0.3, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, ...PAPER_PROTOCOL },
+  },
+  'paper-intent-tight': {
+    help: "Intent clarification with no turn to waste: 4 turns, and instances hide either 1 detail (two turns to spare) or 3 (three questions and the answer: every uninformed question fails the episode). Binary reward, G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-intent-tight. Easy instances are almost always solved and hard ones rarely, so most groups are tied at the start: the paper's regime, where GRPO has no signal and InfoPO's credit still tells informative questions from wasted ones.",
+    values: { ...PAPER_RUN, task: 'intent', maxTurns: 4, intentMissing: '1,3', init: 'warm-intent-tight', demoSlip: 0.4, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
   'paper-code': {
     help: "Collaborative coding in the paper's regime: 6 turns, binary reward (every hidden test passes), G = 5, ColBench settings (beta0 0.3, T 0.5), from the warm start models/warm-code. As in paper-intent, the demonstrations leave questions unanswered (50% here) and the counterfactual replaces the answer with that non-answer (\"i have to think .\").",
@@ -286,5 +297,5 @@ export type EpisodeSettings = EpisodeOptions & { maxActionTokens: number; maxCon
 
 export function episodeOptions(config: Config, persona: string = config.persona): EpisodeSettings {
   const c = config;
-  return { maxTurns: c.maxTurns, persona, noise: c.noise, wrongGuess: c.wrongGuess, implicitRate: c.implicitRate, kinds: c.kinds, reward: c.reward, maxActionTokens: c.maxActionTokens, maxContext: c.maxContext };
+  return { maxTurns: c.maxTurns, persona, noise: c.noise, wrongGuess: c.wrongGuess, implicitRate: c.implicitRate, kinds: c.kinds, intentMissing: c.intentMissing, reward: c.reward, maxActionTokens: c.maxActionTokens, maxContext: c.maxContext };
 }

@@ -48,6 +48,7 @@ export { decodeSnapshot, encodeSnapshot, makeSnapshot, snapshotBytes, verifySnap
 export { PlaySession, playInstance, type PlayState } from './play';
 export { firstRise } from './first-rise';
 export { probeInfoGain, summariseProbe, type ProbeCell, type ProbeOptions, type ProbeSummary, type ProbeTurn } from './rl/probe';
+export { probeRegime, tiedIfAlike, type RegimeCell, type RegimeOptions, type RegimeReport } from './rl/regime';
 // Replication (npm run replicate): profiles, analysis, report, statistics.
 export { analyse, DEFAULT_COSTS, estimateRun, isReusable, methodResult, planRuns, PROFILES, REPORT_SEEDS, scheduleMs, type CurvePoint, type PlannedRun, type Results, type RunData } from './replicate';
 export { renderReport } from './replicate-report';

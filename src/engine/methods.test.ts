@@ -124,6 +124,7 @@ describe('every knob changes the result (wasm)', () => {
     [{ task: '20q' }, { wrongGuess: 'turn' }],
     [{ task: '20q' }, { kinds: 1 }],
     [{ task: 'travel' }, { implicitRate: 0.9 }],
+    [{ task: 'intent' }, { intentMissing: '3' }],
     [{}, { reward: 'success' }],
     [{}, { task: 'intent,code' }],
   ];

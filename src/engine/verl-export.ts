@@ -226,6 +226,7 @@ export function knobMap(c: Config): KnobMapping[] {
     m('noise', 'data', [], 'create_kwargs.noise'),
     m('wrongGuess', 'data', [], 'create_kwargs.wrong_guess'),
     m('kinds', 'data', [], 'create_kwargs.kinds (and the 20q instances exported)'),
+    m('intentMissing', 'data', [], 'the intent instances exported are drawn with it (their hidden_json holds the missing details)'),
     m('implicitRate', 'data', [], 'create_kwargs.implicit_rate'),
     m('reward', 'data', [], "create_kwargs.reward: the environment's score (task) or 1/0 success; the reference's gyms return their own score"),
     m('steps', 'mapped', [K('trainer.total_training_steps', c.steps), K('trainer.total_epochs', 1)], 'one pass over train.parquet = exactly the sandbox run\'s instances'),

@@ -70,7 +70,7 @@ export async function probeInfoGain(policy: Policy, tokenizer: WordTokenizer, co
   const root = Rng.derive(o.seed, 'probe');
   const instances = root.fork('instances');
   const requests: RolloutRequest[] = families.flatMap((family) =>
-    Array.from({ length: o.episodes }, (_, i) => ({ family, instance: family.sample(instances, split, { kinds: config.kinds }), group: i })),
+    Array.from({ length: o.episodes }, (_, i) => ({ family, instance: family.sample(instances, split, { kinds: config.kinds, intentMissing: config.intentMissing }), group: i })),
   );
   const placeholderIds = tokenizer.encode(config.placeholder);
   const options = { ...episodeOptions(config, o.persona), temperature: config.temperature, topK: config.topK, topP: config.topP, greedy: false };

@@ -2,7 +2,7 @@ import { DEFAULT_CONFIG, episodeOptions } from '../config';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../random';
 import { splitOfKey, words } from './common';
-import { DOMAINS, intent, parseAction, questionReward, readRequest, requestText, scoreAnswer, slotPosteriors, type IntentHidden } from './intent';
+import { DOMAINS, intent, MAX_MISSING, parseAction, parseMissingCounts, questionReward, readRequest, requestText, scoreAnswer, slotPosteriors, type IntentHidden } from './intent';
 import type { EpisodeOptions, TaskInstance } from './types';
 
 /** Restaurant, four people on friday for a thai dinner; the request states only the day. */
@@ -20,6 +20,39 @@ const opts = (persona: string, noise = 0.2): EpisodeOptions => ({ ...episodeOpti
 const start = (persona = 'cooperative', noise = 0.2, seed = 1) => intent.start(instance, opts(persona, noise), new Rng(seed));
 
 describe('intent: generator', () => {
+  it('intentMissing: draws only the listed counts, capped at the domain, and every listed count occurs', () => {
+    const counts = (spec: string) => {
+      const seen = new Map<number, number>();
+      for (let i = 0; i < 600; i++) {
+        const h = intent.sample(Rng.derive(11, `m${i}`), i % 2 ? 'train' : 'test', { intentMissing: spec }).hidden as IntentHidden;
+        const slots = DOMAINS.find((d) => d.id === h.domain)!.slots.length;
+        if (spec === '4') expect(h.missing.length).toBe(Math.min(4, slots));
+        seen.set(h.missing.length, (seen.get(h.missing.length) ?? 0) + 1);
+      }
+      return seen;
+    };
+    const tight = counts('1,3');
+    expect([...tight.keys()].sort()).toEqual([1, 3]);
+    // Uniform over the list: about half each (600 draws, sd ~12).
+    expect(tight.get(1)!).toBeGreaterThan(240);
+    expect(tight.get(1)!).toBeLessThan(360);
+    expect([...counts('4').keys()].sort()).toEqual([3, 4]);
+    // A count listed twice is drawn twice as often: about a third of 600 hide one detail.
+    const weighted = counts('1,3,3');
+    expect(weighted.get(1)!).toBeGreaterThan(150);
+    expect(weighted.get(1)!).toBeLessThan(250);
+    expect([...counts('1-3').keys()].sort()).toEqual([1, 2, 3]);
+  });
+
+  it('intentMissing: the default draws the same instances as an absent knob; malformed specs are rejected', () => {
+    for (let i = 0; i < 100; i++) expect(intent.sample(Rng.derive(3, `d${i}`), 'train', { intentMissing: '1-3' })).toEqual(intent.sample(Rng.derive(3, `d${i}`), 'train'));
+    expect(parseMissingCounts('1-3')).toEqual([1, 2, 3]);
+    expect(parseMissingCounts(' 3, 1,3 ')).toEqual([1, 3, 3]);
+    expect(parseMissingCounts(`${MAX_MISSING}`)).toEqual([MAX_MISSING]);
+    for (const bad of ['', '0', '5', '3-1', '1-5', '1,,3', 'a', '1;3', '-1', '1.5']) expect(parseMissingCounts(bad), bad).toBeNull();
+    expect(() => intent.sample(new Rng(1), 'train', { intentMissing: '9' })).toThrow(/intentMissing/);
+  });
+
   it('writes the vague request with the stated details only', () => {
     expect(instance.request).toBe('book a table on friday .');
     expect(readRequest(instance.request)).toMatchObject({ stated: { day: 'friday' } });

@@ -185,12 +185,37 @@ export function questionReward(uncovered: readonly { importance: number }[]): nu
   return Math.max(0, IMPORTANCE_REWARD[top] - EXTRA_DETAIL_PENALTY * (uncovered.length - 1)) - STEP_PENALTY;
 }
 
-function drawHidden(rng: Rng): { key: string; value: IntentHidden } {
+/** Largest number of slots of a domain: the most details an instance can hide. */
+export const MAX_MISSING = Math.max(...DOMAINS.map((d) => d.slots.length));
+
+/**
+ * The knob `intentMissing`: a range "a-b" or a list "a,b,...", counts in 1..MAX_MISSING, sorted;
+ * a count listed twice is drawn twice as often ("1,3,3": a third of the instances hide one
+ * detail). Null if malformed.
+ */
+export function parseMissingCounts(spec: string): number[] | null {
+  const text = spec.trim();
+  let counts: number[];
+  const range = /^(\d)\s*-\s*(\d)$/.exec(text);
+  if (range) {
+    const [lo, hi] = [Number(range[1]), Number(range[2])];
+    if (lo > hi) return null;
+    counts = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+  } else if (/^\d(\s*,\s*\d)*$/.test(text)) {
+    counts = text.split(',').map((c) => Number(c.trim())).sort((a, b) => a - b);
+  } else return null;
+  return counts.every((c) => c >= 1 && c <= MAX_MISSING) ? counts : null;
+}
+
+export const DEFAULT_MISSING = '1-3';
+
+function drawHidden(rng: Rng, missingCounts: readonly number[]): { key: string; value: IntentHidden } {
   const d = rng.pick(DOMAINS);
   const values: Record<string, string> = {};
   for (const s of d.slots) values[s.slot] = rng.pick(s.options).value;
-  // 1-3 missing details: instances of uneven difficulty (docs/results.md, section 1).
-  const count = rng.int(1, Math.min(3, d.slots.length));
+  // Instances of uneven difficulty (docs/results.md, section 1): the count is drawn uniformly from
+  // the knob's list, capped at the domain's slots (the default 1-3 draws exactly as the fixed 1-3 did).
+  const count = Math.min(rng.pick(missingCounts), d.slots.length);
   const missingSlots = rng.shuffle(d.slots.map((s) => s.slot)).slice(0, count);
   // Keep the domain's slot order for the missing list (a canonical key).
   const missing: MissingDetail[] = d.slots
@@ -371,13 +396,16 @@ export const intent: TaskFamily = {
       '.',
       personaVocabulary(),
     ),
-  sample(rng: Rng, split: Split): TaskInstance {
-    const { key, value } = sampleInSplit(rng, split, drawHidden);
+  sample(rng: Rng, split: Split, options?: Partial<EpisodeOptions>): TaskInstance {
+    const counts = parseMissingCounts(options?.intentMissing ?? DEFAULT_MISSING);
+    if (!counts) throw new Error(`intent: intentMissing must be a range or list of counts in 1..${MAX_MISSING}, got ${JSON.stringify(options?.intentMissing)}`);
+    const { key, value } = sampleInSplit(rng, split, (r) => drawHidden(r, counts));
     return { family: 'intent', id: `intent/${split}/${key}`, split, request: requestText(value), hidden: value };
   },
   demonstrator,
   describeFeedback,
   actionKind: (action: string) => parseAction(action).type,
+  difficulty: (instance) => `${(instance.hidden as IntentHidden).missing.length} missing`,
   key(instance) {
     const h = instance.hidden as IntentHidden;
     const d = domainById(h.domain);

@@ -66,7 +66,7 @@ describe('task suite', () => {
       for (const persona of PERSONA_IDS)
         for (const split of ['train', 'test'] as Split[])
           for (const wrongGuess of ['end', 'turn'] as const) {
-            const options: EpisodeOptions = { maxTurns: family.maxTurns, persona, noise: 0.4, wrongGuess, implicitRate: 0.5, kinds: 6, reward: 'task' };
+            const options: EpisodeOptions = { maxTurns: family.maxTurns, persona, noise: 0.4, wrongGuess, implicitRate: 0.5, kinds: 6, intentMissing: '1-3', reward: 'task' };
             for (const rec of playRaw(family, agent, options, 12, 11, split)) episodes.push({ ...rec, persona, agent });
           }
 

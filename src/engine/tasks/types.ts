@@ -82,6 +82,8 @@ export interface EpisodeOptions {
   implicitRate: number;
   /** 20 questions: the catalogue holds only the first N kinds (12 items each). */
   kinds: number;
+  /** Intent: the missing-detail counts an instance draws from ("1-3", "1,3"; `parseMissingCounts`). */
+  intentMissing: string;
   /** The score R of an episode: the task's own, or binary success. Not a simulator setting: the trainer's. */
   reward: 'task' | 'success';
 }
@@ -121,6 +123,8 @@ export interface TaskFamily {
    * measures asking, not vocabulary).
    */
   sampleDemo?(rng: Rng, options?: Partial<EpisodeOptions>): TaskInstance;
+  /** A label of the instance's difficulty (intent: "2 missing"), for breaking results down by it (rl/regime.ts). */
+  difficulty?(instance: TaskInstance): string;
   /**
    * What the feedback of exchange `index` was, for the information-gain probe: a label (e.g.
    * "splits", "do-not-mind", "tool") and whether it changed what the agent can know (the consistent
