@@ -7,12 +7,10 @@
  * (action -> next action) and by what the feedback was, plus the informative / uninformative ratio.
  */
 import { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { ConfigError, policyFromFiles, probeInfoGain, summariseProbe, type Config, type Policy, type ProbeCell } from '../engine';
-import { checkpointFolderOf, readCheckpointFolder } from './checkpoint-folder';
-import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
-import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
+import { ConfigError, probeInfoGain, summariseProbe, type ProbeCell } from '../engine';
+import { addConfigOptions, listKeys, type ConfigFlags } from './config-flags';
+import { nodeBackend, nodeTokenizer, quietTfjsBanner } from './node-env';
+import { probedPolicy } from './probed-policy';
 
 function table(cells: readonly ProbeCell[]): string {
   const rows = [['family', 'feedback / transition', 'n', 'exact IG mean', 'sd', 'sampled IG mean', 'sd'], ...cells.map((c) => [c.family, c.key, String(c.n), c.exact_mean.toFixed(4), c.exact_sd.toFixed(4), c.sampled_mean.toFixed(4), c.sampled_sd.toFixed(4)])];
@@ -37,21 +35,7 @@ async function main(): Promise<void> {
   quietTfjsBanner();
   await nodeBackend(o.backend);
   const tokenizer = await nodeTokenizer();
-  let config: Config;
-  let policy: Policy;
-  let source: string;
-  if (o.run) {
-    if (!existsSync(join(o.run, 'run.json'))) throw new ConfigError([`--run ${o.run}: run.json is missing (expected the output folder of npm run experiment)`]);
-    if (o.preset.length || o.config) throw new ConfigError([`--run ${o.run} carries its run's whole config: change it with --set, not --preset or --config`]);
-    config = buildConfig({ preset: [], set: o.set, config: join(o.run, 'run.json') });
-    policy = policyFromFiles(readCheckpointFolder(o.run), tokenizer, `--run ${o.run}`).policy;
-    source = `the trained policy of ${o.run}`;
-  } else {
-    config = buildConfig(o);
-    if (config.init === 'scratch') throw new ConfigError(['init=scratch: a random policy has nothing to probe; use a preset whose init names a checkpoint, --set init=NAME, or --run DIR']);
-    policy = policyFromFiles(await nodePretrained(config.init), tokenizer, `init=${config.init}`).policy;
-    source = `checkpoint ${checkpointFolderOf(config.init)}`;
-  }
+  const { config, policy, source } = await probedPolicy(o, tokenizer);
   const turns = await probeInfoGain(policy, tokenizer, config, { episodes: o.episodes, seed: o.seed });
   policy.dispose();
   const summary = summariseProbe(turns);

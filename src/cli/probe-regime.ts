@@ -8,12 +8,10 @@
  * give, overall and by the family's difficulty label.
  */
 import { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { ConfigError, policyFromFiles, probeRegime, type Config, type Policy, type RegimeReport } from '../engine';
-import { checkpointFolderOf, readCheckpointFolder } from './checkpoint-folder';
-import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
-import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
+import { ConfigError, probeRegime, type RegimeReport } from '../engine';
+import { addConfigOptions, listKeys, type ConfigFlags } from './config-flags';
+import { nodeBackend, nodeTokenizer, quietTfjsBanner } from './node-env';
+import { probedPolicy } from './probed-policy';
 
 export function formatRegime(r: RegimeReport): string {
   const rows = [
@@ -44,21 +42,7 @@ async function main(): Promise<void> {
   quietTfjsBanner();
   await nodeBackend(o.backend);
   const tokenizer = await nodeTokenizer();
-  let config: Config;
-  let policy: Policy;
-  let source: string;
-  if (o.run) {
-    if (!existsSync(join(o.run, 'run.json'))) throw new ConfigError([`--run ${o.run}: run.json is missing (expected the output folder of npm run experiment)`]);
-    if (o.preset.length || o.config) throw new ConfigError([`--run ${o.run} carries its run's whole config: change it with --set, not --preset or --config`]);
-    config = buildConfig({ preset: [], set: o.set, config: join(o.run, 'run.json') });
-    policy = policyFromFiles(readCheckpointFolder(o.run), tokenizer, `--run ${o.run}`).policy;
-    source = `the trained policy of ${o.run}`;
-  } else {
-    config = buildConfig(o);
-    if (config.init === 'scratch') throw new ConfigError(['init=scratch: use a preset whose init names a checkpoint, --set init=NAME, or --run DIR']);
-    policy = policyFromFiles(await nodePretrained(config.init), tokenizer, `init=${config.init}`).policy;
-    source = `checkpoint ${checkpointFolderOf(config.init)}`;
-  }
+  const { config, policy, source } = await probedPolicy(o, tokenizer);
   const report = await probeRegime(policy, tokenizer, config, { groups: o.groups, seed: o.seed, split: o.split });
   policy.dispose();
   if (o.json) {

@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTokenizer, probeRegime, type WordTokenizer } from '../engine';
+import { MODELS_DIR } from './checkpoint-folder';
+import { probedPolicy } from './probed-policy';
+
+let tokenizer: WordTokenizer;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tokenizer = await loadTokenizer({ modelsPath: MODELS_DIR });
+});
+
+const flags = (o: { preset?: string[]; set?: string[]; run?: string }) => ({ preset: o.preset ?? [], set: o.set ?? [], run: o.run, listKeys: false });
+
+describe('the probes\' policy', () => {
+  it("loads a preset's shipped checkpoint, and on paper-intent-tight the easy instances are the ones solved", async () => {
+    const { config, policy, source } = await probedPolicy(flags({ preset: ['paper-intent-tight'] }), tokenizer);
+    expect(source).toMatch(/models[/\\]warm-intent-tight$/);
+    const r = await probeRegime(policy, tokenizer, config, { groups: 24, seed: 3 });
+    policy.dispose();
+    const cell = (d: string) => r.cells.find((c) => c.difficulty === d)!;
+    // The regime the preset is built for: hard instances mostly fail in every rollout.
+    expect(cell('1 missing').success).toBeGreaterThan(cell('3 missing').success);
+    expect(cell('3 missing').tiedFailures).toBeGreaterThan(0.3);
+    expect(cell('1 missing').groups + cell('3 missing').groups).toBe(24);
+  });
+
+  it('names what is wrong with --run and init=scratch', async () => {
+    await expect(probedPolicy(flags({ run: '/nonexistent/run' }), tokenizer)).rejects.toThrow(/run\.json is missing/);
+    await expect(probedPolicy(flags({ set: ['init=scratch'] }), tokenizer)).rejects.toThrow(/init=scratch: a random policy has nothing to probe/);
+  });
+});
