@@ -10,6 +10,7 @@ import {
   hfTensorName,
   legacyFiles,
   loadFilesInto,
+  modelCard,
   parameterNames,
   policyFromFiles,
   type CheckpointFiles,
@@ -96,10 +97,19 @@ describe('Hugging Face checkpoint folder', () => {
     expect(card).toContain('npm run experiment -- --preset quick --set seed=7');
     expect(card).toContain('seed 7');
     expect(card).toContain('success **42.2%**');
+    // The quick preset evaluates greedily; only the noisy persona's noise is worth naming.
+    expect(card).toContain('Greedy decoding on the test split');
+    expect(card).not.toContain('user noise');
     expect(card).toContain('| travel | 64 | 42.2% |');
     expect(card).toContain('Earlier evaluations (step: success): 0: 10.0%');
     expect(Buffer.from(files['tokenizer.json']).equals(tokFiles['tokenizer.json'] as Buffer)).toBe(true);
     p.dispose();
+  });
+
+  it("the card names the evaluation's decoding and a noisy user's noise", () => {
+    const sampled = modelCard(shape, 1000, { ...meta(), config: configFromPresets(['paper-intent-tight'], { persona: 'noisy', noise: 0.3 }) });
+    expect(sampled).toContain('Sampled decoding (T = 1) on the test split');
+    expect(sampled).toContain('persona noisy, user noise 0.3.');
   });
 
   it('round-trips every weight bit for bit, and the logits with them', async () => {

@@ -181,7 +181,7 @@ export function modelCard(shape: ModelShape, params: number, meta: CheckpointMet
   ];
   if (c) {
     lines.push(
-      `- Trained on: ${c.task.split(',').join(', ')} (the sandbox's simulated-user tasks; see docs/tasks.md), persona ${c.persona}${c.noise ? `, user noise ${c.noise}` : ''}.`,
+      `- Trained on: ${c.task.split(',').join(', ')} (the sandbox's simulated-user tasks; see docs/tasks.md), persona ${c.persona}${c.persona === 'noisy' && c.noise ? `, user noise ${c.noise}` : ''}.`,
       c.steps > 0
         ? `- Method: ${c.method}; seed ${c.seed}; init ${c.init}; supervised warm-start steps ${c.sftSteps}; RL steps ${c.steps} (${c.promptsPerStep} prompts x group ${c.groupSize}).`
         : `- Supervised warm start only (imitation of the tasks' scripted demonstrations, ${c.sftSteps} steps of ${c.sftBatch} dialogues, lr ${c.sftLr}); seed ${c.seed}; init ${c.init}; no RL steps.`,
@@ -192,7 +192,9 @@ export function modelCard(shape: ModelShape, params: number, meta: CheckpointMet
   } else lines.push('No training config was recorded with these weights.', '');
   lines.push('## Measured test success', '');
   if (last) {
-    lines.push(`Greedy decoding on the test split, ${last.episodes} episodes, persona ${last.persona}, after step ${last.step}: success **${pct(last.success)}**, mean return ${last.return.toFixed(3)}, ${last.turns.toFixed(2)} turns.`, '');
+    // The evaluation decodes as the run's config says (paper presets sample at T = 1).
+    const decoding = c && c.evalTemperature > 0 ? `Sampled decoding (T = ${c.evalTemperature})` : 'Greedy decoding';
+    lines.push(`${decoding} on the test split, ${last.episodes} episodes, persona ${last.persona}, after step ${last.step}: success **${pct(last.success)}**, mean return ${last.return.toFixed(3)}, ${last.turns.toFixed(2)} turns.`, '');
     const tasks = Object.entries(last.per_task);
     if (tasks.length) {
       lines.push('| task | episodes | success | return | turns |', '|---|---|---|---|---|');
