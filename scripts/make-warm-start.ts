@@ -17,9 +17,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { nodeBackend, nodeTokenizer, quietTfjsBanner } from '../src/cli/node-env';
-import { evaluate, evaluationEntry, resolveConfig, TASK_IDS, Trainer, WARM_START_NAME, type Config, type EvaluationEntry } from '../src/engine';
+import { configFromPresets, evaluate, evaluationEntry, resolveConfig, TASK_IDS, Trainer, WARM_START_NAME, type Config, type EvaluationEntry } from '../src/engine';
 import { writeCheckpointFolder } from '../src/cli/checkpoint-folder';
-import { buildConfig } from '../src/cli/config-flags';
+import { setOverrides } from '../src/cli/config-flags';
 
 const program = new Command()
   .option('--preset <name>', 'make the checkpoint a preset names in its init (its task, knobs and model shape)')
@@ -41,12 +41,12 @@ const supervised = { seed: Number(o.seed), sftSteps: Number(o.steps), sftBatch: 
 let config: Config;
 let name: string;
 if (o.preset) {
-  const preset = buildConfig({ preset: [o.preset], set: o.set });
+  // --set names the folder (init) and wins over the supervised defaults too (sftLr, sftBatch).
+  const { init, ...sets } = setOverrides(o.set);
+  const preset = configFromPresets([o.preset], init === undefined ? {} : { init });
   if (preset.init === 'scratch' || preset.init === 'pretrained') program.error(`preset ${o.preset} has init=${preset.init}: it names no checkpoint folder to make`);
   name = preset.init;
-  // --set wins over the supervised defaults too (e.g. sftLr, sftBatch).
-  const setKeys = o.set.map((kv) => kv.slice(0, kv.indexOf('=')));
-  config = resolveConfig({ ...preset, ...supervised, ...Object.fromEntries(setKeys.filter((k) => k !== 'init').map((k) => [k, preset[k as keyof Config]])) });
+  config = resolveConfig({ ...preset, ...supervised, ...sets });
 } else {
   name = WARM_START_NAME;
   config = resolveConfig({ task: TASK_IDS.join(','), dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, ...supervised });

@@ -54,19 +54,25 @@ function readConfigFile(path: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** The `--set key=value` pairs as config overrides, each value parsed by its key's type. */
+export function setOverrides(set: readonly string[]): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const pair of set) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError([`--set ${pair}: expected key=value`]);
+    const key = pair.slice(0, eq).trim();
+    overrides[key] = parseKnobValue(key, pair.slice(eq + 1).trim());
+  }
+  return overrides;
+}
+
 /**
  * Presets in order, then the --config file, then each --set, validated by the schema. `base` (a
  * run's whole config, `evaluate --run`) replaces presets and file: only --set may change it.
  */
 export function buildConfig(opts: Pick<ConfigFlags, 'preset' | 'set' | 'config'>, base?: { values: Config; from: string }): Config {
   if (base && (opts.preset.length > 0 || opts.config)) throw new ConfigError([`${base.from} carries its run's whole config: change it with --set, not --preset or --config`]);
-  const overrides: Record<string, unknown> = { ...base?.values, ...(opts.config ? readConfigFile(opts.config) : {}) };
-  for (const pair of opts.set) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new ConfigError([`--set ${pair}: expected key=value`]);
-    const key = pair.slice(0, eq).trim();
-    overrides[key] = parseKnobValue(key, pair.slice(eq + 1).trim());
-  }
+  const overrides: Record<string, unknown> = { ...base?.values, ...(opts.config ? readConfigFile(opts.config) : {}), ...setOverrides(opts.set) };
   const config = configFromPresets(opts.preset, overrides);
   if (isCheckpointPath(config.init)) {
     // A path is checked now (not after the backend starts) and recorded absolute, so run.json says which folder.

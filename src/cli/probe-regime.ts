@@ -7,42 +7,28 @@
  * prints success, the tied share (failures / successes) and the share equally hard instances would
  * give, overall and by the family's difficulty label.
  */
-import { Command } from 'commander';
 import { ConfigError, probeRegime, type RegimeReport } from '../engine';
-import { addConfigOptions, listKeys, type ConfigFlags } from './config-flags';
-import { nodeBackend, nodeTokenizer, quietTfjsBanner } from './node-env';
-import { probedPolicy } from './probed-policy';
+import { alignedTable, openProbe, probeCommand, type ProbeFlags } from './probe-cli';
 
 export function formatRegime(r: RegimeReport): string {
   const rows = [
     ['family', 'instances', 'groups', 'success', 'tied', 'tied failures', 'tied successes', 'tied if alike'],
     ...r.cells.map((c) => [c.family, c.difficulty, String(c.groups), c.success.toFixed(3), c.tied.toFixed(3), c.tiedFailures.toFixed(3), c.tiedSuccesses.toFixed(3), c.tiedIfAlike.toFixed(3)]),
   ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => row.map((v, i) => (i >= 2 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ')).join('\n');
+  return alignedTable(rows, 2);
 }
 
 async function main(): Promise<void> {
-  const program = addConfigOptions(new Command().name('npm run probe-regime --'))
-    .description("Success and tied GRPO groups of a policy at G = groupSize: is it in the paper's regime?")
-    .option('--run <dir>', 'probe the trained policy of a run folder (npm run experiment -- --out DIR), with its config')
+  const program = probeCommand('npm run probe-regime --', "Success and tied GRPO groups of a policy at G = groupSize: is it in the paper's regime?", 'seed of the instances, users and sampling', 'print the report as JSON')
     .option('--groups <n>', 'instances (groups of G rollouts) per task family', (v) => parseInt(v, 10), 256)
-    .option('--seed <n>', 'seed of the instances, users and sampling', (v) => parseInt(v, 10), 1)
-    .option('--split <name>', 'train (the instances RL draws) or test', 'train')
-    .option('--backend <name>', 'wasm or cpu', 'wasm')
-    .option('--json', 'print the report as JSON', false);
+    .option('--split <name>', 'train (the instances RL draws) or test', 'train');
   program.parse();
-  const o = program.opts<ConfigFlags & { run?: string; groups: number; seed: number; split: string; backend: 'wasm' | 'cpu'; json: boolean }>();
-  if (o.listKeys) {
-    console.log(listKeys());
-    return;
-  }
+  const o = program.opts<ProbeFlags & { groups: number; split: string }>();
   if (o.split !== 'train' && o.split !== 'test') throw new ConfigError([`--split ${o.split}: expected train or test`]);
   if (!Number.isInteger(o.groups) || o.groups < 1) throw new ConfigError([`--groups ${o.groups}: expected a positive integer`]);
-  quietTfjsBanner();
-  await nodeBackend(o.backend);
-  const tokenizer = await nodeTokenizer();
-  const { config, policy, source } = await probedPolicy(o, tokenizer);
+  const probe = await openProbe(o);
+  if (!probe) return;
+  const { config, policy, source, tokenizer } = probe;
   const report = await probeRegime(policy, tokenizer, config, { groups: o.groups, seed: o.seed, split: o.split });
   policy.dispose();
   if (o.json) {

@@ -21,8 +21,8 @@ import { EOT, SPECIAL_TOKENS, UNK } from './text/special';
 import type { WordTokenizer } from './text/tokenizer';
 
 /** The test-split instance a play session uses: the same seed gives the same instance in page and worker. */
-export function playInstance(taskId: string, seed: number, config: Pick<Config, 'kinds' | 'intentMissing'>): TaskInstance {
-  return getTask(taskId).sample(new Rng(seed), 'test', { kinds: config.kinds, intentMissing: config.intentMissing });
+export function playInstance(taskId: string, seed: number, config: Config): TaskInstance {
+  return getTask(taskId).sample(new Rng(seed), 'test', episodeOptions(config));
 }
 
 export interface PlayTurn {

@@ -69,11 +69,9 @@ export async function probeInfoGain(policy: Policy, tokenizer: WordTokenizer, co
   const split = o.split ?? 'test';
   const root = Rng.derive(o.seed, 'probe');
   const instances = root.fork('instances');
-  const requests: RolloutRequest[] = families.flatMap((family) =>
-    Array.from({ length: o.episodes }, (_, i) => ({ family, instance: family.sample(instances, split, { kinds: config.kinds, intentMissing: config.intentMissing }), group: i })),
-  );
-  const placeholderIds = tokenizer.encode(config.placeholder);
   const options = { ...episodeOptions(config, o.persona), temperature: config.temperature, topK: config.topK, topP: config.topP, greedy: false };
+  const requests: RolloutRequest[] = families.flatMap((family) => Array.from({ length: o.episodes }, (_, i) => ({ family, instance: family.sample(instances, split, options), group: i })));
+  const placeholderIds = tokenizer.encode(config.placeholder);
   const streams = { sampling: root.fork('sampling'), user: root.fork('user') };
   const out: ProbeTurn[] = [];
   const size = o.batchSize ?? 32;

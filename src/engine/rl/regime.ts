@@ -82,11 +82,10 @@ export async function probeRegime(policy: Policy, tokenizer: WordTokenizer, conf
   const cells: RegimeCell[] = [];
   if (families.length > 1) cells.push(regimeCell('all', 'all', successes, g));
   for (const family of families) {
-    const mine = plan.map((p, i) => ({ p, k: successes[i] })).filter((x) => x.p.family === family);
+    const mine = plan.flatMap((p, i) => (p.family === family ? [{ k: successes[i], label: family.difficulty?.(p.instance) }] : []));
     cells.push(regimeCell(family.id, 'all', mine.map((x) => x.k), g));
     if (!family.difficulty) continue;
-    const labels = [...new Set(mine.map((x) => family.difficulty!(x.p.instance)))].sort();
-    for (const label of labels) cells.push(regimeCell(family.id, label, mine.filter((x) => family.difficulty!(x.p.instance) === label).map((x) => x.k), g));
+    for (const label of [...new Set(mine.map((x) => x.label!))].sort()) cells.push(regimeCell(family.id, label, mine.filter((x) => x.label === label).map((x) => x.k), g));
   }
   return { groupSize: g, split, seed: o.seed, cells, successesPerGroup: successes };
 }

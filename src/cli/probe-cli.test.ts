@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenizer, probeRegime, type WordTokenizer } from '../engine';
 import { MODELS_DIR } from './checkpoint-folder';
-import { probedPolicy } from './probed-policy';
+import { probedPolicy } from './probe-cli';
 
 let tokenizer: WordTokenizer;
 beforeAll(async () => {

@@ -1,0 +1,54 @@
+/**
+ * What the probe commands share (probe-ig, probe-regime): their common flags, the policy they look
+ * at (a finished run's, --run DIR, with its whole config changed only by --set; or the checkpoint
+ * the config's `init` names) and their aligned text tables.
+ */
+import { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, policyFromFiles, type Config, type Policy, type WordTokenizer } from '../engine';
+import { checkpointFolderOf, readCheckpointFolder } from './checkpoint-folder';
+import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
+import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
+
+export type ProbeFlags = ConfigFlags & { run?: string; seed: number; backend: 'wasm' | 'cpu'; json: boolean };
+
+/** The config flags plus --run, --seed, --backend and --json; the command adds its own after. */
+export function probeCommand(name: string, description: string, seedHelp: string, jsonHelp: string): Command {
+  return addConfigOptions(new Command().name(name))
+    .description(description)
+    .option('--run <dir>', 'probe the trained policy of a run folder (npm run experiment -- --out DIR), with its config')
+    .option('--seed <n>', seedHelp, (v) => parseInt(v, 10), 1)
+    .option('--backend <name>', 'wasm or cpu', 'wasm')
+    .option('--json', jsonHelp, false);
+}
+
+export async function probedPolicy(o: ConfigFlags & { run?: string }, tokenizer: WordTokenizer): Promise<{ config: Config; policy: Policy; source: string }> {
+  if (o.run) {
+    if (!existsSync(join(o.run, 'run.json'))) throw new ConfigError([`--run ${o.run}: run.json is missing (expected the output folder of npm run experiment)`]);
+    if (o.preset.length || o.config) throw new ConfigError([`--run ${o.run} carries its run's whole config: change it with --set, not --preset or --config`]);
+    const config = buildConfig({ preset: [], set: o.set, config: join(o.run, 'run.json') });
+    return { config, policy: policyFromFiles(readCheckpointFolder(o.run), tokenizer, `--run ${o.run}`).policy, source: `the trained policy of ${o.run}` };
+  }
+  const config = buildConfig(o);
+  if (config.init === 'scratch') throw new ConfigError(['init=scratch: a random policy has nothing to probe; use a preset whose init names a checkpoint, --set init=NAME, or --run DIR']);
+  return { config, policy: policyFromFiles(await nodePretrained(config.init), tokenizer, `init=${config.init}`).policy, source: `checkpoint ${checkpointFolderOf(config.init)}` };
+}
+
+/** --list-keys prints and returns null; otherwise the backend, the tokenizer and the probed policy. */
+export async function openProbe(o: ProbeFlags): Promise<{ config: Config; policy: Policy; source: string; tokenizer: WordTokenizer } | null> {
+  if (o.listKeys) {
+    console.log(listKeys());
+    return null;
+  }
+  quietTfjsBanner();
+  await nodeBackend(o.backend);
+  const tokenizer = await nodeTokenizer();
+  return { ...(await probedPolicy(o, tokenizer)), tokenizer };
+}
+
+/** Rows as columns padded to their widest cell: the first `left` columns left-aligned, the rest right. */
+export function alignedTable(rows: readonly (readonly string[])[], left: number): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((v, i) => (i >= left ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ')).join('\n');
+}
