@@ -5,10 +5,10 @@
  * [paper] = arXiv 2603.00656, [trl]/[verl] = those libraries' conventions, [sandbox] = ours.
  */
 import { z } from 'zod';
-import { TASK_IDS } from './tasks';
+import { getTask, TASK_IDS } from './tasks';
 import { parseMissingCounts } from './tasks/intent';
 import { ALL_KINDS } from './tasks/twenty-questions';
-import { DEFAULT_DEMO_SLIP } from './tasks/common';
+import { DEFAULT_DEMO_SLIP, parseSlipList } from './tasks/common';
 import type { EpisodeOptions } from './tasks/types';
 import { NON_ANSWER, PERSONA_IDS } from './users';
 
@@ -71,6 +71,12 @@ export const configSchema = z.strictObject({
   sftBatch: int(1, 1024).default(32).describe('Demonstration dialogues per supervised step. [sandbox]'),
   sftLr: num(0, 1).default(3e-3).describe('Learning rate of the warm start. [sandbox]'),
   demoSlip: num(0, 1).default(DEFAULT_DEMO_SLIP).describe("Share of uninformed moves of the warm-start demonstrator (redundant questions, acting before it knows enough); the rest are an expert's moves, which depend on the answers. Leaves RL room to improve. [sandbox]"),
+  demoSlipByArea: z
+    .string()
+    .max(100)
+    .refine((v) => parseSlipList(v) !== null, { message: 'comma-separated slip rates in [0, 1] ("0.05,0.9"), or empty' })
+    .default('')
+    .describe('Uneven warm-start skill: a slip rate per area of the requests, cycling over the areas in order (intent: the domains restaurant, flight, hotel, taxi, movie, gift, "0.05,0.9" = skilled in restaurant, hotel and movie, unskilled in the others; code: the stage the request states, filter, map, dedupe, order, slice, result), in place of demoSlip. Empty = demoSlip everywhere. A real model is good at some requests and bad at others: that, more than noise, is what ties GRPO groups. [sandbox]'),
   demoNonAnswer: num(0, 1).default(0).describe("Share of the warm-start demonstrations' user answers replaced by a non-answer (\"i have to think .\"), after which the demonstrator asks again. Teaches the policy what an unanswered question means, so a counterfactual whose placeholder is that non-answer is a situation it has seen. Warm start only: RL users always answer. [sandbox]"),
   // -- optimiser
   lr: num(0, 1).default(3e-4).describe('AdamW learning rate for RL (constant after warm-up). [ref: constant LR]'),
@@ -220,6 +226,10 @@ export function resolveConfig(input: unknown): Config {
   }
   const config = result.data;
   if (config.dModel % config.nHeads !== 0) problems.push(`nHeads = ${config.nHeads}: must divide dModel = ${config.dModel}`);
+  if (config.demoSlipByArea.trim() !== '') {
+    const without = config.task.split(',').filter((id) => !getTask(id).areas);
+    if (without.length) problems.push(`demoSlipByArea = ${describeValue(config.demoSlipByArea)}: task ${without.join(', ')} has no areas (intent has its domains, code the stage its request states)`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -149,9 +149,9 @@ describe('every knob changes the result (wasm)', () => {
     const covered = new Set([...variants.flatMap(([base, change]) => [...Object.keys(base), ...Object.keys(change)]), 'prefixReuse', 'divergenceImpl']);
     // Not varied here: run length, tracing, evaluation, the model's shape (fixed by the checkpoint; maxContext sizes its
     // position table), the warm start's own knobs
-    // (demoSlip: src/engine/tasks/demonstrators.test.ts; demoNonAnswer: src/engine/rl/scripted.test.ts), the decoding of
+    // (demoSlip, demoSlipByArea: src/engine/tasks/demonstrators.test.ts; demoNonAnswer: src/engine/rl/scripted.test.ts), the decoding of
     // test episodes (evalTemperature).
-    const elsewhere = ['steps', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalSeed', 'evalPersona', 'dModel', 'nLayers', 'nHeads', 'maxContext', 'init', 'sftSteps', 'sftBatch', 'sftLr', 'demoSlip', 'demoNonAnswer', 'evalTemperature'];
+    const elsewhere = ['steps', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalSeed', 'evalPersona', 'dModel', 'nLayers', 'nHeads', 'maxContext', 'init', 'sftSteps', 'sftBatch', 'sftLr', 'demoSlip', 'demoSlipByArea', 'demoNonAnswer', 'evalTemperature'];
     expect(CONFIG_KEYS.filter((k) => !covered.has(k) && !elsewhere.includes(k))).toEqual([]);
   });
 });

@@ -251,6 +251,7 @@ export function knobMap(c: Config): KnobMapping[] {
     m('sftBatch', 'sandbox-only', [], 'see sftSteps'),
     m('sftLr', 'sandbox-only', [], 'see sftSteps'),
     m('demoSlip', 'sandbox-only', [], 'the share of uninformed moves of the demonstrator the sandbox warm start imitates; see sftSteps'),
+    m('demoSlipByArea', 'sandbox-only', [], 'per-area slips of the demonstrator the sandbox warm start imitates; see sftSteps'),
     m('demoNonAnswer', 'sandbox-only', [], 'the share of unanswered questions in the demonstrations the sandbox warm start imitates; see sftSteps'),
     m('lr', 'approximate', [K('actor_rollout_ref.actor.optim.lr', c.lr)], 'the same key; an LLM wants a far smaller rate (the reference uses 3e-7)'),
     m('warmupSteps', 'mapped', [K('actor_rollout_ref.actor.optim.lr_warmup_steps', c.warmupSteps > 0 ? c.warmupSteps : -1)], '0 = none; -1 in verl defers to lr_warmup_steps_ratio (0)'),

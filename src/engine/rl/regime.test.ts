@@ -44,6 +44,12 @@ describe('regime probe', () => {
     expect(byDifficulty.reduce((a, c) => a + c.groups, 0)).toBe(10);
     expect(await probeRegime(policy, tokenizer, config, { groups: 10, seed: 5, batchSize: 7 })).toEqual(r);
     await expect(probeRegime(policy, tokenizer, config, { groups: 0, seed: 5 })).rejects.toThrow(/groups must be a positive integer/);
+    // A warm start of uneven skill: also broken down by the slip of each instance's area.
+    const uneven = await probeRegime(policy, tokenizer, resolveConfig({ ...config, demoSlipByArea: '0.05,0.9' }), { groups: 10, seed: 5, batchSize: 7 });
+    const bySkill = uneven.cells.filter((c) => c.difficulty.startsWith('demo slip'));
+    expect(bySkill.map((c) => c.difficulty)).toEqual(['demo slip 0.05', 'demo slip 0.9']);
+    expect(bySkill.reduce((a, c) => a + c.groups, 0)).toBe(10);
+    expect(uneven.successesPerGroup).toEqual(r.successesPerGroup);
     policy.dispose();
   });
 });

@@ -7,12 +7,13 @@
  * Ties above that curve mean instances of uneven difficulty (some almost always solved, others
  * almost never); with G = 5 a success rate of 0.2-0.6 can only come with half of the groups tied
  * that way. A family that names its instances' difficulty (`family.difficulty`) is also broken
- * down by it.
+ * down by it, and a warm start of uneven skill (`demoSlipByArea`) by the slip of each area.
  */
 import { episodeOptions, type Config } from '../config';
 import type { Policy } from '../policy/model';
 import { Rng } from '../random';
 import { getTask } from '../tasks';
+import { parseSlipList, slipOf } from '../tasks/common';
 import type { Split } from '../tasks/types';
 import type { WordTokenizer } from '../text/tokenizer';
 import { generateRollouts, type RolloutRequest } from './rollout';
@@ -80,12 +81,17 @@ export async function probeRegime(policy: Policy, tokenizer: WordTokenizer, conf
     for (const r of await generateRollouts(policy, tokenizer, requests.slice(start, start + size), options, streams)) if (r.success) successes[r.group]++;
   }
   const cells: RegimeCell[] = [];
+  const byArea = parseSlipList(config.demoSlipByArea) ?? [];
   if (families.length > 1) cells.push(regimeCell('all', 'all', successes, g));
   for (const family of families) {
     const mine = plan.flatMap((p, i) => (p.family === family ? [{ k: successes[i], label: family.difficulty?.(p.instance) }] : []));
     cells.push(regimeCell(family.id, 'all', mine.map((x) => x.k), g));
-    if (!family.difficulty) continue;
-    for (const label of [...new Set(mine.map((x) => x.label!))].sort()) cells.push(regimeCell(family.id, label, mine.filter((x) => x.label === label).map((x) => x.k), g));
+    if (family.difficulty) for (const label of [...new Set(mine.map((x) => x.label!))].sort()) cells.push(regimeCell(family.id, label, mine.filter((x) => x.label === label).map((x) => x.k), g));
+    // With uneven warm-start skill, also by the slip the demonstrator had in each instance's area.
+    if (byArea.length && family.areas) {
+      const skill = plan.flatMap((p, i) => (p.family === family ? [{ k: successes[i], label: `demo slip ${slipOf(family, p.instance, config.demoSlip, byArea)}` }] : []));
+      for (const label of [...new Set(skill.map((x) => x.label))].sort()) cells.push(regimeCell(family.id, label, skill.filter((x) => x.label === label).map((x) => x.k), g));
+    }
   }
   return { groupSize: g, split, seed: o.seed, cells, successesPerGroup: successes };
 }

@@ -392,6 +392,9 @@ export const coding: TaskFamily = {
   },
   agents,
   demonstrator,
+  // The request states one stage ("... sort from small to big ."), so the agent can tell the area.
+  areas: STAGES,
+  area: (instance) => (instance.hidden as CodingHidden).revealed,
   describeFeedback,
   actionKind: (action: string) => parseAction(action).type,
 };

@@ -4,7 +4,7 @@
  * the token count of a dialogue.
  */
 import type { Rng } from '../random';
-import type { AgentView, Reply, ScriptedAgent, Split } from './types';
+import type { AgentView, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
 
 /** Split text like the tokenizer's Whitespace pre-tokenizer (\w+ | [^\w\s]+), lower-cased. */
 export function words(text: string): string[] {
@@ -55,6 +55,31 @@ export function assumedNoise(view: AgentView): number {
 
 /** Share of uninformed moves of the default warm-start demonstrator (`agents.demo`). */
 export const DEFAULT_DEMO_SLIP = 0.3;
+
+/**
+ * Slip rates per area (`demoSlipByArea`): a comma-separated list of rates in [0, 1], e.g.
+ * "0.05,0.9"; empty = none. Null if malformed.
+ */
+export function parseSlipList(spec: string): number[] | null {
+  const text = spec.trim();
+  if (text === '') return [];
+  const parts = text.split(',').map((p) => p.trim());
+  if (!parts.every((p) => /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(p))) return null;
+  return parts.map(Number);
+}
+
+/**
+ * The demonstrator slip of an instance: its area's rate when `byArea` is set (the rates cycle over
+ * the family's areas in order: "0.05,0.9" gives areas 1, 3, 5 slip 0.05 and areas 2, 4, 6 slip
+ * 0.9), else `slip` everywhere.
+ */
+export function slipOf(family: TaskFamily, instance: TaskInstance, slip: number, byArea: readonly number[]): number {
+  if (byArea.length === 0) return slip;
+  if (!family.areas || !family.area) throw new Error(`demoSlipByArea: task ${family.id} has no areas (intent and code have)`);
+  const index = family.areas.indexOf(family.area(instance));
+  if (index < 0) throw new Error(`demoSlipByArea: ${family.id} instance ${instance.id} has an unknown area`);
+  return byArea[index % byArea.length];
+}
 
 /**
  * A demonstrator that plays the expert's move, except with probability `slip` an uninformed one

@@ -12,6 +12,10 @@ import { Rng } from '../random';
 import { TASKS } from './index';
 import type { AgentView, TaskFamily } from './types';
 import { consistentItems, question } from './twenty-questions';
+import { parseSlipList, slipOf } from './common';
+import { readRequest } from './intent';
+import { readRequest as readCodeRequest } from './coding';
+import { Trainer } from '../rl/trainer';
 import { itemSplit } from './twenty-questions-catalogue';
 
 const USER_FAMILIES = ['20q', 'intent', 'code', 'travel'];
@@ -125,5 +129,65 @@ describe('answer-conditioned demonstrators', () => {
     expect(family.actionKind('hello there')).toBe('invalid');
     const view = { request: family.sample(new Rng(1), 'train', BUDGET[id].simulator).request, exchanges: [], maxTurns: BUDGET[id].maxTurns, simulator: BUDGET[id].simulator };
     expect(family.actionKind(family.demonstrator(0)(view, new Rng(2)))).not.toBe('invalid');
+  });
+});
+
+describe('uneven warm-start skill (demoSlipByArea)', () => {
+  it('parses slip lists and rejects anything else', () => {
+    expect(parseSlipList('')).toEqual([]);
+    expect(parseSlipList(' 0.05, 0.9 ,1 ')).toEqual([0.05, 0.9, 1]);
+    expect(parseSlipList('.5,0')).toEqual([0.5, 0]);
+    for (const bad of ['1.5', 'a', '0.1,,0.2', '-0.1', '0.1;0.2', '1e-3']) expect(parseSlipList(bad), bad).toBeNull();
+  });
+
+  it('gives each intent domain its rate, cycling over the domains in order, and refuses a family without areas', () => {
+    const family = TASKS.intent;
+    expect(family.areas).toEqual(['restaurant', 'flight', 'hotel', 'taxi', 'movie', 'gift']);
+    const rng = new Rng(8);
+    const instances = Array.from({ length: 60 }, () => family.sample(rng, 'train'));
+    for (const instance of instances) {
+      const index = family.areas!.indexOf(family.area!(instance));
+      expect(slipOf(family, instance, 0.3, [0.05, 0.9])).toBe(index % 2 === 0 ? 0.05 : 0.9);
+      expect(slipOf(family, instance, 0.3, [])).toBe(0.3);
+    }
+    // Every domain occurs, and the agent can tell them apart: one request opening per domain.
+    const openings = new Map(instances.map((i) => [family.area!(i), readRequest(i.request).domain.id]));
+    expect([...openings].every(([area, read]) => area === read)).toBe(true);
+    expect(openings.size).toBe(6);
+    const twenty = TASKS['20q'];
+    expect(() => slipOf(twenty, twenty.sample(rng, 'train'), 0.3, [0.1])).toThrow(/20q has no areas/);
+  });
+
+  it("code: the area is the stage the request states, which the agent reads back", () => {
+    const family = TASKS.code;
+    const rng = new Rng(9);
+    const seen = new Set<string>();
+    for (let i = 0; i < 80; i++) {
+      const instance = family.sample(rng, 'train');
+      expect(readCodeRequest(instance.request)?.stage).toBe(family.area!(instance));
+      seen.add(family.area!(instance));
+      expect(slipOf(family, instance, 0.3, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])).toBe([0.1, 0.2, 0.3, 0.4, 0.5, 0.6][family.areas!.indexOf(family.area!(instance))]);
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(5);
+  });
+
+  it('the warm start imitates each area at its own slip (one rate everywhere = demoSlip)', async () => {
+    const weightsAfter = async (o: Record<string, unknown>): Promise<Float32Array> => {
+      const trainer = new Trainer(resolveConfig({ task: 'intent', sftSteps: 3, sftBatch: 6, steps: 0, dModel: 16, nLayers: 1, nHeads: 2, maxContext: 96, maxTurns: 4, ...o }), tokenizer);
+      await trainer.warmStart();
+      const w = Float32Array.from(trainer.policy.variables.flatMap((v) => Array.from(v.dataSync() as Float32Array)));
+      trainer.dispose();
+      return w;
+    };
+    const same = (a: Float32Array, b: Float32Array) => a.every((x, i) => x === b[i]);
+    const plain = await weightsAfter({ demoSlip: 0.3 });
+    expect(same(await weightsAfter({ demoSlip: 0.9, demoSlipByArea: '0.3' }), plain)).toBe(true);
+    expect(same(await weightsAfter({ demoSlip: 0.3, demoSlipByArea: '0,1' }), plain)).toBe(false);
+  });
+
+  it('config: names a malformed list and a task without areas', () => {
+    expect(() => resolveConfig({ task: 'intent', demoSlipByArea: '0.1,2' })).toThrow(/demoSlipByArea = "0.1,2": comma-separated slip rates/);
+    expect(() => resolveConfig({ task: 'intent,20q', demoSlipByArea: '0.1,0.9' })).toThrow(/demoSlipByArea = "0.1,0.9": task 20q has no areas/);
+    expect(resolveConfig({ task: 'intent', demoSlipByArea: '0.1,0.9' }).demoSlipByArea).toBe('0.1,0.9');
   });
 });

@@ -406,6 +406,9 @@ export const intent: TaskFamily = {
   describeFeedback,
   actionKind: (action: string) => parseAction(action).type,
   difficulty: (instance) => `${(instance.hidden as IntentHidden).missing.length} missing`,
+  // The domain opens the request ("book a table", "book a flight"), so the agent can tell it.
+  areas: DOMAINS.map((d) => d.id),
+  area: (instance) => (instance.hidden as IntentHidden).domain,
   key(instance) {
     const h = instance.hidden as IntentHidden;
     const d = domainById(h.domain);

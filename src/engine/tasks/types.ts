@@ -126,6 +126,14 @@ export interface TaskFamily {
   /** A label of the instance's difficulty (intent: "2 missing"), for breaking results down by it (rl/regime.ts). */
   difficulty?(instance: TaskInstance): string;
   /**
+   * The areas of the family's requests, in a fixed order (intent: its domains; code: the stage the request states), each one the agent
+   * can tell from the request. `demoSlipByArea` gives each area its own demonstrator slip, so the
+   * warm start is skilled in some areas and not in others.
+   */
+  areas?: readonly string[];
+  /** The area of an instance: one of `areas`. */
+  area?(instance: TaskInstance): string;
+  /**
    * What the feedback of exchange `index` was, for the information-gain probe: a label (e.g.
    * "splits", "do-not-mind", "tool") and whether it changed what the agent can know (the consistent
    * set of hidden states).
