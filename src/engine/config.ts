@@ -168,9 +168,17 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
     help: "Intent clarification with no turn to waste: 4 turns; a third of the instances hide 1 detail (two turns to spare), two thirds hide 3 (three questions and the answer: one uninformed move and the episode fails, unless a guess happens to be right). Binary reward, G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-intent-tight (demonstrator with 60% uninformed moves, 15% non-answers). Most hard instances fail in all 5 rollouts at the start: the paper's regime, where GRPO has no signal and InfoPO's credit still tells informative questions from wasted ones.",
     values: { ...PAPER_RUN, task: 'intent', maxTurns: 4, intentMissing: '1,3,3', init: 'warm-intent-tight', demoSlip: 0.6, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
+  'paper-intent-uneven': {
+    help: "Intent clarification from a warm start of uneven skill, the way real models are uneven: models/warm-intent-uneven imitated a demonstrator that is nearly expert in half of the domains (restaurant, hotel, movie: 5% uninformed moves) and nearly always uninformed in the others (flight, taxi, gift: 90%). Instances hide 2-3 details, 5 turns, binary reward, G = 5, UserRL settings (beta0 0.5, T 0.5). Groups mostly all succeed (skilled domains) or all fail (the others): the paper's regime, where GRPO has no signal and InfoPO's credit still tells informative questions from wasted ones.",
+    values: { ...PAPER_RUN, task: 'intent', maxTurns: 5, intentMissing: '2-3', init: 'warm-intent-uneven', demoSlipByArea: '0.05,0.9', demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, ...PAPER_PROTOCOL },
+  },
   'paper-code': {
     help: "Collaborative coding in the paper's regime: 6 turns, binary reward (every hidden test passes), G = 5, ColBench settings (beta0 0.3, T 0.5), from the warm start models/warm-code. As in paper-intent, the demonstrations leave questions unanswered (50% here) and the counterfactual replaces the answer with that non-answer (\"i have to think .\").",
     values: { ...PAPER_RUN, task: 'code', maxTurns: 6, init: 'warm-code', demoSlip: 0.3, demoNonAnswer: 0.5, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.3, gateTemperature: 0.5, ...PAPER_PROTOCOL },
+  },
+  'paper-code-uneven': {
+    help: "Collaborative coding from a warm start of uneven skill: models/warm-code-uneven imitated a demonstrator that is nearly expert when the request states the filter, dedupe or slice stage (5% uninformed moves) and nearly always uninformed when it states the map, order or result stage (90%). 6 turns, binary reward, G = 5, ColBench settings (beta0 0.3, T 0.5). Most groups start tied, nearly all of the unskilled areas' as failures: the paper's regime.",
+    values: { ...PAPER_RUN, task: 'code', maxTurns: 6, init: 'warm-code-uneven', demoSlipByArea: '0.05,0.9', demoNonAnswer: 0.5, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.3, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
   'paper-travel': {
     help: "Tool-augmented booking in the paper's regime: 8 turns, best-only binary reward, G = 5, tau2 settings (beta0 0.1, T 0.05), from the warm start models/warm-travel. The counterfactual replaces the feedback with \"i do not mind .\", an uninformative answer the policy has seen.",
