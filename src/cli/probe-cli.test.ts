@@ -25,6 +25,19 @@ describe('the probes\' policy', () => {
     expect(cell('1 missing').groups + cell('3 missing').groups).toBe(24);
   });
 
+  it('paper-intent-uneven: the shipped warm start is skilled in half of the domains and not in the others', async () => {
+    const { config, policy, source } = await probedPolicy(flags({ preset: ['paper-intent-uneven'] }), tokenizer);
+    expect(source).toMatch(/models[/\\]warm-intent-uneven$/);
+    const r = await probeRegime(policy, tokenizer, config, { groups: 24, seed: 3 });
+    policy.dispose();
+    const cell = (d: string) => r.cells.find((c) => c.difficulty === d)!;
+    // Skilled areas mostly succeed in every rollout, unskilled ones mostly fail in every rollout.
+    expect(cell('demo slip 0.05').success).toBeGreaterThan(0.75);
+    expect(cell('demo slip 0.9').success).toBeLessThan(0.3);
+    expect(cell('demo slip 0.9').tiedFailures).toBeGreaterThan(0.3);
+    expect(cell('demo slip 0.05').groups + cell('demo slip 0.9').groups).toBe(24);
+  });
+
   it('names what is wrong with --run and init=scratch', async () => {
     await expect(probedPolicy(flags({ run: '/nonexistent/run' }), tokenizer)).rejects.toThrow(/run\.json is missing/);
     await expect(probedPolicy(flags({ set: ['init=scratch'] }), tokenizer)).rejects.toThrow(/init=scratch: a random policy has nothing to probe/);

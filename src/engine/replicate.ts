@@ -59,8 +59,8 @@ export const PROFILES: Record<string, Profile> = {
     overrides: { ...PROTOCOL, steps: 30 },
   },
   full: {
-    help: 'The report of docs/results.md: every paper-regime task (20 questions, intent, intent with no turn to waste, coding, travel, mastermind), 5 report seeds, InfoPO vs GRPO vs RLOO, 60 RL steps, test curves every 15 steps (256 episodes each evaluation is as costly as ~10 training steps): <= 2 hours on 2 cores.',
-    tasks: ['paper-20q', 'paper-intent', 'paper-intent-tight', 'paper-code', 'paper-travel', 'paper-mastermind'],
+    help: 'The report of docs/results.md: every paper-regime task (20 questions, intent, intent with no turn to waste, intent and coding from warm starts of uneven skill, coding, travel, mastermind), 5 report seeds, InfoPO vs GRPO vs RLOO, 60 RL steps, test curves every 15 steps (256 episodes each evaluation is as costly as ~10 training steps): <= 2 hours on 2 cores.',
+    tasks: ['paper-20q', 'paper-intent', 'paper-intent-tight', 'paper-intent-uneven', 'paper-code', 'paper-code-uneven', 'paper-travel', 'paper-mastermind'],
     methods: ['infopo', 'grpo', 'rloo'],
     seeds: REPORT_SEEDS,
     personas: [...PERSONA_IDS],
