@@ -1,6 +1,7 @@
 /**
  * Final test success by instance difficulty (`family.difficulty`, e.g. intent's "1 missing" /
- * "3 missing"), paired by seed between methods of a replication:
+ * "3 missing") and, for a warm start of uneven skill (`demoSlipByArea`), by the demonstrator's
+ * slip in each instance's area ("demo slip 0.9"), paired by seed between methods of a replication:
  *
  *   npm run replicate -- --profile full --tasks paper-intent-tight --out runs/replicate-tight
  *   npx tsx scripts/compare-by-difficulty.ts runs/replicate-tight paper-intent-tight [--groups 256] [--split test] [--seed 2]

@@ -13,12 +13,17 @@ beforeAll(async () => {
 const flags = (o: { preset?: string[]; set?: string[]; run?: string }) => ({ preset: o.preset ?? [], set: o.set ?? [], run: o.run, listKeys: false });
 
 describe('the probes\' policy', () => {
-  it("loads a preset's shipped checkpoint, and on paper-intent-tight the easy instances are the ones solved", async () => {
-    const { config, policy, source } = await probedPolicy(flags({ preset: ['paper-intent-tight'] }), tokenizer);
-    expect(source).toMatch(/models[/\\]warm-intent-tight$/);
+  /** The regime of a preset's shipped checkpoint on 24 groups: where it was loaded from, and a cell by label. */
+  async function shippedRegime(preset: string) {
+    const { config, policy, source } = await probedPolicy(flags({ preset: [preset] }), tokenizer);
     const r = await probeRegime(policy, tokenizer, config, { groups: 24, seed: 3 });
     policy.dispose();
-    const cell = (d: string) => r.cells.find((c) => c.difficulty === d)!;
+    return { source, cell: (d: string) => r.cells.find((c) => c.difficulty === d)! };
+  }
+
+  it("loads a preset's shipped checkpoint, and on paper-intent-tight the easy instances are the ones solved", async () => {
+    const { source, cell } = await shippedRegime('paper-intent-tight');
+    expect(source).toMatch(/models[/\\]warm-intent-tight$/);
     // The regime the preset is built for: hard instances mostly fail in every rollout.
     expect(cell('1 missing').success).toBeGreaterThan(cell('3 missing').success);
     expect(cell('3 missing').tiedFailures).toBeGreaterThan(0.3);
@@ -26,11 +31,8 @@ describe('the probes\' policy', () => {
   });
 
   it('paper-intent-uneven: the shipped warm start is skilled in half of the domains and not in the others', async () => {
-    const { config, policy, source } = await probedPolicy(flags({ preset: ['paper-intent-uneven'] }), tokenizer);
+    const { source, cell } = await shippedRegime('paper-intent-uneven');
     expect(source).toMatch(/models[/\\]warm-intent-uneven$/);
-    const r = await probeRegime(policy, tokenizer, config, { groups: 24, seed: 3 });
-    policy.dispose();
-    const cell = (d: string) => r.cells.find((c) => c.difficulty === d)!;
     // Skilled areas mostly succeed in every rollout, unskilled ones mostly fail in every rollout.
     expect(cell('demo slip 0.05').success).toBeGreaterThan(0.75);
     expect(cell('demo slip 0.9').success).toBeLessThan(0.3);
