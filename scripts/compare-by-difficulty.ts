@@ -18,6 +18,8 @@ import { readCheckpointFolder } from '../src/cli/checkpoint-folder';
 import { buildConfig } from '../src/cli/config-flags';
 import { nodeBackend, nodeTokenizer, quietTfjsBanner } from '../src/cli/node-env';
 import { pairedDifference, policyFromFiles, probeRegime } from '../src/engine';
+import { ci, sgn } from '../src/engine/replicate-report';
+import { mean } from '../src/engine/stats';
 
 const program = new Command()
   .argument('<dir>', 'output folder of npm run replicate')
@@ -52,17 +54,14 @@ for (const run of runs) {
   console.error(`${run.name}: ${report.cells.map((c) => `${c.difficulty} ${c.success.toFixed(3)}`).join(', ')}`);
 }
 const difficulties = [...success.get(methods[0])!.keys()];
-const f = (x: number) => x.toFixed(3);
-const signed = (x: number) => `${x >= 0 ? '+' : ''}${f(x)}`;
-const meanOf = (m: Map<number, number>) => [...m.values()].reduce((a, v) => a + v, 0) / m.size;
 console.log(`${task}: final success by instance, ${o.groups} ${o.split} instances x G sampled episodes per run (seed ${o.seed}), ${success.get(methods[0])!.get('all')!.size} seeds\n`);
 console.log(`| instances | ${methods.join(' | ')} | ${methods.slice(1).map((m) => `${methods[0]} − ${m} [95% CI]`).join(' | ')} |`);
 console.log(`|---|${methods.map(() => '---:|').join('')}${methods.slice(1).map(() => '---:|').join('')}`);
 for (const d of difficulties) {
-  const cells = methods.map((m) => f(meanOf(success.get(m)!.get(d)!)));
+  const cells = methods.map((m) => mean([...success.get(m)!.get(d)!.values()]).toFixed(3));
   const diffs = methods.slice(1).map((m) => {
     const e = pairedDifference(success.get(methods[0])!.get(d)!, success.get(m)!.get(d)!, { seed: 20260 });
-    return `${signed(e.mean)} [${signed(e.ci95[0])}, ${signed(e.ci95[1])}]`;
+    return `${sgn(e.mean)} ${ci(e, 3, true)}`;
   });
   console.log(`| ${d} | ${cells.join(' | ')} | ${diffs.join(' | ')} |`);
 }

@@ -7,7 +7,7 @@ import { methodResult, type Comparison, type Results, type TaskResult } from './
 import { signOfInterval, type Estimate } from './stats';
 
 const f = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
-const sgn = (x: number, digits = 3) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(digits)}` : '–');
+export const sgn = (x: number, digits = 3) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(digits)}` : '–');
 export const ci = (e: { ci95: [number, number] }, digits = 3, signed = false) => `[${(signed ? sgn : f)(e.ci95[0], digits)}, ${(signed ? sgn : f)(e.ci95[1], digits)}]`;
 const est = (e: Estimate | undefined, digits = 3) => (e && e.n ? `${f(e.mean, digits)} ${ci(e, digits)}` : '–');
 

@@ -13,8 +13,8 @@ import { episodeOptions, type Config } from '../config';
 import type { Policy } from '../policy/model';
 import { Rng } from '../random';
 import { getTask } from '../tasks';
-import { parseSlipList, slipOf } from '../tasks/common';
-import type { Split } from '../tasks/types';
+import { slipOf } from '../tasks/common';
+import type { Split, TaskInstance } from '../tasks/types';
 import type { WordTokenizer } from '../text/tokenizer';
 import { generateRollouts, type RolloutRequest } from './rollout';
 
@@ -81,17 +81,18 @@ export async function probeRegime(policy: Policy, tokenizer: WordTokenizer, conf
     for (const r of await generateRollouts(policy, tokenizer, requests.slice(start, start + size), options, streams)) if (r.success) successes[r.group]++;
   }
   const cells: RegimeCell[] = [];
-  const byArea = parseSlipList(config.demoSlipByArea) ?? [];
   if (families.length > 1) cells.push(regimeCell('all', 'all', successes, g));
   for (const family of families) {
-    const mine = plan.flatMap((p, i) => (p.family === family ? [{ k: successes[i], label: family.difficulty?.(p.instance) }] : []));
+    const mine = plan.flatMap((p, i) => (p.family === family ? [{ k: successes[i], instance: p.instance }] : []));
+    /** One cell per label of the family's instances, labels in sorted order. */
+    const cellsBy = (label: (instance: TaskInstance) => string) => {
+      const labelled = mine.map((x) => ({ k: x.k, label: label(x.instance) }));
+      for (const l of [...new Set(labelled.map((x) => x.label))].sort()) cells.push(regimeCell(family.id, l, labelled.filter((x) => x.label === l).map((x) => x.k), g));
+    };
     cells.push(regimeCell(family.id, 'all', mine.map((x) => x.k), g));
-    if (family.difficulty) for (const label of [...new Set(mine.map((x) => x.label!))].sort()) cells.push(regimeCell(family.id, label, mine.filter((x) => x.label === label).map((x) => x.k), g));
+    if (family.difficulty) cellsBy(family.difficulty);
     // With uneven warm-start skill, also by the slip the demonstrator had in each instance's area.
-    if (byArea.length && family.areas) {
-      const skill = plan.flatMap((p, i) => (p.family === family ? [{ k: successes[i], label: `demo slip ${slipOf(family, p.instance, config.demoSlip, byArea)}` }] : []));
-      for (const label of [...new Set(skill.map((x) => x.label))].sort()) cells.push(regimeCell(family.id, label, skill.filter((x) => x.label === label).map((x) => x.k), g));
-    }
+    if (config.demoSlipByArea.trim() !== '' && family.areas) cellsBy((instance) => `demo slip ${slipOf(family, instance, config)}`);
   }
   return { groupSize: g, split, seed: o.seed, cells, successesPerGroup: successes };
 }

@@ -11,8 +11,8 @@ import { tidy } from '../policy/ops';
 import { createStreams, Rng, STREAMS, type RandomStreams, type StreamName } from '../random';
 import type { GroupTrace, Metrics } from '../run';
 import { getTask } from '../tasks';
-import { parseSlipList, slipOf } from '../tasks/common';
-import type { ScriptedAgent, TaskFamily, TaskInstance } from '../tasks/types';
+import { slipOf } from '../tasks/common';
+import type { TaskFamily } from '../tasks/types';
 import { EOT } from '../text/special';
 import type { WordTokenizer } from '../text/tokenizer';
 import { computeAdvantages, mean, stdUnbiased, type BatchAdvantages, type RolloutCredit } from './advantage';
@@ -111,21 +111,12 @@ export class Trainer {
     const optimizer = new AdamW(this.policy.variables, { beta1: c.adamBeta1, beta2: c.adamBeta2, weightDecay: 0, gradClip: c.gradClip });
     const rng = this.streams.sft;
     let last = NaN;
-    const byArea = parseSlipList(c.demoSlipByArea) ?? [];
-    // One demonstrator per (family, slip): with demoSlipByArea the slip depends on the instance's area.
-    const demonstrators = new Map<string, ScriptedAgent>();
-    const demonstratorFor = (family: TaskFamily, instance: TaskInstance): ScriptedAgent => {
-      const slip = slipOf(family, instance, c.demoSlip, byArea);
-      const key = `${family.id}/${slip}`;
-      if (!demonstrators.has(key)) demonstrators.set(key, family.demonstrator(slip));
-      return demonstrators.get(key)!;
-    };
     for (let s = 0; s < c.sftSteps; s++) {
       const dialogues: Dialogue[] = [];
       for (let i = 0; i < c.sftBatch; i++) {
         const family = rng.pick(this.families);
         const instance = family.sampleDemo?.(rng, episodeOptions(c)) ?? family.sample(rng, 'train', episodeOptions(c));
-        dialogues.push(scriptedRollout(family, instance, demonstratorFor(family, instance), episodeOptions(c), { agent: rng, user: this.streams.sftUser }, this.tokenizer, 0, c.demoNonAnswer).dialogue);
+        dialogues.push(scriptedRollout(family, instance, family.demonstrator(slipOf(family, instance, c)), episodeOptions(c), { agent: rng, user: this.streams.sftUser }, this.tokenizer, 0, c.demoNonAnswer).dialogue);
       }
       const batch = packDialogues(dialogues);
       const { value, grads } = tf.variableGrads(() => {

@@ -69,12 +69,14 @@ export function parseSlipList(spec: string): number[] | null {
 }
 
 /**
- * The demonstrator slip of an instance: its area's rate when `byArea` is set (the rates cycle over
- * the family's areas in order: "0.05,0.9" gives areas 1, 3, 5 slip 0.05 and areas 2, 4, 6 slip
- * 0.9), else `slip` everywhere.
+ * The demonstrator slip of an instance: its area's rate when `demoSlipByArea` is set (the rates
+ * cycle over the family's areas in order: "0.05,0.9" gives areas 1, 3, 5 slip 0.05 and areas 2, 4,
+ * 6 slip 0.9), else `demoSlip` everywhere.
  */
-export function slipOf(family: TaskFamily, instance: TaskInstance, slip: number, byArea: readonly number[]): number {
-  if (byArea.length === 0) return slip;
+export function slipOf(family: TaskFamily, instance: TaskInstance, knobs: { demoSlip: number; demoSlipByArea: string }): number {
+  const byArea = parseSlipList(knobs.demoSlipByArea);
+  if (!byArea) throw new Error(`demoSlipByArea: malformed list ${JSON.stringify(knobs.demoSlipByArea)}`);
+  if (byArea.length === 0) return knobs.demoSlip;
   if (!family.areas || !family.area) throw new Error(`demoSlipByArea: task ${family.id} has no areas (intent and code have)`);
   const index = family.areas.indexOf(family.area(instance));
   if (index < 0) throw new Error(`demoSlipByArea: ${family.id} instance ${instance.id} has an unknown area`);

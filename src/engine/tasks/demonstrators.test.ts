@@ -147,15 +147,15 @@ describe('uneven warm-start skill (demoSlipByArea)', () => {
     const instances = Array.from({ length: 60 }, () => family.sample(rng, 'train'));
     for (const instance of instances) {
       const index = family.areas!.indexOf(family.area!(instance));
-      expect(slipOf(family, instance, 0.3, [0.05, 0.9])).toBe(index % 2 === 0 ? 0.05 : 0.9);
-      expect(slipOf(family, instance, 0.3, [])).toBe(0.3);
+      expect(slipOf(family, instance, { demoSlip: 0.3, demoSlipByArea: '0.05,0.9' })).toBe(index % 2 === 0 ? 0.05 : 0.9);
+      expect(slipOf(family, instance, { demoSlip: 0.3, demoSlipByArea: '' })).toBe(0.3);
     }
     // Every domain occurs, and the agent can tell them apart: one request opening per domain.
     const openings = new Map(instances.map((i) => [family.area!(i), readRequest(i.request).domain.id]));
     expect([...openings].every(([area, read]) => area === read)).toBe(true);
     expect(openings.size).toBe(6);
     const twenty = TASKS['20q'];
-    expect(() => slipOf(twenty, twenty.sample(rng, 'train'), 0.3, [0.1])).toThrow(/20q has no areas/);
+    expect(() => slipOf(twenty, twenty.sample(rng, 'train'), { demoSlip: 0.3, demoSlipByArea: '0.1' })).toThrow(/20q has no areas/);
   });
 
   it("code: the area is the stage the request states, which the agent reads back", () => {
@@ -166,7 +166,7 @@ describe('uneven warm-start skill (demoSlipByArea)', () => {
       const instance = family.sample(rng, 'train');
       expect(readCodeRequest(instance.request)?.stage).toBe(family.area!(instance));
       seen.add(family.area!(instance));
-      expect(slipOf(family, instance, 0.3, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])).toBe([0.1, 0.2, 0.3, 0.4, 0.5, 0.6][family.areas!.indexOf(family.area!(instance))]);
+      expect(slipOf(family, instance, { demoSlip: 0.3, demoSlipByArea: '0.1,0.2,0.3,0.4,0.5,0.6' })).toBe([0.1, 0.2, 0.3, 0.4, 0.5, 0.6][family.areas!.indexOf(family.area!(instance))]);
     }
     expect(seen.size).toBeGreaterThanOrEqual(5);
   });
