@@ -79,8 +79,9 @@ export const configSchema = z.strictObject({
     .describe('Uneven warm-start skill: a slip rate per area of the requests, cycling over the areas in order (intent: the domains restaurant, flight, hotel, taxi, movie, gift, "0.05,0.9" = skilled in restaurant, hotel and movie, unskilled in the others; code: the stage the request states, filter, map, dedupe, order, slice, result), in place of demoSlip. Empty = demoSlip everywhere. A real model is good at some requests and bad at others: that, more than noise, is what ties GRPO groups. [sandbox]'),
   demoNonAnswer: num(0, 1).default(0).describe("Share of the warm-start demonstrations' user answers replaced by a non-answer (\"i have to think .\"), after which the demonstrator asks again. Teaches the policy what an unanswered question means, so a counterfactual whose placeholder is that non-answer is a situation it has seen. Warm start only: RL users always answer. [sandbox]"),
   // -- optimiser
-  lr: num(0, 1).default(3e-4).describe('AdamW learning rate for RL (constant after warm-up). [ref: constant LR]'),
+  lr: num(0, 1).default(3e-4).describe('AdamW learning rate for RL (after the warm-up: constant, or as lrSchedule says). [ref: constant LR]'),
   warmupSteps: int(0, 100000).default(0).describe('Linear learning-rate warm-up steps for RL. [trl]'),
+  lrSchedule: z.enum(['constant', 'linear', 'cosine']).default('constant').describe('Learning rate after the warm-up: constant (ref), or decayed towards 0 at the last RL step linearly or along a half cosine. [trl: lr_scheduler_type]'),
   adamBeta1: num(0, 0.9999).default(0.9).describe('AdamW beta1. [ref]'),
   adamBeta2: num(0, 0.99999).default(0.999).describe('AdamW beta2. [ref]'),
   weightDecay: num(0, 1).default(0.01).describe('AdamW decoupled weight decay. [ref: 0.01]'),
@@ -149,8 +150,8 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
   },
 
   demo: {
-    help: "The page's landing state: InfoPO on intent clarification from the shipped warm start models/warm-intent (no warm start to wait for), binary reward, about 40% of early groups tied, 30 short RL steps; test success is evaluated on 64 sampled test episodes every 10 steps. Race it against GRPO to compare.",
-    values: { ...PAPER_RUN, task: 'intent', maxTurns: 5, init: 'warm-intent', demoSlip: 0.3, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, steps: 30, promptsPerStep: 6, evalEpisodes: 64, evalTemperature: 1, evalEvery: 10, traceEvery: 5 },
+    help: "The page's landing state: intent clarification with no turn to waste (4 turns; a third of the requests hide 1 detail, two thirds hide 3), from the shipped warm start models/warm-intent-demo, which knows the right questions but makes an uninformed move (a redundant question, a guess) 70% of the time. Binary reward, G = 5, UserRL settings (beta0 0.5, T 0.5, 4 PPO mini-batches); about 44% of the early groups are tied. 30 RL steps of 8 groups (about half a minute on 2 cores); test success on 256 sampled test episodes every 5 steps. Race it against GRPO: InfoPO credits informative questions even in tied groups and rises sooner (docs/learning-speed.md).",
+    values: { ...PAPER_RUN, task: 'intent', maxTurns: 4, intentMissing: '1,3,3', init: 'warm-intent-demo', demoSlip: 0.7, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, miniBatches: 4, steps: 30, evalEpisodes: 256, evalTemperature: 1, evalEvery: 5, traceEvery: 5 },
   },
 
   // The paper's regime (INFOPO.md §6): binary outcomes, small groups, most groups tied at the

@@ -165,5 +165,5 @@ export async function evaluate(agent: EvaluatedAgent, o: EvaluateOptions): Promi
 export function evaluationEntry(e: Evaluation, step: number): EvaluationEntry {
   if (e.split !== 'test') throw new Error('evaluationEntry: the run record holds test-split evaluations only');
   const brief = (m: EvaluationMeans) => ({ success: m.success, return: m.return, turns: m.turns, episodes: m.episodes });
-  return { step, split: 'test', persona: e.persona, ...brief(e.mean), per_task: Object.fromEntries(Object.entries(e.perTask).map(([t, m]) => [t, brief(m)])) };
+  return { step, split: 'test', persona: e.persona, ...brief(e.mean), per_task: Object.fromEntries(Object.entries(e.perTask).map(([t, m]) => [t, brief(m)])), successes: e.episodes.map((x) => (x.success ? '1' : '0')).join('') };
 }

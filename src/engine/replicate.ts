@@ -8,7 +8,7 @@
 import { canonicalJson, type EvaluationEntry, type GroupTrace, type MetricName, type Metrics, type RunRecord } from './run';
 import { configFromPresets, episodeOptions, PRESETS, METHODS, resolveConfig, type Config, type ConfigInput, type Method } from './config';
 import { getTask, TASKS } from './tasks';
-import type { AgentView } from './tasks/types';
+import { questionsInformative } from './rl/mechanism';
 import { PERSONA_IDS } from './users';
 import { correlationWithInterval, estimateMean, mean, movingAverage, pairedDifference, quantileSorted, signOfInterval, stepsToThreshold, type BootstrapOptions, type CorrelationEstimate, type Estimate } from './stats';
 
@@ -281,20 +281,19 @@ export function feedbackMechanism(traces: readonly GroupTrace[], config: Config)
     const tied = g.outcome_std <= 1e-12;
     const phase = g.step <= Math.ceil(steps / 4) ? tally.early : g.step > steps - Math.ceil(steps / 4) ? tally.late : null;
     for (const r of g.rollouts) {
-      const view: AgentView = { request: g.request, exchanges: r.turns.map((t) => ({ action: t.action, feedback: t.feedback, role: t.role })), maxTurns: config.maxTurns || r.turns.length, simulator };
-      for (let i = 0; i < r.turns.length - 1; i++) {
-        const { informative } = family.describeFeedback(view, i);
+      const informative = questionsInformative(family, g.request, r.turns.map((t) => ({ action: t.action, feedback: t.feedback, role: t.role })), config.maxTurns || r.turns.length, simulator);
+      informative.forEach((inf, i) => {
         tally.questions++;
         if (phase) {
           phase.questions++;
-          if (!informative) phase.uninformative++;
+          if (!inf) phase.uninformative++;
         }
         if (tied && r.turns[i].advantages.length) {
-          const cls = informative ? tally.tiedCredit.informative : tally.tiedCredit.uninformative;
+          const cls = inf ? tally.tiedCredit.informative : tally.tiedCredit.uninformative;
           cls.sum += mean(r.turns[i].advantages);
           cls.n++;
         }
-      }
+      });
     }
   }
   return tally;

@@ -11,12 +11,15 @@ export const RUN_FORMAT = 'infopo-sandbox/run@1';
 /** Every step metric the trainer reports, in run.json / metrics.csv order (docs/run-format.md "Step metrics"). */
 export const METRIC_NAMES = [
   'success', 'return', 'turns', 'action_len', 'tokens_generated', 'invalid_action_fraction', 'zero_std_fraction',
+  'uninformative_share', 'tied_credit_informative', 'tied_credit_uninformative',
   'gate_min', 'gate_mean', 'gate_max', 'scored_turns', 'info_gain_mean', 'info_gain_std', 'info_gain_exact_mean', 'info_gain_exact_std',
   'fused_divergence', 'intrinsic_share', 'cap', 'beta_effective',
   'loss', 'policy_loss', 'entropy', 'clip_fraction', 'approx_kl', 'kl_ref', 'grad_norm', 'lr',
   'rollout_ms', 'infogain_ms', 'update_ms', 'step_ms', 'tokens_per_s', 'num_tensors',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
+/** Means over questions (of tied groups): NaN in a step that has none. */
+export const METRICS_UNDEFINED_WHEN_EMPTY: ReadonlySet<MetricName> = new Set(['uninformative_share', 'tied_credit_informative', 'tied_credit_uninformative']);
 /** One step's metrics. A record read from a file that lacks some (made before they existed) has NaN there, as for "not measured". */
 export type Metrics = Record<MetricName, number>;
 
@@ -82,6 +85,12 @@ export const evaluationEntrySchema = z.object({
   persona: z.string(),
   ...evaluationMeans,
   per_task: z.record(z.string(), z.object(evaluationMeans)),
+  /**
+   * Success of every episode, '1' or '0', in evaluation order (task by task, episode 0 first):
+   * episode i meets the same instance and user in every evaluation of every run with this
+   * evalSeed, so two runs (a race's lanes) compare episode by episode. Absent in older records.
+   */
+  successes: z.string().regex(/^[01]*$/).optional(),
 });
 
 export const environmentSchema = z.object({

@@ -171,7 +171,7 @@ describe('tensor count over many updates', () => {
     const update = (trainer as unknown as { update: (...a: unknown[]) => Promise<{ loss: number }> }).update.bind(trainer);
     const counts: number[] = [];
     for (let i = 0; i < 1000; i++) {
-      const u = await update(batch, oldLogp, oldLogp, advantages, batch.mask, 1e-4);
+      const u = await update({ batch, oldLogp, refLogp: oldLogp, advantages, lossMask: batch.mask }, 1e-4);
       expect(Number.isFinite(u.loss)).toBe(true);
       if (i % 100 === 99) counts.push(tf.memory().numTensors);
     }

@@ -255,6 +255,7 @@ export function knobMap(c: Config): KnobMapping[] {
     m('demoNonAnswer', 'sandbox-only', [], 'the share of unanswered questions in the demonstrations the sandbox warm start imitates; see sftSteps'),
     m('lr', 'approximate', [K('actor_rollout_ref.actor.optim.lr', c.lr)], 'the same key; an LLM wants a far smaller rate (the reference uses 3e-7)'),
     m('warmupSteps', 'mapped', [K('actor_rollout_ref.actor.optim.lr_warmup_steps', c.warmupSteps > 0 ? c.warmupSteps : -1)], '0 = none; -1 in verl defers to lr_warmup_steps_ratio (0)'),
+    m('lrSchedule', c.lrSchedule === 'linear' ? 'no-equivalent' : 'mapped', c.lrSchedule === 'linear' ? [] : [K('actor_rollout_ref.actor.optim.warmup_style', c.lrSchedule), ...(c.lrSchedule === 'cosine' ? [K('actor_rollout_ref.actor.optim.min_lr_ratio', 0)] : [])], c.lrSchedule === 'linear' ? "verl's actor schedules are constant or cosine" : ''),
     m('adamBeta1', 'no-equivalent', [], 'verl uses torch AdamW betas (0.9, 0.999); not configurable in the reference'),
     m('adamBeta2', 'no-equivalent', [], 'see adamBeta1'),
     m('weightDecay', 'mapped', [K('actor_rollout_ref.actor.optim.weight_decay', c.weightDecay)]),

@@ -38,6 +38,12 @@ export interface Rollout {
   outcome: number;
   success: boolean;
   endReason: EndReason;
+  /**
+   * Policy rollouts: log pi(token) of every token the agent sampled, in order, from the logits it
+   * was sampled from (full vocabulary, no temperature: what the teacher-forced pass must give back
+   * for the PPO ratio to start at 1). Absent for scripted rollouts.
+   */
+  sampledLogProbs?: number[];
 }
 
 /** Sampling plus the episode settings of a config (`episodeOptions` in config.ts). */
@@ -59,6 +65,7 @@ interface Row {
   /** Tokens of the action being generated (not yet in the dialogue). */
   action: number[];
   ended: EndReason | null;
+  sampledLogProbs: number[];
 }
 
 export async function generateRollouts(
@@ -71,7 +78,7 @@ export async function generateRollouts(
   const rows: Row[] = requests.map((request, i) => {
     const episodeOptions = episodeOptionsFor(request.family, options);
     const episode = request.family.start(request.instance, episodeOptions, request.userRng ?? rngs.user.fork(`episode-${i}`));
-    return { request, maxTurns: episodeOptions.maxTurns, episode, dialogue: startDialogue(tokenizer.encode(request.instance.request)), action: [], ended: null };
+    return { request, maxTurns: episodeOptions.maxTurns, episode, dialogue: startDialogue(tokenizer.encode(request.instance.request)), action: [], ended: null, sampledLogProbs: [] };
   });
   const limit = Math.min(options.maxContext, policy.shape.maxContext);
   for (const row of rows) if (row.dialogue.tokens.length >= limit) row.ended = 'context';
@@ -84,12 +91,22 @@ export async function generateRollouts(
       onFrontier: (logits: Float32Array) => {
         const id = sampleToken(logits, options, rngs.sampling, agentMayEmit);
         r.action.push(id);
+        r.sampledLogProbs.push(logSoftmaxAt(logits, id));
         const full = r.dialogue.tokens.length + r.action.length >= limit;
         if (id === EOT || r.action.length >= options.maxActionTokens || full) finishAction(r, tokenizer, limit);
       },
     })),
   );
-  return rows.map((r) => toRollout(r.request.family, r.request.instance, r.request.group, r.dialogue, r.episode, r.ended ?? 'context', options.reward));
+  return rows.map((r) => ({ ...toRollout(r.request.family, r.request.instance, r.request.group, r.dialogue, r.episode, r.ended ?? 'context', options.reward), sampledLogProbs: r.sampledLogProbs }));
+}
+
+/** log softmax(logits)[id], in float64. */
+function logSoftmaxAt(logits: ArrayLike<number>, id: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  return logits[id] - max - Math.log(sum);
 }
 
 function finishAction(r: Row, tokenizer: WordTokenizer, limit: number): void {

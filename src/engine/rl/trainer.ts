@@ -20,6 +20,7 @@ import { packDialogues, tokenLogProbs, type PackedBatch } from './batch';
 import { computeInfoGain, type TurnInfoGain } from './infogain';
 import { hasFusedDivergenceKernel } from '../kernels/divergence';
 import { policyLoss } from './loss';
+import { MechanismTally, questionsInformative } from './mechanism';
 import { AdamW } from './optimizer';
 import { generateRollouts, type Rollout, type RolloutRequest } from './rollout';
 import { scriptedRollout } from './scripted';
@@ -65,6 +66,40 @@ function writeWeights(policy: Policy, weights: WeightValues, what: string): void
   }
 }
 
+/**
+ * The learning rate of RL step `index` (0-based): linear warm-up over warmupSteps, then constant
+ * or decayed (lrSchedule) from lr at the first step after the warm-up to lr / (steps - warmupSteps)
+ * (linear) or towards 0 (cosine) at the last step; 0 past the last step of a decayed schedule.
+ */
+export function learningRateAt(c: Pick<Config, 'lr' | 'warmupSteps' | 'lrSchedule' | 'steps'>, index: number): number {
+  if (c.warmupSteps > 0 && index < c.warmupSteps) return (c.lr * (index + 1)) / c.warmupSteps;
+  if (c.lrSchedule === 'constant') return c.lr;
+  const span = Math.max(1, c.steps - c.warmupSteps);
+  const progress = Math.min(1, (index - c.warmupSteps) / span);
+  return c.lrSchedule === 'linear' ? c.lr * (1 - progress) : c.lr * 0.5 * (1 + Math.cos(Math.PI * progress));
+}
+
+/** One step's rollouts and everything the update needs of them (Trainer.prepare). */
+interface PreparedStep {
+  rollouts: Rollout[];
+  batch: PackedBatch;
+  /** pi_old's log-probs [n, t - 1] (the teacher-forced pass), and the KL reference's. */
+  oldLogp: Float32Array;
+  refLogp: Float32Array | null;
+  gains: TurnInfoGain[];
+  /** gains by `${dialogue}/${turn}` */
+  gainOf: Map<string, TurnInfoGain>;
+  adv: BatchAdvantages;
+  /** The batch rows of each group. */
+  members: number[][];
+  /** Per target position [n, t - 1]: the advantage, and 1 where the loss applies. */
+  advantages: Float32Array;
+  lossMask: Float32Array;
+  rolloutMs: number;
+  infogainMs: number;
+  preparedAt: number;
+}
+
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 export class Trainer {
@@ -76,9 +111,13 @@ export class Trainer {
   private readonly placeholderIds: number[];
   stepIndex = 0;
 
-  constructor(readonly config: Config, readonly tokenizer: WordTokenizer) {
+  /**
+   * `families` defaults to the registry's families named by config.task; a host may pass task
+   * families of its own instead (the synthetic tasks of rl/learning.test.ts, a user's own task).
+   */
+  constructor(readonly config: Config, readonly tokenizer: WordTokenizer, families?: TaskFamily[]) {
     this.streams = createStreams(config.seed);
-    this.families = config.task.split(',').map(getTask);
+    this.families = families ?? config.task.split(',').map(getTask);
     this.policy = new Policy({ vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext }, this.streams.init);
     this.optimizer = this.makeOptimizer();
     this.placeholderIds = tokenizer.encode(config.placeholder);
@@ -154,16 +193,43 @@ export class Trainer {
   }
 
   private learningRate(): number {
-    const c = this.config;
-    return c.warmupSteps > 0 ? c.lr * Math.min(1, (this.stepIndex + 1) / c.warmupSteps) : c.lr;
+    return learningRateAt(this.config, this.stepIndex);
   }
 
   async step(options: { trace?: boolean } = {}): Promise<StepResult> {
+    const t0 = now();
+    const p = await this.prepare();
+    // PPO update over mini-batches of rollouts.
+    const lr = this.learningRate();
+    const update = await this.update(p, lr);
+    const t3 = now();
+    const metrics = this.stepMetrics(p, update, lr, { rollout: p.rolloutMs, infogain: p.infogainMs, update: t3 - p.preparedAt, step: t3 - t0 });
+    const traces = options.trace ? this.traces(p) : [];
+    this.stepIndex++;
+    return { step: this.stepIndex, metrics, traces, rollouts: p.rollouts };
+  }
+
+  /**
+   * The policy gradient of one fresh batch at the current weights (one mini-batch of every
+   * rollout), applied to nothing: samples for the gradient-noise measurement (rl/noise.ts). It
+   * draws from the run's streams like a step does, so batches are independent; the weights, the
+   * optimiser and the step count do not change.
+   */
+  async gradientSample(): Promise<Float32Array[]> {
+    const p = await this.prepare();
+    const { value, grads, kept } = this.miniBatchGradients(p, [...Array(p.batch.n).keys()]);
+    const out = await Promise.all(this.policy.variables.map(async (v) => Float32Array.from((await grads[v.name].data()) as Float32Array)));
+    tf.dispose([value, ...kept, ...Object.values(grads)]);
+    return out;
+  }
+
+  /** Rollouts, the teacher-forced pass, the information gain and the advantages of one step: everything the update needs. */
+  private async prepare(): Promise<PreparedStep> {
     const c = this.config;
     const t0 = now();
     const requests = this.sampleRequests();
     const rollouts = await generateRollouts(this.policy, this.tokenizer, requests, { ...episodeOptions(c), temperature: c.temperature, topK: c.topK, topP: c.topP, greedy: false }, { sampling: this.streams.sampling, user: this.streams.user });
-    const t1 = now();
+    const rolloutMs = now() - t0;
 
     // Teacher-forced pass of the rollout policy: log-probs for the PPO ratio, logits for the information gain.
     const dialogues = rollouts.map((r) => r.dialogue);
@@ -182,7 +248,6 @@ export class Trainer {
     }
     tf.dispose([old.logp, old.logits, ...(old.kv ? [...old.kv.k, ...old.kv.v] : [])]);
     const refLogp = this.reference ? await this.referenceLogProbs(batch) : null;
-    const t2 = now();
 
     // Advantages, per group, from outcomes and per-turn information gain.
     const gainOf = new Map(gains.map((g) => [`${g.dialogue}/${g.turn}`, g]));
@@ -215,51 +280,49 @@ export class Trainer {
     adv.groups.forEach((g, gi) => {
       if (!g.kept) for (const i of members[gi]) lossMask.fill(0, i * (batch.t - 1), (i + 1) * (batch.t - 1));
     });
-
-    // PPO update over mini-batches of rollouts.
-    const lr = this.learningRate();
-    const update = await this.update(batch, oldLogp, refLogp, advantages, lossMask, lr);
-    const t3 = now();
-
-    const metrics = this.stepMetrics(rollouts, gains, adv, update, lr, { rollout: t1 - t0, infogain: infogainMs, update: t3 - t2, step: t3 - t0 });
-    const traces = options.trace ? this.traces(rollouts, members, gainOf, adv) : [];
-    this.stepIndex++;
-    return { step: this.stepIndex, metrics, traces, rollouts };
+    return { rollouts, batch, oldLogp, refLogp, gains, gainOf, adv, members, advantages, lossMask, rolloutMs, infogainMs, preparedAt: now() };
   }
 
-  private async update(batch: PackedBatch, oldLogp: Float32Array, refLogp: Float32Array | null, advantages: Float32Array, lossMask: Float32Array, lr: number) {
+  /** The loss of the rollouts `rows` of a prepared step and its gradients (PPO-clip, entropy, KL; rl/loss.ts). */
+  private miniBatchGradients(p: PreparedStep, rows: number[]): { value: tf.Scalar; grads: tf.NamedTensorMap; kept: tf.Tensor[] } {
     const c = this.config;
-    const T1 = batch.t - 1;
+    const T1 = p.batch.t - 1;
+    const pick = (src: Float32Array | Int32Array, width: number) => {
+      const out = src instanceof Int32Array ? new Int32Array(rows.length * width) : new Float32Array(rows.length * width);
+      rows.forEach((r, i) => out.set(src.subarray(r * width, (r + 1) * width), i * width));
+      return out;
+    };
+    const mb: PackedBatch = { n: rows.length, t: p.batch.t, tokens: pick(p.batch.tokens, p.batch.t) as Int32Array, mask: pick(p.batch.mask, T1) as Float32Array };
+    const shape: [number, number] = [rows.length, T1];
+    let kept: tf.Tensor[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const { logp, entropy } = tokenLogProbs(this.policy, mb, { entropy: true });
+      const out = policyLoss(
+        {
+          logp,
+          entropy,
+          oldLogp: tf.tensor2d(pick(p.oldLogp, T1) as Float32Array, shape),
+          advantages: tf.tensor2d(pick(p.advantages, T1) as Float32Array, shape),
+          mask: tf.tensor2d(pick(p.lossMask, T1) as Float32Array, shape),
+          refLogp: p.refLogp ? tf.tensor2d(pick(p.refLogp, T1) as Float32Array, shape) : undefined,
+        },
+        { ...c, horizon: c.maxContext },
+      );
+      kept = [out.policyLoss, out.entropy, out.klRef, out.clipFraction, out.approxKl].map((t) => tf.keep(t));
+      return out.loss;
+    }, this.policy.variables);
+    return { value, grads, kept };
+  }
+
+  private async update(p: PreparedStep, lr: number) {
+    const c = this.config;
+    const n = p.batch.n;
     const sums = { loss: 0, policyLoss: 0, entropy: 0, klRef: 0, clipFraction: 0, approxKl: 0, gradNorm: 0, n: 0 };
     for (let epoch = 0; epoch < c.ppoEpochs; epoch++) {
-      const order = c.miniBatches > 1 ? this.streams.order.shuffle([...Array(batch.n).keys()]) : [...Array(batch.n).keys()];
-      const size = Math.ceil(batch.n / c.miniBatches);
-      for (let start = 0; start < batch.n; start += size) {
-        const rows = order.slice(start, start + size);
-        const pick = (src: Float32Array | Int32Array, width: number) => {
-          const out = src instanceof Int32Array ? new Int32Array(rows.length * width) : new Float32Array(rows.length * width);
-          rows.forEach((r, i) => out.set(src.subarray(r * width, (r + 1) * width), i * width));
-          return out;
-        };
-        const mb: PackedBatch = { n: rows.length, t: batch.t, tokens: pick(batch.tokens, batch.t) as Int32Array, mask: pick(batch.mask, T1) as Float32Array };
-        const shape: [number, number] = [rows.length, T1];
-        let kept: tf.Tensor[] = [];
-        const { value, grads } = tf.variableGrads(() => {
-          const { logp, entropy } = tokenLogProbs(this.policy, mb, { entropy: true });
-          const out = policyLoss(
-            {
-              logp,
-              entropy,
-              oldLogp: tf.tensor2d(pick(oldLogp, T1) as Float32Array, shape),
-              advantages: tf.tensor2d(pick(advantages, T1) as Float32Array, shape),
-              mask: tf.tensor2d(pick(lossMask, T1) as Float32Array, shape),
-              refLogp: refLogp ? tf.tensor2d(pick(refLogp, T1) as Float32Array, shape) : undefined,
-            },
-            { ...c, horizon: c.maxContext },
-          );
-          kept = [out.policyLoss, out.entropy, out.klRef, out.clipFraction, out.approxKl].map((t) => tf.keep(t));
-          return out.loss;
-        }, this.policy.variables);
+      const order = c.miniBatches > 1 ? this.streams.order.shuffle([...Array(n).keys()]) : [...Array(n).keys()];
+      const size = Math.ceil(n / c.miniBatches);
+      for (let start = 0; start < n; start += size) {
+        const { value, grads, kept } = this.miniBatchGradients(p, order.slice(start, start + size));
         const gradNorm = await this.optimizer.step(this.policy.variables.map((v) => grads[v.name]), lr);
         const read = await Promise.all(kept.map(async (t) => (await t.data())[0]));
         tf.dispose(kept);
@@ -275,7 +338,8 @@ export class Trainer {
     return { loss: avg('loss'), policyLoss: avg('policyLoss'), entropy: avg('entropy'), klRef: avg('klRef'), clipFraction: avg('clipFraction'), approxKl: avg('approxKl'), gradNorm: avg('gradNorm') };
   }
 
-  private stepMetrics(rollouts: Rollout[], gains: TurnInfoGain[], adv: BatchAdvantages, u: Awaited<ReturnType<Trainer['update']>>, lr: number, ms: { rollout: number; infogain: number; update: number; step: number }): Omit<Metrics, 'num_tensors'> {
+  private stepMetrics(p: PreparedStep, u: Awaited<ReturnType<Trainer['update']>>, lr: number, ms: { rollout: number; infogain: number; update: number; step: number }): Omit<Metrics, 'num_tensors'> {
+    const { rollouts, gains, adv } = p;
     const turns = rollouts.map((r) => r.dialogue.turns.length);
     const actions = rollouts.flatMap((r) => r.dialogue.turns.map((t) => r.dialogue.spans[t.actionSpan]));
     const generated = actions.reduce((a, s) => a + s.end - s.start, 0);
@@ -283,6 +347,7 @@ export class Trainer {
     const sampled = gains.map((g) => g.sampled);
     const exact = gains.map((g) => g.exact);
     const stepMs = ms.step;
+    const mechanism = this.mechanism(p);
     const tokens = rollouts.reduce((a, r) => a + r.dialogue.tokens.length, 0);
     return {
       success: mean(rollouts.map((r) => (r.success ? 1 : 0))),
@@ -292,6 +357,9 @@ export class Trainer {
       tokens_generated: generated,
       invalid_action_fraction: actions.length ? rollouts.flatMap((r) => r.dialogue.turns).filter((t) => !t.valid).length / actions.length : 0,
       zero_std_fraction: mean(adv.groups.map((g) => (g.std === 0 ? 1 : 0))),
+      uninformative_share: mechanism.uninformativeShare,
+      tied_credit_informative: mechanism.tiedCredit('informative'),
+      tied_credit_uninformative: mechanism.tiedCredit('uninformative'),
       gate_min: Math.min(...gates),
       gate_mean: mean(gates),
       gate_max: Math.max(...gates),
@@ -321,7 +389,24 @@ export class Trainer {
     };
   }
 
-  private traces(rollouts: Rollout[], members: number[][], gainOf: Map<string, TurnInfoGain>, adv: BatchAdvantages): GroupTrace[] {
+  /** The step's questions by whether their feedback was informative, and what tied groups credited each kind (rl/mechanism.ts). */
+  private mechanism(p: PreparedStep): MechanismTally {
+    const tally = new MechanismTally();
+    const simulator = episodeOptions(this.config);
+    p.adv.groups.forEach((g, gi) =>
+      p.members[gi].forEach((i, k) => {
+        const r = p.rollouts[i];
+        const family = this.families.find((f) => f.id === r.family)!;
+        const exchanges = r.dialogue.turns.map((t) => ({ action: t.action, feedback: t.feedback, role: t.role }));
+        const informative = questionsInformative(family, r.request, exchanges, simulator.maxTurns || family.maxTurns, simulator);
+        tally.add(informative, g.kept && g.std === 0 ? g.tokens[k].map((tokens) => mean(tokens)) : null);
+      }),
+    );
+    return tally;
+  }
+
+  private traces(p: PreparedStep): GroupTrace[] {
+    const { rollouts, members, gainOf, adv } = p;
     return adv.groups.map((g, gi) => {
       const first = rollouts[members[gi][0]];
       return {
