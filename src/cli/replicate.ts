@@ -8,58 +8,20 @@
  */
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyse, DEFAULT_COSTS, estimateRun, isReusable, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, quantileSorted, renderReport, scheduleMs, type PlannedRun, type RunData, type RunRecord } from '../engine';
 import { renderPlots } from './replicate-plots';
+import { children, parseList, parseSeeds, readJson, runNode, shellQuote, tail } from './processes';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const TSX = ['--import', 'tsx'];
 
 export interface PersonaEvaluation {
   fingerprint: string;
   episodes: number;
   seed: number;
   personas: Record<string, { success: number; return: number; turns: number; episodes: number }>;
-}
-
-interface ProcessResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const children = new Set<ReturnType<typeof spawn>>();
-
-function runNode(script: string, args: string[], onStderr?: (chunk: string) => void): Promise<ProcessResult> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [...TSX, join(ROOT, 'src', 'cli', script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      onStderr?.(String(d));
-    });
-    child.on('error', (e) => (stderr += `\n${e.message}`));
-    child.on('close', (code) => {
-      children.delete(child);
-      done({ code, stdout, stderr });
-    });
-  });
-}
-
-export function readJson<T>(file: string): T | null {
-  if (!existsSync(file)) return null;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch {
-    return null;
-  }
 }
 
 /** A run folder holds a finished run of this config, with its policy. */
@@ -107,10 +69,6 @@ export function checkSameEpisodes(run: PlannedRun, record: RunRecord, res: Perso
   return `${run.dir}: npm run evaluate gives success ${res[persona].success} on ${res[persona].episodes} ${persona} episodes, the run's own final evaluation ${last.success} on ${last.episodes}: the two evaluation paths no longer meet the same episodes`;
 }
 
-function tail(text: string, lines = 15): string {
-  return text.trim().split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
-}
-
 /** Median step time of finished runs in the output folder, per task and method: the estimate's measured costs. */
 function measuredCosts(plan: PlannedRun[], out: string): Record<string, Record<string, number>> {
   const byKey: Record<string, Record<string, number[]>> = {};
@@ -125,29 +83,7 @@ function measuredCosts(plan: PlannedRun[], out: string): Record<string, Record<s
   return Object.fromEntries(Object.entries(byKey).map(([t, m]) => [t, Object.fromEntries(Object.entries(m).map(([k, v]) => [k, quantileSorted(v.sort((a, b) => a - b), 0.5)]))]));
 }
 
-/** Quote an argument for the regenerating command line when the shell would split or expand it. */
-const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
-
 const minutes = (ms: number) => `${(ms / 60000).toFixed(1)} min`;
-
-function parseList(v: string): string[] {
-  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!items.length) throw new Error(`empty list "${v}"`);
-  return items;
-}
-
-function parseSeeds(v: string): number[] {
-  return parseList(v).flatMap((item) => {
-    const range = /^(\d+)-(\d+)$/.exec(item);
-    if (range) {
-      const [a, b] = [Number(range[1]), Number(range[2])];
-      if (b < a) throw new Error(`--seeds ${item}: empty range`);
-      return Array.from({ length: b - a + 1 }, (_, i) => a + i);
-    }
-    if (!/^\d+$/.test(item)) throw new Error(`--seeds: "${item}" is not a seed (use e.g. 1001,1002 or 1001-1005)`);
-    return [Number(item)];
-  });
-}
 
 export function buildProgram(): Command {
   return new Command('replicate')

@@ -47,6 +47,11 @@ export { Trainer, type StepResult, type TrainerState, type WeightValues } from '
 export { decodeSnapshot, encodeSnapshot, makeSnapshot, snapshotBytes, verifySnapshot, SnapshotError, SNAPSHOT_FILE, SNAPSHOT_FORMAT, type RunSnapshot } from './snapshot';
 export { PlaySession, playInstance, type PlayState } from './play';
 export { firstRise } from './first-rise';
+export { curveArea, raceVerdict, type RaceVerdict } from './race';
+export { analyseSpeed, budgetOf, isSpeedRunDone, planSpeedRuns, renderSpeedReport, speedRun, DEMO_CHECK_SEEDS, SPEED_SEEDS, SPEED_STUDIES, VISIBLE_RISE, type PlannedSpeedRun, type SpeedResults, type SpeedRunResult, type SpeedStudy } from './learning-speed';
+export { gradientNoise, measureGradientNoise, type GradientNoise, type NoiseGroup } from './rl/noise';
+export { questionsInformative, MechanismTally } from './rl/mechanism';
+export { learningRateAt } from './rl/trainer';
 export { probeInfoGain, summariseProbe, type ProbeCell, type ProbeOptions, type ProbeSummary, type ProbeTurn } from './rl/probe';
 export { probeRegime, tiedIfAlike, type RegimeCell, type RegimeOptions, type RegimeReport } from './rl/regime';
 // Replication (npm run replicate): profiles, analysis, report, statistics.

@@ -1,0 +1,77 @@
+/**
+ * What the command-line drivers of many runs share (replicate, learning-speed): spawning a CLI
+ * script of this project as its own Node process, reading JSON files that may be absent or
+ * partial, and parsing list flags.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+const TSX = ['--import', 'tsx'];
+
+export interface ProcessResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Child processes still running (killed on Ctrl-C by the drivers). */
+export const children = new Set<ReturnType<typeof spawn>>();
+
+/** Run src/cli/<script> with `args` in its own Node process; stderr also goes to `onStderr` as it comes. */
+export function runNode(script: string, args: string[], onStderr?: (chunk: string) => void): Promise<ProcessResult> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [...TSX, join(ROOT, 'src', 'cli', script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      onStderr?.(String(d));
+    });
+    child.on('error', (e) => (stderr += `\n${e.message}`));
+    child.on('close', (code) => {
+      children.delete(child);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+export function readJson<T>(file: string): T | null {
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** The last lines of a process's output, indented, for an error message. */
+export function tail(text: string, lines = 15): string {
+  return text.trim().split('\n').slice(-lines).map((l) => `    ${l}`).join('\n');
+}
+
+/** Quote an argument for a regenerating command line when the shell would split or expand it. */
+export const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+
+export function parseList(v: string): string[] {
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!items.length) throw new Error(`empty list "${v}"`);
+  return items;
+}
+
+/** "1001,1002" or "1001-1005" (or a mix). */
+export function parseSeeds(v: string): number[] {
+  return parseList(v).flatMap((item) => {
+    const range = /^(\d+)-(\d+)$/.exec(item);
+    if (range) {
+      const [a, b] = [Number(range[1]), Number(range[2])];
+      if (b < a) throw new Error(`--seeds ${item}: empty range`);
+      return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    }
+    if (!/^\d+$/.test(item)) throw new Error(`--seeds: "${item}" is not a seed (use e.g. 1001,1002 or 1001-1005)`);
+    return [Number(item)];
+  });
+}
