@@ -7,11 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
-import { execSync } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
-import { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, setDepthwiseProducts, firstRise, forwardFlops, median, runExperiment, type ConfigInput, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from '../engine';
+import { join, resolve } from 'node:path';
+import { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, curveArea, DEMO_CHECK_SEEDS, setDepthwiseProducts, firstRise, forwardFlops, median, pairedDifference, raceVerdict, runExperiment, VISIBLE_RISE, type ConfigInput, type DecodeTiming, type EvaluationEntry, type KernelTiming, type PrefixReuseTiming, type RaceVerdict, type StepTiming } from '../engine';
+import { parseSeeds } from './processes';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 import { CHROMIUM_ARGS, systemChromium } from './browser';
 
@@ -219,49 +220,64 @@ async function benchWebgpu(steps: number, repeats: number): Promise<BackendResul
   });
 }
 
-interface DemoResult {
-  preset: 'demo';
-  backend: 'wasm';
+/** One lane of a demo race, as the child process reports it. */
+interface DemoLane {
   seed: number;
-  /** Mean training success of the first 5 RL steps, and the step-0 test success. */
-  baseline: { train: number | null; test: number | null };
-  /** ms from the start of the run (checkpoint loading included) to the end of that step / evaluation. */
-  first_rise_train: { step: number; ms: number } | null;
-  first_rise_eval: { step: number; ms: number } | null;
+  method: 'infopo' | 'grpo';
+  /** Step-0 test success and the first evaluation at least VISIBLE_RISE above it: ms from the run's start (checkpoint loading included) to the end of that evaluation. */
+  baseline: number;
+  rise: { step: number; ms: number; success: number } | null;
+  final: number;
   total_ms: number;
   step_ms_median: number;
+  /** Mean over the run's steps of the share of uninformative questions, and of the tied groups' credit gap (informative - uninformative). */
+  uninformative_share: number;
+  tied_credit_gap: number;
+  evaluations: EvaluationEntry[];
 }
 
 /**
- * The page's landing run, headless on wasm: how long until a lecturer sees success rise (definition
- * in engine/first-rise.ts). Node's wasm backend runs one thread, like the page without isolation.
+ * One lane of the page's landing run (the demo preset), in this process on wasm. Node's wasm
+ * backend runs one thread; the race runs two lanes as two processes, one per core, as the page's
+ * two workers do.
  */
-async function benchDemo(seed: number): Promise<DemoResult> {
+async function demoLane(seed: number, method: 'infopo' | 'grpo'): Promise<DemoLane> {
   const choice = await nodeBackend('wasm');
   const tokenizer = await nodeTokenizer();
-  const config = configFromPresets(['demo'], { seed });
+  const config = configFromPresets(['demo'], { seed, method });
   const t0 = performance.now();
-  const stepAt = new Map<number, number>();
   const evalAt = new Map<number, number>();
-  const { record, trainer } = await runExperiment(config, tokenizer, nodeEnvironment(choice), {
-    onEvent: (e) => {
-      if (e.type === 'step') stepAt.set(e.entry.step, performance.now() - t0);
-      if (e.type === 'evaluation') evalAt.set(e.entry.step, performance.now() - t0);
-    },
-  }, { loadPretrained: nodePretrained });
+  const { record, trainer } = await runExperiment(config, tokenizer, nodeEnvironment(choice), { onEvent: (e) => void (e.type === 'evaluation' && evalAt.set(e.entry.step, performance.now() - t0)) }, { loadPretrained: nodePretrained });
   const total = performance.now() - t0;
   trainer.dispose();
-  const rise = firstRise(record.steps, record.evaluations);
-  return {
-    preset: 'demo',
-    backend: 'wasm',
-    seed,
-    baseline: { train: rise.trainBaseline, test: rise.evalBaseline },
-    first_rise_train: rise.trainStep === null ? null : { step: rise.trainStep, ms: stepAt.get(rise.trainStep)! },
-    first_rise_eval: rise.evalStep === null ? null : { step: rise.evalStep, ms: evalAt.get(rise.evalStep)! },
-    total_ms: total,
-    step_ms_median: median(record.steps.map((s) => s.metrics.step_ms)),
-  };
+  const rise = firstRise(record.steps, record.evaluations, { margin: VISIBLE_RISE });
+  const risen = rise.evalStep === null ? null : record.evaluations.find((e) => e.step === rise.evalStep)!;
+  const meanOf = (xs: number[]) => { const f = xs.filter(Number.isFinite); return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN; };
+  const gap = record.steps.map((s) => s.metrics.tied_credit_informative - s.metrics.tied_credit_uninformative);
+  return { seed, method, baseline: record.evaluations[0].success, rise: risen ? { step: risen.step, ms: evalAt.get(risen.step)!, success: risen.success } : null, final: record.evaluations.at(-1)!.success, total_ms: total, step_ms_median: median(record.steps.map((s) => s.metrics.step_ms)), uninformative_share: meanOf(record.steps.map((s) => s.metrics.uninformative_share)), tied_credit_gap: meanOf(gap), evaluations: record.evaluations };
+}
+
+/** A race per seed: InfoPO and GRPO at once, each in its own process (`--demo-lane`), then paired. */
+async function demoRaces(seeds: number[]) {
+  const lane = (seed: number, method: string) =>
+    new Promise<DemoLane>((done, fail) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'bench.ts'), '--demo-lane', `${seed}:${method}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('close', (code) => (code === 0 ? done(JSON.parse(out.slice(out.indexOf('{')))) : fail(new Error(`demo lane ${seed}:${method} exited with ${code}:\n${err.slice(-2000)}`))));
+    });
+  const races: { seed: number; infopo: DemoLane; grpo: DemoLane; verdict: RaceVerdict | null }[] = [];
+  for (const seed of seeds) {
+    console.error(`bench: demo race, seed ${seed} (InfoPO and GRPO at once)...`);
+    const [infopo, grpo] = await Promise.all([lane(seed, 'infopo'), lane(seed, 'grpo')]);
+    races.push({ seed, infopo, grpo, verdict: raceVerdict(infopo.evaluations, grpo.evaluations) });
+  }
+  const per = (m: 'infopo' | 'grpo', f: (l: DemoLane) => number) => new Map(races.map((r) => [r.seed, f(r[m])] as [number, number]));
+  const paired = (f: (l: DemoLane) => number) => (races.length >= 2 ? pairedDifference(per('infopo', f), per('grpo', f), { seed: 20262 }) : null);
+  const brief = (e: ReturnType<typeof paired>) => e && { mean: e.mean, ci95: e.ci95, n: e.n, per_seed: Object.fromEntries(e.keys.map((k, i) => [String(k), e.differences[i]])) };
+  return { races, across: brief(paired((l) => curveArea(l.evaluations))), uninformative: brief(paired((l) => l.uninformative_share)) };
 }
 
 function table(results: BackendResult[]): string {
@@ -302,24 +318,35 @@ async function main(): Promise<void> {
     .option('--repeats <n>', 'repeats of each micro-benchmark (median reported)', '5')
     .option('--out <file.json>', 'write the results as JSON')
     .option('--no-page-threads', 'skip the page benchmark of wasm with one thread vs all cores (Chromium, lab page)')
-    .option('--demo', 'instead: time the demo preset (the page\'s landing run) on wasm until its first visible rise in success')
-    .option('--seeds <list>', 'with --demo: comma-separated seeds', '1');
+    .option('--demo', `instead: race the demo preset (the page's landing run), InfoPO and GRPO at once on wasm, and time each to a +${VISIBLE_RISE} rise in test success`)
+    .option('--seeds <list>', 'with --demo: seeds, comma-separated or a range (default: three of the fresh demo-check seeds)', DEMO_CHECK_SEEDS.slice(0, 3).join(','))
+    .option('--demo-lane <seed:method>', 'internal: one lane of a demo race, as JSON on stdout');
   program.parse();
-  const o = program.opts<{ backends: string; steps: string; repeats: string; out?: string; demo?: boolean; seeds: string; pageThreads: boolean }>();
-  if (o.demo) {
+  const o = program.opts<{ backends: string; steps: string; repeats: string; out?: string; demo?: boolean; demoLane?: string; seeds: string; pageThreads: boolean }>();
+  if (o.demoLane) {
     quietTfjsBanner();
-    const seeds = o.seeds.split(',').map(Number);
-    if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`--seeds: expected non-negative integers, got "${o.seeds}"`);
-    const demo: DemoResult[] = [];
-    for (const seed of seeds) {
-      console.error(`bench: demo preset, seed ${seed}...`);
-      demo.push(await benchDemo(seed));
+    const [seed, method] = o.demoLane.split(':');
+    if (!/^\d+$/.test(seed) || (method !== 'infopo' && method !== 'grpo')) throw new Error(`--demo-lane: expected SEED:infopo or SEED:grpo, got "${o.demoLane}"`);
+    process.stdout.write(JSON.stringify(await demoLane(Number(seed), method)) + '\n');
+    return;
+  }
+  if (o.demo) {
+    const seeds = parseSeeds(o.seeds);
+    const { races, across, uninformative } = await demoRaces(seeds);
+    const at = (l: DemoLane) => (l.rise ? `+${VISIBLE_RISE} at step ${l.rise.step}, ${(l.rise.ms / 1000).toFixed(1)} s` : `no +${VISIBLE_RISE} rise`);
+    for (const r of races) {
+      const v = r.verdict;
+      console.log(`seed ${r.seed}: InfoPO ${r.infopo.baseline.toFixed(3)} -> ${r.infopo.final.toFixed(3)} (${at(r.infopo)}; run ${(r.infopo.total_ms / 1000).toFixed(1)} s) | GRPO ${r.grpo.baseline.toFixed(3)} -> ${r.grpo.final.toFixed(3)} (${at(r.grpo)}; run ${(r.grpo.total_ms / 1000).toFixed(1)} s) | area InfoPO - GRPO ${v ? `${v.areaDifference.mean.toFixed(3)} [${v.areaDifference.ci95.map((x) => x.toFixed(3)).join(', ')}] over episodes` : '-'}`);
     }
-    const s = (x: { step: number; ms: number } | null) => (x ? `step ${x.step} at ${(x.ms / 1000).toFixed(1)} s` : 'no rise');
-    for (const d of demo) console.log(`demo seed ${d.seed}: first rise in training success (5-step mean, +0.10 over steps 1-5 = ${d.baseline.train?.toFixed(3) ?? '-'}): ${s(d.first_rise_train)}; in test success (+0.10 over step 0 = ${d.baseline.test?.toFixed(3) ?? '-'}): ${s(d.first_rise_eval)}; run ${(d.total_ms / 1000).toFixed(1)} s, ${d.step_ms_median.toFixed(0)} ms/step`);
+    for (const m of ['infopo', 'grpo'] as const) {
+      const times = races.map((r) => r[m].rise?.ms).filter((x): x is number => x !== undefined);
+      console.log(`${m}: reached +${VISIBLE_RISE} in ${times.length}/${races.length} races; seconds to it: median ${times.length ? (median(times) / 1000).toFixed(1) : '-'}, max ${times.length ? (Math.max(...times) / 1000).toFixed(1) : '-'} (the page's target: 90 s)`);
+    }
+    if (across) console.log(`InfoPO - GRPO, mean test success over the run (area under the test curve), paired by seed over ${across.n} seeds: ${across.mean.toFixed(3)} [${across.ci95.map((x) => x.toFixed(3)).join(', ')}]`);
+    if (uninformative) console.log(`InfoPO - GRPO, share of uninformative questions (mean over the run's steps), paired by seed: ${uninformative.mean.toFixed(3)} [${uninformative.ci95.map((x) => x.toFixed(3)).join(', ')}]`);
     if (o.out) {
       const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.versions.node, tfjs: tf.version.tfjs };
-      writeFileSync(o.out, JSON.stringify({ format: 'infopo-sandbox/bench-demo@1', date: new Date().toISOString(), machine, definition: 'src/engine/first-rise.ts', demo }, null, 1) + '\n');
+      writeFileSync(o.out, JSON.stringify({ format: 'infopo-sandbox/bench-demo@2', date: new Date().toISOString(), machine, command: `npm run bench -- --demo --seeds ${o.seeds}`, definition: `first evaluation with test success >= step 0 + ${VISIBLE_RISE} (src/engine/first-rise.ts); area: src/engine/race.ts`, races: races.map(({ infopo, grpo, ...r }) => ({ ...r, infopo: { ...infopo, evaluations: undefined }, grpo: { ...grpo, evaluations: undefined } })), across, uninformative }, null, 1) + '\n');
       console.error(`wrote ${o.out}`);
     }
     return;
