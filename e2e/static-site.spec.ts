@@ -43,7 +43,7 @@ test('the build served under a sub-path by a plain file server opens a run link 
   const { server, origin, requests } = await serve();
   const dir = mkdtempSync(join(tmpdir(), 'infopo-static-'));
   try {
-    // A run from a shipped checkpoint (so the page must fetch models/warm-intent under the sub-path), small enough for seconds.
+    // A run from a shipped checkpoint (so the page must fetch models/warm-intent-demo under the sub-path), small enough for seconds.
     const config = configFromPresets(['demo'], { steps: 2, promptsPerStep: 2, groupSize: 3, evalEpisodes: 2, traceEvery: 1, evalEvery: 0 });
     const cli = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/experiment.ts'), '--quiet', '--url', encodeShare(config), '--out', dir, '--page-url', `${origin}${BASE}`], { cwd: ROOT, encoding: 'utf8', timeout: 200_000 });
     expect(cli.status, cli.stderr).toBe(0);
@@ -73,7 +73,7 @@ test('the build served under a sub-path by a plain file server opens a run link 
     // Everything came from under the sub-path: the tokenizer and the checkpoint too.
     expect(requests.filter((p) => !p.startsWith(BASE))).toEqual([]);
     expect(requests).toContain(`${BASE}models/infopo-words/tokenizer.json`);
-    expect(requests.some((p) => p.startsWith(`${BASE}models/warm-intent/`))).toBe(true);
+    expect(requests.some((p) => p.startsWith(`${BASE}models/warm-intent-demo/`))).toBe(true);
     // The address bar keeps the link (setup and proof) after the run.
     expect(page.url()).toContain(`&f=${record.fingerprint}`);
     await attachScreenshot(page, testInfo, 'static-site-reproduced.png');

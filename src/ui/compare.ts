@@ -26,8 +26,11 @@ export interface Overlay {
   series: { label: string; color: string; values: (number | null)[]; points?: boolean; dash?: number[] }[];
 }
 
-/** One line per run for `metric` (per RL step); with `evaluations`, also each run's test success as points. */
-export function overlay(runs: readonly ComparedRun[], metric: MetricName, options: { evaluations?: boolean; smooth?: number } = {}): Overlay {
+/**
+ * One line per run for `metric` (per RL step), labelled "<run> <what>"; with `evaluations`, also
+ * each run's test success as points ("<run> test"). `smooth`: trailing mean over that many steps.
+ */
+export function overlay(runs: readonly ComparedRun[], metric: MetricName, options: { evaluations?: boolean; smooth?: number; what?: string; dash?: number[] } = {}): Overlay {
   const steps = new Set<number>();
   for (const r of runs) {
     for (const s of r.steps) steps.add(s.step);
@@ -40,7 +43,7 @@ export function overlay(runs: readonly ComparedRun[], metric: MetricName, option
     const raw = r.steps.map((s) => { const v = s.metrics[metric]; return typeof v === 'number' && Number.isFinite(v) ? v : null; });
     const values = options.smooth && options.smooth > 1 ? movingAverage(raw, options.smooth) : raw;
     const byStep = new Map(r.steps.map((s, k) => [s.step, values[k]]));
-    series.push({ label: r.label, color, values: x.map((s) => byStep.get(s) ?? null) });
+    series.push({ label: options.what ? `${r.label} ${options.what}` : r.label, color, values: x.map((s) => byStep.get(s) ?? null), ...(options.dash ? { dash: options.dash } : {}) });
     if (options.evaluations && r.evaluations.length) {
       const ev = new Map(r.evaluations.map((e) => [e.step, e.success]));
       series.push({ label: `${r.label} test`, color, values: x.map((s) => ev.get(s) ?? null), points: true });

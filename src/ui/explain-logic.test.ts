@@ -91,4 +91,19 @@ describe('explain this turn', () => {
     expect(e.igUsed).toBeCloseTo(0.6, 12);
     expect(e.rTok).toBeCloseTo(0.12, 12);
   });
+
+  it('flags turns whose sampled estimate is negative while the exact KL says the answer mattered', () => {
+    const traces = stepTraces();
+    const config = resolveConfig({ groupSize: 3 });
+    // Group 0, rollout 1: sampled -0.1, exact -0.2 in the fixture: no contradiction (both say nothing).
+    expect(explainTurn(config, traces, 0, 1, 0).estimatesDisagree).toBe(false);
+    // The case: "on friday ." answering "ask day ?", sampled -0.099, exact KL 1.179.
+    traces[0].rollouts[1].turns[0].info_gain_exact = 1.179;
+    traces[0].rollouts[1].turns[0].info_gain = -0.099;
+    expect(explainTurn(config, traces, 0, 1, 0).estimatesDisagree).toBe(true);
+    // A small KL with a small negative sample is noise around zero, not a disagreement.
+    traces[0].rollouts[1].turns[0].info_gain_exact = 0.01;
+    expect(explainTurn(config, traces, 0, 1, 0).estimatesDisagree).toBe(false);
+    expect(explainTurn(config, traces, 0, 0, 0).estimatesDisagree).toBe(false);
+  });
 });

@@ -28,6 +28,11 @@ export interface TurnExplanation {
   estimator: Config['infoGainEstimator'];
   /** The IG_t that entered the advantage (per the estimator). */
   igUsed: number | null;
+  /**
+   * The two estimates disagree in sign: the sampled log-ratio is negative while the exact KL says
+   * the answer changed the next action's distribution (at least DISAGREEING_KL nats per token).
+   */
+  estimatesDisagree: boolean;
   /** a_{t+1}: the action whose log-probabilities measure IG_t. */
   nextAction: string | null;
   nextTokens: number;
@@ -64,6 +69,9 @@ function credit(trace: GroupTrace, estimator: Config['infoGainEstimator']): Roll
     turns: r.turns.map((t) => ({ actionTokens: t.action_tokens.length, infoGain: (estimator === 'exact' ? t.info_gain_exact : t.info_gain) ?? null })),
   }));
 }
+
+/** Exact KL per token above which a negative sampled estimate contradicts it (not mere noise around 0). */
+export const DISAGREEING_KL = 0.05;
 
 export function unscoredReason(turns: readonly TurnTrace[], t: number, method: Config['method']): UnscoredReason {
   const turn = turns[t];
@@ -120,6 +128,7 @@ export function explainTurn(config: Config, stepTraces: readonly GroupTrace[], g
     igExact: turn.info_gain_exact,
     estimator,
     igUsed,
+    estimatesDisagree: turn.info_gain !== null && turn.info_gain_exact !== null && turn.info_gain < 0 && turn.info_gain_exact >= DISAGREEING_KL,
     nextAction: next ? next.action : null,
     nextTokens: next ? next.action_tokens.length : 0,
     actionTokens,
