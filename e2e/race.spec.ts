@@ -55,12 +55,12 @@ test('race: both methods train at once on the same instances; mechanism charts a
   await expect(lanes.nth(0).getByTestId('race-test')).toContainText(`test at step ${records[0].evaluations.at(-1)!.step}`);
   await expect(lanes.nth(0).getByTestId('race-train')).toContainText('5-step mean');
   await expect(page.getByTestId('compare-run')).toHaveCount(2);
-  // The sticky backend strip would be stitched into the middle of an element screenshot.
-  if (process.env.UPDATE_SCREENSHOTS) await page.addStyleTag({ content: '.strip { position: static !important; }' });
-  if (process.env.UPDATE_SCREENSHOTS) await page.getByTestId('compare').screenshot({ path: 'docs/ui-race-1280.png' });
   // A malformed run.json is refused with a reason; the overlay keeps its runs.
   await page.getByTestId('compare-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{}') });
   await expect(page.getByTestId('compare-error')).toContainText('bad.json');
   await expect(page.getByTestId('compare-run')).toHaveCount(2);
+  // Narrowed after the charts were drawn (a phone turned, a window resized): they follow, no sideways scroll.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   expect(problems, problems.join('\n')).toEqual([]);
 });

@@ -17,6 +17,13 @@ export function signed(x: number | null | undefined, digits = 3): string {
   return x > 0 ? `+${s}` : s;
 }
 
+/** Signed fixed-point number (+0.057 / −0.044) for differences and their intervals. */
+export function signedFixed(x: number | null | undefined, decimals = 3): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return '—';
+  const s = Math.abs(x).toFixed(decimals);
+  return Number(s) === 0 ? s : x > 0 ? `+${s}` : `−${s}`;
+}
+
 export function pct(x: number | null | undefined): string {
   if (x === null || x === undefined || Number.isNaN(x)) return '—';
   return `${(x * 100).toFixed(x === 1 || x === 0 ? 0 : 1)}%`;
