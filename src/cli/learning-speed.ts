@@ -11,10 +11,9 @@
 import { Command } from 'commander';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { analyseSpeed, loadFilesInto, measureGradientNoise, METHODS, planSpeedRuns, renderSpeedReport, speedRun, SPEED_STUDIES, Trainer, isSpeedRunDone, type Method, type PlannedSpeedRun, type RunRecord, type SpeedRunResult } from '../engine';
 import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
-import { children, parseList, parseSeeds, readJson, runNode, shellQuote, tail } from './processes';
+import { children, failuresExitCode, parseList, parseSeeds, readJson, runNode, runWhenEntry, shellQuote, tail } from './processes';
 
 export function buildProgram(): Command {
   return new Command('learning-speed')
@@ -158,19 +157,7 @@ export async function main(argv: string[]): Promise<number> {
   writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 1) + '\n');
   writeFileSync(join(out, 'report.md'), renderSpeedReport(results));
   console.error(`wrote results.json and report.md to ${out}`);
-  if (failures.length) {
-    console.error(`\n${failures.length} failed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
-    return 1;
-  }
-  return 0;
+  return failuresExitCode(failures);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv).then(
-    (code) => process.exit(code),
-    (e: Error) => {
-      console.error(e.message);
-      process.exit(2);
-    },
-  );
-}
+runWhenEntry(import.meta.url, main);

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 const TSX = ['--import', 'tsx'];
@@ -74,4 +75,23 @@ export function parseSeeds(v: string): number[] {
     if (!/^\d+$/.test(item)) throw new Error(`--seeds: "${item}" is not a seed (use e.g. 1001,1002 or 1001-1005)`);
     return [Number(item)];
   });
+}
+
+/** A sweep's exit code: 1 after listing the runs that failed, else 0. */
+export function failuresExitCode(failures: string[]): number {
+  if (!failures.length) return 0;
+  console.error(`\n${failures.length} failed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
+  return 1;
+}
+
+/** Runs a command-line tool's `main` when its module (`moduleUrl`) is the entry point: exits with its code, or 2 with the error's message. */
+export function runWhenEntry(moduleUrl: string, main: (argv: string[]) => Promise<number>): void {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  main(process.argv).then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      console.error(e.message);
+      process.exit(2);
+    },
+  );
 }

@@ -11,10 +11,9 @@ import cliProgress from 'cli-progress';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { analyse, DEFAULT_COSTS, estimateRun, isReusable, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, quantileSorted, renderReport, scheduleMs, type PlannedRun, type RunData, type RunRecord } from '../engine';
 import { renderPlots } from './replicate-plots';
-import { children, parseList, parseSeeds, readJson, runNode, shellQuote, tail } from './processes';
+import { children, failuresExitCode, parseList, parseSeeds, readJson, runNode, runWhenEntry, shellQuote, tail } from './processes';
 
 
 export interface PersonaEvaluation {
@@ -279,19 +278,7 @@ export async function main(argv: string[]): Promise<number> {
   writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 1) + '\n');
   writeFileSync(join(out, 'report.md'), renderReport(results, { plots: plots.map((p) => ({ title: p.title, file: `plots/${p.file}` })) }));
   console.error(`wrote results.json, report.md and ${plots.length} plots to ${out}`);
-  if (failures.length) {
-    console.error(`\n${failures.length} failed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
-    return 1;
-  }
-  return 0;
+  return failuresExitCode(failures);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv).then(
-    (code) => process.exit(code),
-    (e: Error) => {
-      console.error(e.message);
-      process.exit(2);
-    },
-  );
-}
+runWhenEntry(import.meta.url, main);

@@ -54,15 +54,20 @@ export interface SpeedStudy {
   settings: SpeedSetting[];
 }
 
+/** The demo and diagnosis studies' shared base: the demo at one mini-batch (its value before the study), 1,920 dialogues, 8 evaluations. */
+const DEMO_STUDY_BUDGET: Omit<SpeedStudy, 'help' | 'settings'> = {
+  base: 'demo',
+  common: { miniBatches: 1 },
+  dialogues: 1920,
+  evaluations: 8,
+  methods: ['infopo', 'grpo'],
+  seeds: SPEED_SEEDS,
+};
+
 export const SPEED_STUDIES: Record<string, SpeedStudy> = {
   demo: {
     help: "The demo's task and warm start at one mini-batch (the demo before this study chose 4) and one knob changed at a time: learning rate (and its schedule), data reuse (epochs x mini-batches), prompts x group size, KL to the warm start, entropy bonus, outcome scaling, the IG estimator, the intrinsic weight and model width; 1920 dialogues a run (48 steps of 8 x 5), 8 evaluations of 256 sampled test episodes; InfoPO and GRPO; 5 seeds.",
-    base: 'demo',
-    common: { miniBatches: 1 },
-    dialogues: 1920,
-    evaluations: 8,
-    methods: ['infopo', 'grpo'],
-    seeds: SPEED_SEEDS,
+    ...DEMO_STUDY_BUDGET,
     settings: [
       { id: 'base', label: 'base (lr 3e-4 constant, 1 epoch, 1 mini-batch, 8 prompts x G 5)', overrides: {} },
       { id: 'lr-1e-4', label: 'lr 1e-4', overrides: { lr: 1e-4 } },
@@ -84,12 +89,7 @@ export const SPEED_STUDIES: Record<string, SpeedStudy> = {
   },
   diagnosis: {
     help: "Why the previous demo learned so little: its task and warm start (models/warm-intent, whose most likely move is often wrong) against the demo's (models/warm-intent-demo, whose most likely move is the expert's), at the demo's learning rate and at higher ones, on the demo study's budget and seeds (its base runs are the demo study's).",
-    base: 'demo',
-    common: { miniBatches: 1 },
-    dialogues: 1920,
-    evaluations: 8,
-    methods: ['infopo', 'grpo'],
-    seeds: SPEED_SEEDS,
+    ...DEMO_STUDY_BUDGET,
     settings: [
       { id: 'base', label: 'demo task and warm start (models/warm-intent-demo), 1 mini-batch', overrides: {} },
       { id: 'lr-3e-3', label: 'demo task and warm start, lr 3e-3', overrides: { lr: 3e-3 } },
