@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configFromPresets, episodeOptions, DEFAULT_CONFIG, diffFromDefaults, helpOf, CONFIG_KEYS, KNOB_GROUPS, parseKnobValue, PRESETS, resolveConfig } from './config';
+import { ConfigError, configFromPresets, episodeOptions, DEFAULT_CONFIG, diffFromDefaults, helpOf, CONFIG_KEYS, ignoredKeysLine, KNOB_GROUPS, parseKnobValue, PRESETS, resolveConfig, SHOWN_KEY_CHARS } from './config';
 
 describe('config schema', () => {
-  it('has the reference defaults for InfoPO (INFOPO.md §4-§5)', () => {
+  it('has the reference defaults for InfoPO (docs/infopo.md §4-§5)', () => {
     expect(DEFAULT_CONFIG).toMatchObject({ method: 'infopo', beta: 0.5, gateTemperature: 0.5, betaDecay: 0, groupSize: 5, epsLow: 0.2, epsHigh: 0.2, dualClip: 3, entropyCoef: 0.001, gradClip: 1, weightDecay: 0.01, ppoEpochs: 1, klCoef: 0, lossAgg: 'token-mean', infoGainEstimator: 'sampled', placeholderMode: 'equal-length', placeholder: 'No information found.' });
   });
   it('gives every knob a help line and a group', () => {
@@ -61,5 +61,13 @@ describe('config schema', () => {
     expect(c.seed).toBe(9);
     expect(diffFromDefaults(c)).toMatchObject({ seed: 9, beta: 0.1, gateTemperature: 0.05 });
     expect(() => configFromPresets(['nope'])).toThrow(/unknown preset "nope"/);
+  });
+});
+
+describe('ignoredKeysLine', () => {
+  it('names at most five keys, each cut short, with control and bidirectional characters shown as ?', () => {
+    expect(ignoredKeysLine(['a\u202eevil', 'b\nc', 'x'.repeat(500)], 'the link')).toBe(`Ignored 3 unknown keys in the link: "a?evil", "b?c", "${'x'.repeat(SHOWN_KEY_CHARS)}… (500 chars)".`);
+    expect(ignoredKeysLine(['\u2067k\u2069'], 'f.json')).toBe('Ignored an unknown key in f.json: "?k?".');
+    expect(ignoredKeysLine(['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'], 'x')).toMatch(/"k5" and 2 more\.$/);
   });
 });

@@ -154,7 +154,7 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
     values: { ...PAPER_RUN, task: 'intent', maxTurns: 4, intentMissing: '1,3,3', init: 'warm-intent-demo', demoSlip: 0.7, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, miniBatches: 4, steps: 30, evalEpisodes: 256, evalTemperature: 1, evalEvery: 5, traceEvery: 5 },
   },
 
-  // The paper's regime (INFOPO.md §6): binary outcomes, small groups, most groups tied at the
+  // The paper's regime (docs/infopo.md §6): binary outcomes, small groups, most groups tied at the
   // start, from a warm start that imitates an answer-conditioned demonstrator with 30% uninformed
   // moves (npm run make-warm-start -- --preset NAME builds the checkpoint each one names).
   'paper-20q': {
@@ -244,12 +244,13 @@ export function resolveConfig(input: unknown): Config {
 }
 
 /** Longest key name quoted back in a message about ignored keys (a hostile link may carry a 200 KB one). */
-const SHOWN_KEY_CHARS = 40;
+export const SHOWN_KEY_CHARS = 40;
 
 /** A key name as quoted in messages: cut to SHOWN_KEY_CHARS, control characters removed. */
 export function shownKey(key: string): string {
+  // Control characters, and the bidirectional overrides and isolates that would reorder the rest of the line, show as '?'.
   // eslint-disable-next-line no-control-regex
-  const clean = key.replace(/[\x00-\x1f\x7f]/g, '?');
+  const clean = key.replace(/[\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
   return clean.length > SHOWN_KEY_CHARS ? `${clean.slice(0, SHOWN_KEY_CHARS)}… (${clean.length} chars)` : clean;
 }
 

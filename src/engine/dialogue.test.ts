@@ -51,7 +51,7 @@ describe('dialogue spans', () => {
   });
 });
 
-describe('masked-feedback counterfactual (INFOPO.md §2)', () => {
+describe('masked-feedback counterfactual (docs/infopo.md §2)', () => {
   const placeholder = [90, 91, 92, 93]; // "no information found ."
   it('pads a longer feedback by repeating the placeholder last token', () => {
     const d = startDialogue([10]);

@@ -86,7 +86,7 @@ export function actionMask(d: Dialogue): number[] {
 }
 
 /**
- * Turns that receive an information-gain score (INFOPO.md §2): the feedback o_t is non-empty
+ * Turns that receive an information-gain score (docs/infopo.md §2): the feedback o_t is non-empty
  * and a next action a_{t+1} exists. The last turn is never scored.
  */
 export function scoredTurns(d: Dialogue): number[] {
@@ -113,7 +113,7 @@ export interface Counterfactual {
 }
 
 /**
- * Overwrite the feedback o_t with the placeholder (INFOPO.md §2). 'equal-length' (reference):
+ * Overwrite the feedback o_t with the placeholder (docs/infopo.md §2). 'equal-length' (reference):
  * in place, padding by repeating the placeholder's last token or truncating it to |o_t|;
  * 'replace': splice in the whole placeholder, shifting later positions.
  */

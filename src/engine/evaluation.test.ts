@@ -36,7 +36,7 @@ describe('evaluate, scripted baselines', () => {
     expect(r.agent).toBe('demo');
   });
 
-  it('R = step rewards of every turn but the last, plus the final reward (INFOPO.md §4)', async () => {
+  it('R = step rewards of every turn but the last, plus the final reward (docs/infopo.md §4)', async () => {
     const r = await evaluate({ baseline: 'ask-all' }, base);
     r.rollouts.forEach((ro, i) => {
       const steps = ro.dialogue.turns.map((t) => t.stepReward);

@@ -55,7 +55,7 @@ export interface EpisodeOutcome {
   success: boolean;
   /** The task's final reward. */
   reward: number;
-  /** Outcome score R (`Rollout.outcome`, INFOPO.md §4). */
+  /** Outcome score R (`Rollout.outcome`, docs/infopo.md §4). */
   return: number;
   turns: number;
   /** Tokens of the episode's Dialogue. */

@@ -1,5 +1,5 @@
 /**
- * End-to-end check of the traced advantages where every term of INFOPO.md §4 is live: spread
+ * End-to-end check of the traced advantages where every term of docs/infopo.md §4 is live: spread
  * outcomes (A_out != 0, gates other than 0.5) and a batch cap s < 1. Starts from the shipped
  * warm-start checkpoint on intent (step rewards spread the returns) with its output head scaled by
  * K and sampled at temperature K/2: rollouts stay varied while the log-ratios of the information
@@ -39,7 +39,7 @@ beforeAll(async () => {
 });
 
 describe('traced advantages with spread outcomes and a binding cap (wasm)', () => {
-  it('match INFOPO.md §3-§4 recomputed independently, gates and cap included', async () => {
+  it('match docs/infopo.md §3-§4 recomputed independently, gates and cap included', async () => {
     const config: Config = configFromPresets(['quick', 'ref-userrl'], { task: 'intent', steps: 2, promptsPerStep: 3, groupSize: 4, evalEpisodes: 0, traceEvery: 1, temperature: K / 2, miniBatches: 2, normalizeIntrinsic: false, betaDecay: 0.1 });
     const { record, trainer } = await runExperiment(config, tokenizer, env, {}, { loadPretrained: async () => legacyFiles(sharpened) });
     trainer.dispose();

@@ -60,7 +60,7 @@ describe('experiment (smoke preset, cpu backend)', () => {
     expect(r.evaluations.length).toBe(2);
   });
 
-  it('traces advantages that follow INFOPO.md from the traced outcomes and IG values', async () => {
+  it('traces advantages that follow docs/infopo.md from the traced outcomes and IG values', async () => {
     for (const overrides of [{}, { infoGainEstimator: 'exact' as const, seed: 3 }]) {
       const config = smoke({ ...overrides, groupSize: 4, promptsPerStep: 3 });
       const r = await run(config);

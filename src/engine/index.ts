@@ -34,7 +34,7 @@ export { verlExportFiles, verlRows, knobMap, hydraOverrides, type VerlRow, type 
 export { sampleToken, GREEDY, type SamplingOptions } from './policy/sampler';
 // The math, callable on your own numbers:
 export { computeAdvantages, groupStats, varianceGate, tokenRewards, mean, stdUnbiased, EPS, type AdvantageOptions, type BatchAdvantages, type RolloutCredit, type TurnCredit } from './rl/advantage';
-// INFOPO.md §3-§4 again, independently of computeAdvantages, over traced groups (how the tests check recorded advantages):
+// docs/infopo.md §3-§4 again, independently of computeAdvantages, over traced groups (how the tests check recorded advantages):
 export { specAdvantages, type SpecAdvantages } from './rl/advantage-spec';
 export { computeInfoGain, type InfoGainOptions, type TurnInfoGain } from './rl/infogain';
 export { policyLoss, clippedPolicyLoss, aggregate, type LossOptions, type LossInputs, type LossAggregation } from './rl/loss';

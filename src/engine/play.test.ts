@@ -21,7 +21,7 @@ beforeAll(async () => {
   policy = policyFromFiles(files, tokenizer).policy;
 });
 
-/** IG_t from scratch (INFOPO.md §2): two full teacher-forced passes, equal-length masked answer, mean log-ratio of a_{t+1}. */
+/** IG_t from scratch (docs/infopo.md §2): two full teacher-forced passes, equal-length masked answer, mean log-ratio of a_{t+1}. */
 function igByHand(d: Dialogue, t: number, placeholderIds: number[]): number {
   const cf = buildCounterfactual(d, t, placeholderIds, 'equal-length');
   const logp = (tokens: number[], start: number, end: number) =>
@@ -39,9 +39,11 @@ function igByHand(d: Dialogue, t: number, placeholderIds: number[]): number {
 describe('play the user', () => {
   const config = configFromPresets(['demo']);
 
-  it('the same seed gives the same instance', () => {
+  it('the same seed gives the same instance, other seeds other instances, all from the test split', () => {
     expect(playInstance('travel', 5, config)).toEqual(playInstance('travel', 5, config));
-    expect(playInstance('travel', 5, config).split).toBe('test');
+    const instances = Array.from({ length: 10 }, (_, seed) => playInstance('travel', seed + 1, config));
+    expect(new Set(instances.map((i) => JSON.stringify(i))).size).toBeGreaterThan(5);
+    for (const i of instances) expect(i.split).toBe('test');
   });
 
   it("measures each answer's information gain with the engine's code, equal to the formula done by hand", async () => {
@@ -69,5 +71,9 @@ describe('play the user', () => {
     await session.begin();
     await expect(session.answer('   ')).rejects.toThrow(/empty answer/);
     await expect(session.answer('zyzzyva quux')).rejects.toThrow(/no "zyzzyva", "quux"/);
+    // A pasted wall of text gives a short message: five words named, each cut short.
+    const long = await session.answer(`${'w'.repeat(5000)} a1 a2 a3 a4 a5 a6`).catch((e: Error) => e.message);
+    expect(long).toMatch(/no "w{40}… \(5000 chars\)", "a1", "a2", "a3", "a4" and 2 more unknown words/);
+    expect(String(long).length).toBeLessThan(200);
   });
 });

@@ -1,12 +1,12 @@
 /**
  * "Play the user": a person answers the agent's questions, and after each answer the engine's own
- * information-gain code (rl/infogain.ts, INFOPO.md §2) measures how much that answer changed the
+ * information-gain code (rl/infogain.ts, docs/infopo.md §2) measures how much that answer changed the
  * agent's next move against the masked answer. The agent decodes greedily, as in evaluation; the
  * task's simulated user runs alongside only to say when the episode ends, to score it, and to
  * suggest the answer it would have given.
  */
 import * as tf from '@tensorflow/tfjs';
-import { episodeOptions, type Config } from './config';
+import { episodeOptions, shownKey, type Config } from './config';
 import { appendAction, appendFeedback, startDialogue, type Dialogue } from './dialogue';
 import type { Policy } from './policy/model';
 import { Rng } from './random';
@@ -135,7 +135,11 @@ export class PlaySession {
     const words = text.trim().toLowerCase();
     if (!words) throw new Error('an empty answer carries no information: type or choose one');
     const unknown = this.unknownWords(words);
-    if (unknown.length) throw new Error(`the agent's vocabulary has no ${unknown.map((w) => `"${w}"`).join(', ')}: use the task's words (see the suggestion)`);
+    if (unknown.length) {
+      // Name at most five, each cut short: the message is shown in a banner.
+      const named = unknown.slice(0, 5).map((w) => JSON.stringify(shownKey(w)));
+      throw new Error(`the agent's vocabulary has no ${named.join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more unknown words` : ''}: use the task's words (see the suggestion)`);
+    }
     turn.answer = words;
     appendFeedback(this.dialogue, this.tokenizer.encode(words), words, this.state.role);
     this.exchanges.push({ action: turn.action, feedback: words, role: this.state.role });

@@ -1,5 +1,5 @@
 /**
- * `report.md` of `npm run replicate`: answers each claim of the paper (INFOPO.md §6) with the
+ * `report.md` of `npm run replicate`: answers each claim of the paper (docs/infopo.md §6) with the
  * numbers and intervals of a Results object. Every verdict is generated from an interval (never
  * written by hand): an interval that includes zero says "no difference shown".
  */
@@ -206,7 +206,7 @@ function summary(results: Results): string[] {
     '## Summary (generated from the intervals below)',
     '',
     table(
-      ['claim (INFOPO.md §6)', 'this replication'],
+      ['claim (docs/infopo.md §6)', 'this replication'],
       [
         ['higher final success than GRPO', count(tasks.map((t) => t.infopo_minus_grpo), 'tasks')],
         ["learns earlier (steps to GRPO's final train success)", count(tasks.map((t) => t.speed_train), 'tasks', 'lower')],

@@ -33,7 +33,7 @@ function stepTraces(): GroupTrace[] {
       ],
     },
   ];
-  // The "recorded" values come from an independent implementation of INFOPO.md §3-§4 (not from
+  // The "recorded" values come from an independent implementation of docs/infopo.md §3-§4 (not from
   // computeAdvantages, which explainTurn uses), so a disagreement between the two shows up as maxDiff.
   const config = resolveConfig({ groupSize: 3 });
   const spec = specAdvantages(groups, config, 2);
@@ -47,7 +47,7 @@ function stepTraces(): GroupTrace[] {
 }
 
 describe('explain this turn', () => {
-  it('reproduces INFOPO.md §3-§4 by hand and matches the recorded advantages', () => {
+  it('reproduces docs/infopo.md §3-§4 by hand and matches the recorded advantages', () => {
     const config = resolveConfig({ groupSize: 3 });
     const e = explainTurn(config, stepTraces(), 0, 0, 0);
     const sigma = Math.sqrt(((1 - 1 / 3) ** 2 + 2 * (1 / 3) ** 2) / 2);

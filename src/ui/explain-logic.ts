@@ -1,5 +1,5 @@
 /**
- * "Explain this turn": the numbers that flow through INFOPO.md §2-§4 for one action a_t, recomputed
+ * "Explain this turn": the numbers that flow through docs/infopo.md §2-§4 for one action a_t, recomputed
  * from a traced step with the engine's own advantage code (`computeAdvantages`), and compared with
  * the advantages the trainer actually used (recorded in the trace). Pure: no DOM.
  */

@@ -1,6 +1,6 @@
 /**
  * Counterfactual divergence between the policy's next-token distributions under the real context
- * and under the masked-feedback context (INFOPO.md §2): per position, the sampled log-ratio (the
+ * and under the masked-feedback context (docs/infopo.md §2): per position, the sampled log-ratio (the
  * reference's IG estimator) and the exact KL(p_real || p_masked) ([beyond] `exact`).
  *
  * Two implementations with identical conventions (see reference.ts and docs/kernels.md):

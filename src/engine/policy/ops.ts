@@ -1,6 +1,6 @@
 /**
- * tfjs ops with gradients written for speed on the wasm backend (PLATFORM-NOTES.md,
- * docs/platform-notes.md, docs/performance.md):
+ * tfjs ops with gradients written for speed on the wasm backend (docs/platform-notes.md,
+ * docs/performance.md):
  * - matMul's built-in gradient uses transposeA/B flags, 4-5x slower on wasm than an explicit
  *   transpose followed by a plain matMul;
  * - gather's gradient needs UnsortedSegmentSum, which wasm lacks;

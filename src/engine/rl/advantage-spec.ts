@@ -1,5 +1,5 @@
 /**
- * INFOPO.md §3-§4 written again from the text, independently of advantage.ts, over traced groups
+ * docs/infopo.md §3-§4 written again from the text, independently of advantage.ts, over traced groups
  * (run.json's shape): the tests check the trainer's recorded advantages, gates and caps against it.
  * Covers method infopo with group outcome scaling (the reference); not used by the engine.
  */

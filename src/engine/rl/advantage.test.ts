@@ -4,7 +4,7 @@ import { computeAdvantages, groupStats, stdUnbiased, varianceGate, type Advantag
 const base: AdvantageOptions = { method: 'infopo', beta: 0.5, betaDecay: 0, epoch: 0, gateTemperature: 0.5, normalizeIntrinsic: true, intrinsicOnly: false, capIntrinsic: true, outcomeScaling: 'group', keepFraction: 0.5 };
 const oneTurn = (outcome: number, tokens = 2): RolloutCredit => ({ outcome, turns: [{ actionTokens: tokens, infoGain: null }] });
 
-describe('variance gate (INFOPO.md §4 worked values, binary rewards, G = 5, T = 0.5)', () => {
+describe('variance gate (docs/infopo.md §4 worked values, binary rewards, G = 5, T = 0.5)', () => {
   const gateFor = (k: number) => varianceGate(groupStats([...Array(5)].map((_, i) => (i < k ? 1 : 0))).std, 0.5);
   it('is 0.5 when all outcomes are tied (k = 0 or 5)', () => {
     expect(gateFor(0)).toBe(0.5);

@@ -1,6 +1,6 @@
 /**
  * Advantages: the GRPO outcome z-score and InfoPO's gated fusion with the information-gain term
- * (INFOPO.md §3-§4), plus the outcome baselines of the other methods. Plain float64 JavaScript:
+ * (docs/infopo.md §3-§4), plus the outcome baselines of the other methods. Plain float64 JavaScript:
  * a user can call it on their own numbers.
  */
 import type { Method } from '../config';
@@ -82,7 +82,7 @@ export function groupStats(outcomes: readonly number[]): { mean: number; std: nu
   return { mean: mean(outcomes), std: stdUnbiased(outcomes) };
 }
 
-/** Per-token intrinsic reward r_tok = IG_t / |a_t| on the tokens of a_t (INFOPO.md §3). */
+/** Per-token intrinsic reward r_tok = IG_t / |a_t| on the tokens of a_t (docs/infopo.md §3). */
 export function tokenRewards(rollout: RolloutCredit): number[][] {
   return rollout.turns.map((t) => new Array(t.actionTokens).fill(t.infoGain === null || t.actionTokens === 0 ? 0 : t.infoGain / t.actionTokens));
 }

@@ -40,7 +40,7 @@ export interface TokenLogProbs {
   kv?: KV;
 }
 
-/** Teacher-forced pass: log-softmax over the full vocabulary, fp32, no temperature (INFOPO.md §2). */
+/** Teacher-forced pass: log-softmax over the full vocabulary, fp32, no temperature (docs/infopo.md §2). */
 export function tokenLogProbs(policy: Policy, batch: PackedBatch, want: { entropy?: boolean; logits?: boolean; kv?: boolean } = {}): TokenLogProbs {
   const { n, t } = batch;
   const all = tf.tensor2d(batch.tokens, [n, t], 'int32');

@@ -8,7 +8,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('information-gain estimators (INFOPO.md §2)', () => {
+describe('information-gain estimators (docs/infopo.md §2)', () => {
   it('the sampled log-ratio, averaged over tokens drawn from p_real, approaches the exact KL', async () => {
     const rng = new Rng(21);
     const vocab = 12;

@@ -1,5 +1,5 @@
 /**
- * The information-gain reward (INFOPO.md §2): for every scored turn t, teacher-force a_{t+1}
+ * The information-gain reward (docs/infopo.md §2): for every scored turn t, teacher-force a_{t+1}
  * through the current policy with the real context and with o_t masked, and average the
  * per-token log-ratio (sampled estimator, reference) and the exact KL (logged, or used).
  *

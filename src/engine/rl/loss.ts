@@ -1,5 +1,5 @@
 /**
- * The policy loss (INFOPO.md §5): PPO-clip with dual clip over action tokens, an entropy bonus and
+ * The policy loss (docs/infopo.md §5): PPO-clip with dual clip over action tokens, an entropy bonus and
  * an optional KL penalty to a frozen reference policy, aggregated three ways (verl's modes).
  * Tensors are [sequences, positions]; `mask` is 1 on the agent's own tokens and 0 elsewhere.
  */

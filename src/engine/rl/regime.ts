@@ -1,5 +1,5 @@
 /**
- * The regime probe: is a policy in the paper's regime (INFOPO.md §6), where most GRPO groups are
+ * The regime probe: is a policy in the paper's regime (docs/infopo.md §6), where most GRPO groups are
  * tied and plain GRPO has no signal? Draws `groups` training instances, rolls out G = groupSize
  * episodes of each with the training sampler (temperature, top-k, top-p of the config), and reports
  * the success rate, the share of tied groups (all G outcomes alike: all failed or all succeeded),

@@ -34,7 +34,7 @@ export interface Rollout {
   dialogue: Dialogue;
   /** Final reward of the task. */
   finalReward: number;
-  /** Score R for GRPO: step rewards of every turn but the last, plus the final reward (INFOPO.md §4). */
+  /** Score R for GRPO: step rewards of every turn but the last, plus the final reward (docs/infopo.md §4). */
   outcome: number;
   success: boolean;
   endReason: EndReason;

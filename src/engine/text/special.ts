@@ -16,5 +16,5 @@ export const USER = 4;
 export const AGENT = 5;
 export const ENV = 6;
 
-/** The reference's counterfactual placeholder (INFOPO.md §2). */
+/** The reference's counterfactual placeholder (docs/infopo.md §2). */
 export const DEFAULT_PLACEHOLDER = 'No information found.';
