@@ -141,10 +141,6 @@ export async function listRuns(): Promise<StoredRun[]> {
   return rows.reverse();
 }
 
-export async function getRun(id: string): Promise<StoredRun | undefined> {
-  return (await db()).get('runs', id);
-}
-
 export async function getSnapshot(id: string): Promise<RunSnapshot | undefined> {
   return (await db()).get('snapshots', id);
 }

@@ -21,12 +21,12 @@ export function hash32(s: string): number {
   return h >>> 0;
 }
 
-/** Fraction of the instance space held out for testing (by content hash). */
-export const TEST_FRACTION = 0.25;
+/** One instance in TEST_EVERY is held out for testing (by content hash, or by index in a catalogue). */
+export const TEST_EVERY = 4;
 
-/** The fixed split of an instance, from its content key: about a quarter is held out. */
+/** The fixed split of an instance, from its content key: about one in TEST_EVERY is held out. */
 export function splitOfKey(key: string): Split {
-  return hash32(`split:${key}`) % 4 === 0 ? 'test' : 'train';
+  return hash32(`split:${key}`) % TEST_EVERY === 0 ? 'test' : 'train';
 }
 
 /** Draw until the drawn content falls in the wanted split (rejection sampling on the content key). */

@@ -23,7 +23,6 @@ export type Value = number[] | number;
 export const NULLARY_OPS = ['even', 'odd', 'dedupe', 'asc', 'desc', 'reverse', 'sum', 'max', 'min', 'count'] as const;
 export const UNARY_OPS = ['above', 'below', 'plus', 'times', 'first', 'skip'] as const;
 export const OP_WORDS: readonly string[] = [...NULLARY_OPS, ...UNARY_OPS];
-const REDUCERS = new Set(['sum', 'max', 'min', 'count']);
 export const MAX_PARAM = 20;
 
 /** Parse words into a program; an error message for anything malformed. */
@@ -100,7 +99,6 @@ export function runProgram(program: Program, input: readonly number[]): { value:
   return { value };
 }
 
-export const isReducer = (step: Step): boolean => REDUCERS.has(step.op);
 
 /** Equality of two values (lists element-wise). */
 export function sameValue(a: Value, b: Value): boolean {

@@ -13,7 +13,7 @@
  */
 import type { Rng } from '../random';
 import { createVoice, NON_ANSWER, NOT_UNDERSTOOD, personaVocabulary, replyParts, type Answer } from '../users';
-import { assumedNoise, DEFAULT_DEMO_SLIP, entropy, expectedInfoGain, noisyCategorical, reply, sampleInSplit, slipping, turnsLeft, viewBefore, vocabularyOf, words } from './common';
+import { assumedNoise, DEFAULT_DEMO_SLIP, expectedInfoGain, noisyCategorical, reply, sampleInSplit, slipping, turnsLeft, viewBefore, vocabularyOf, words } from './common';
 import type { AgentView, Episode, EpisodeOptions, FeedbackKind, Reply, ScriptedAgent, Split, TaskFamily, TaskInstance } from './types';
 
 interface OptionSpec {
@@ -446,4 +446,3 @@ export const intent: TaskFamily = {
 };
 
 /** Entropy of a slot belief (for docs and tests). */
-export const beliefEntropy = (b: Map<string, number>): number => entropy(b.values());

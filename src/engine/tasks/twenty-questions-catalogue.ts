@@ -4,6 +4,7 @@
  * marks a "maybe" (a secondary colour, a property that holds only sometimes), and size `mid`
  * answers "maybe" to both small and big.
  */
+import { TEST_EVERY } from './common';
 
 export const KINDS = ['animal', 'food', 'vehicle', 'tool', 'furniture', 'instrument'] as const;
 export const COLOURS = ['red', 'orange', 'yellow', 'green', 'blue', 'brown', 'black', 'white', 'grey', 'pink'] as const;
@@ -150,5 +151,5 @@ export const QUESTION_VALUES: readonly string[] = [...KINDS, ...SIZES, ...COLOUR
 /** Fixed split: the 4th, 8th and 12th item of each kind (18 of 72) are held out for testing. */
 export function itemSplit(item: CatalogueItem): 'train' | 'test' {
   const index = RAW[item.kind as (typeof KINDS)[number]].findIndex((l) => l.startsWith(`${item.name} `));
-  return index % 4 === 3 ? 'test' : 'train';
+  return index % TEST_EVERY === TEST_EVERY - 1 ? 'test' : 'train';
 }
