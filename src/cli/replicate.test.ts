@@ -57,13 +57,21 @@ describe('npm run replicate (smoke profile, end to end)', () => {
     expect(results.seeds).toEqual([1001, 1002]);
     expect(results.test_episodes).toBe(8);
     const t = results.tasks.smoke;
+    // The figures are the runs' own: each method's mean is the mean of its runs' final test success,
+    // and InfoPO - GRPO the mean of the per-seed differences, inside its interval.
+    const finalOf = (d: string) => JSON.parse(readFileSync(join(out, 'runs', 'smoke', d, 'run.json'), 'utf8')).evaluations.at(-1).success as number;
+    const finals = (m: string) => [1001, 1002].map((seed) => finalOf(`${m}-${seed}`));
     for (const m of ['infopo', 'grpo']) {
-      expect(t[m].test_success.mean).toBeGreaterThanOrEqual(0);
-      expect(t[m].test_success.ci95).toHaveLength(2);
+      expect(t[m].test_success.mean).toBeCloseTo((finals(m)[0] + finals(m)[1]) / 2, 12);
+      const [lo, hi] = t[m].test_success.ci95;
+      expect(lo).toBeLessThanOrEqual(t[m].test_success.mean);
+      expect(hi).toBeGreaterThanOrEqual(t[m].test_success.mean);
       expect(Object.keys(t[m].personas).sort()).toEqual(['cooperative', 'noisy']);
     }
-    expect(t.infopo_minus_grpo.ci95).toHaveLength(2);
-    expect(typeof t.infopo_minus_grpo.mean).toBe('number');
+    const differences = [0, 1].map((i) => finals('infopo')[i] - finals('grpo')[i]);
+    expect(t.infopo_minus_grpo.mean).toBeCloseTo((differences[0] + differences[1]) / 2, 12);
+    expect(t.infopo_minus_grpo.ci95[0]).toBeLessThanOrEqual(t.infopo_minus_grpo.mean);
+    expect(t.infopo_minus_grpo.ci95[1]).toBeGreaterThanOrEqual(t.infopo_minus_grpo.mean);
     expect(t.cost_ratio.n).toBe(2);
     // npm run evaluate meets the same episodes as the run's own final evaluation.
     expect(results.warnings).toEqual([]);

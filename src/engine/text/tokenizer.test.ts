@@ -32,6 +32,6 @@ describe('word tokenizer', () => {
   });
 
   it('fails with a clear error when the files are missing', async () => {
-    await expect(loadTokenizer({ modelsPath, name: 'no-such-tokenizer' })).rejects.toThrow();
+    await expect(loadTokenizer({ modelsPath, name: 'no-such-tokenizer' })).rejects.toThrow(/Tokenizer "no-such-tokenizer" could not be loaded from .*models\/no-such-tokenizer\/ \(it needs tokenizer\.json and tokenizer_config\.json\)/);
   });
 });

@@ -94,7 +94,10 @@ export async function loadTokenizer(source: TokenizerSource): Promise<WordTokeni
   env.allowLocalModels = true;
   env.localModelPath = source.modelsPath.endsWith('/') ? source.modelsPath : source.modelsPath + '/';
   const name = source.name ?? TOKENIZER_NAME;
-  const hf = await AutoTokenizer.from_pretrained(name, { local_files_only: true });
+  // transformers.js reports a missing folder as a TypeError deep in its config parsing: name what is missing instead.
+  const hf = await AutoTokenizer.from_pretrained(name, { local_files_only: true }).catch((e: unknown) => {
+    throw new Error(`Tokenizer "${name}" could not be loaded from ${env.localModelPath}${name}/ (it needs tokenizer.json and tokenizer_config.json): ${e instanceof Error ? e.message : String(e)}`);
+  });
   const vocab = Object.fromEntries(hf.get_vocab()) as Record<string, number>;
   for (const [i, s] of SPECIAL_TOKENS.entries()) {
     if (vocab[s] !== i) throw new Error(`Tokenizer "${name}": special token ${s} must have id ${i}, has ${vocab[s]}`);
