@@ -35,6 +35,13 @@ describe('setup form model', () => {
     expect(v.errors.nHeads).toMatch(/must divide dModel/);
   });
 
+  it('a checkpoint path in init (a link from the command line) is refused on the field, before Start', () => {
+    const v = validateSetup('smoke', { init: 'http://example.com/model' });
+    expect(v.config).toBeNull();
+    expect(v.errors.init).toMatch(/^init = "http:\/\/example.com\/model": a checkpoint path works on the command line only/);
+    expect(validateSetup('smoke', { init: 'warm-intent' }).errors.init).toBeUndefined();
+  });
+
   it('an empty task mixture is an error on task', () => {
     expect(validateSetup('', { task: '' }).errors.task).toMatch(/task = ""/);
   });

@@ -95,6 +95,11 @@ export function validateSetup(preset: string, overrides: Overrides): Validation 
       } else general.push(problem);
     }
   }
+  // A checkpoint path (any init with a /) names a folder on the machine running the CLI; the page
+  // can load only its own models/ folders and imported checkpoints, so say so before Start.
+  if (config && config.init.includes('/') && !errors.init) {
+    errors.init = `init = ${JSON.stringify(config.init.length > 80 ? `${config.init.slice(0, 80)}…` : config.init)}: a checkpoint path works on the command line only; in the page, import the folder (Export and import → Import checkpoint…) or name a folder under models/`;
+  }
   const ok = Object.keys(errors).length === 0 && general.length === 0;
   return { config: ok ? config : null, errors, general };
 }
