@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { partialRecord } from '../ui/run-file';
 import { DEFAULT_CONFIG } from './config';
 import { fingerprint, inspectRunRecord, legacyFingerprint, METRIC_NAMES, parseRunRecord, readRunRecord, RUN_FORMAT, type RunRecord } from './run';
+import { shareUrl } from './share';
 
 const environment = { backend: 'wasm', fallback_reason: null, adapter: null, runtime: 'test', versions: {}, started_at: '2026-01-01T00:00:00Z' };
 
@@ -82,8 +83,13 @@ describe('unknown keys and integrity', () => {
     sealed.fingerprint = await fingerprint(sealed);
     const text = JSON.stringify(sealed);
     expect((await inspectRunRecord(text)).integrity).toBe('verified');
-    // Outside the fingerprint: where and when it ran, and the link (which contains the fingerprint).
-    expect((await inspectRunRecord(JSON.stringify({ ...sealed, environment: { ...environment, runtime: 'other' }, share_url: 'http://y/' }))).integrity).toBe('verified');
+    // Outside the fingerprint: where and when it ran, and the link (which contains the fingerprint),
+    // but the link must still be this run's: its setup and its fingerprint.
+    const link = shareUrl('http://y/', sealed.config, { backend: 'wasm', fingerprint: sealed.fingerprint });
+    expect((await inspectRunRecord(JSON.stringify({ ...sealed, environment: { ...environment, runtime: 'other' }, share_url: link }))).integrity).toBe('verified');
+    for (const edited of [shareUrl('http://y/', { ...sealed.config, seed: sealed.config.seed + 1 }, { backend: 'wasm', fingerprint: sealed.fingerprint }), link.replace(sealed.fingerprint, '0'.repeat(64)), 'http://y/']) {
+      expect((await inspectRunRecord(JSON.stringify({ ...sealed, share_url: edited }))).integrity, edited).toBe('modified');
+    }
     const edits: ((r: RunRecord) => void)[] = [
       (r) => (r.steps[0].metrics.success = 0.97),
       (r) => (r.evaluations = [{ step: 1, split: 'test', persona: 'cooperative', success: 0.97, return: 1, turns: 2, episodes: 4, per_task: {} }]),

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CONFIG_KEYS, ConfigError, resolveConfig, type Config } from './config';
+import { decodeShare, shareParamsOfLink } from './share';
 
 export const RUN_FORMAT = 'infopo-sandbox/run@1';
 
@@ -205,7 +206,22 @@ function stripUnknown(value: Record<string, unknown>): { clean: Record<string, u
  */
 export async function inspectRunRecord(text: string): Promise<ReadRun> {
   const read = readRunRecord(text);
-  return { ...read, integrity: await integrityOf(JSON.parse(text) as Record<string, unknown>) };
+  let integrity = await integrityOf(JSON.parse(text) as Record<string, unknown>);
+  // share_url is outside the fingerprint (it contains it), so check it against what it claims:
+  // a link that would run another setup, or name another fingerprint, makes the record modified.
+  if ((integrity === 'verified' || integrity === 'verified-legacy') && read.record.share_url !== undefined && !shareUrlMatches(read.record)) integrity = 'modified';
+  return { ...read, integrity };
+}
+
+/** Whether a record's share_url decodes to the record's own config and (when it carries one) fingerprint. */
+export function shareUrlMatches(record: Pick<RunRecord, 'config' | 'fingerprint' | 'share_url'>): boolean {
+  if (record.share_url === undefined) return true;
+  try {
+    const link = decodeShare(shareParamsOfLink(record.share_url));
+    return canonicalJson(link.config) === canonicalJson(record.config) && (link.proof === null || link.proof.fingerprint === record.fingerprint);
+  } catch {
+    return false;
+  }
 }
 
 /** Parse and check a run.json's text and name the unknown keys left out; no fingerprint check (inspectRunRecord adds it). */
