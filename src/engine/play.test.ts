@@ -76,4 +76,14 @@ describe('play the user', () => {
     expect(long).toMatch(/no "w{40}… \(5000 chars\)", "a1", "a2", "a3", "a4" and 2 more unknown words/);
     expect(String(long).length).toBeLessThan(200);
   });
+
+  it('says why an episode ended: a long answer of valid words fills the context', async () => {
+    const session = new PlaySession(policy, tokenizer, config, 'travel', 4);
+    const first = await session.begin();
+    expect(first.endReason).toBeNull();
+    const words = first.turns[0].suggested.split(/\s+/).filter((w) => session.unknownWords(w).length === 0);
+    const state = await session.answer(Array.from({ length: 400 }, (_, i) => words[i % words.length]).join(' '));
+    expect(state.done).toBe(true);
+    expect(state.endReason).toMatch(/^the dialogue filled the agent's context \(\d+ of \d+ tokens\), so it cannot move again$/);
+  });
 });

@@ -44,6 +44,8 @@ export interface PlayState {
   turns: PlayTurn[];
   /** The agent made its final move or ran out of turns or context. */
   done: boolean;
+  /** Why the episode ended, in words (null while it runs). */
+  endReason: string | null;
   outcome: Outcome | null;
   placeholder: string;
 }
@@ -106,7 +108,7 @@ export class PlaySession {
     this.dialogue = startDialogue(tokenizer.encode(instance.request));
     this.agent = greedyAgent(policy, tokenizer, { maxActionTokens: config.maxActionTokens, maxContext: config.maxContext });
     this.placeholderIds = tokenizer.encode(config.placeholder);
-    this.state = { task: taskId, instance: { id: instance.id, request: instance.request, hidden: instance.hidden }, role: family.role, turns: [], done: false, outcome: null, placeholder: config.placeholder };
+    this.state = { task: taskId, instance: { id: instance.id, request: instance.request, hidden: instance.hidden }, role: family.role, turns: [], done: false, endReason: null, outcome: null, placeholder: config.placeholder };
   }
 
   snapshot(): PlayState {
@@ -154,19 +156,19 @@ export class PlaySession {
   }
 
   private async agentMove(): Promise<void> {
-    if (this.state.turns.length >= this.maxTurns || this.dialogue.tokens.length >= Math.min(this.config.maxContext, this.policy.shape.maxContext) - 1) {
-      this.finish();
-      return;
-    }
+    const contextLimit = Math.min(this.config.maxContext, this.policy.shape.maxContext);
+    if (this.state.turns.length >= this.maxTurns) return this.finish(`the agent used all its ${this.maxTurns} turns`);
+    if (this.dialogue.tokens.length >= contextLimit - 1) return this.finish(`the dialogue filled the agent's context (${this.dialogue.tokens.length} of ${contextLimit} tokens), so it cannot move again`);
     const [action] = await this.agent([{ request: this.state.instance.request, exchanges: this.exchanges, maxTurns: this.maxTurns }]);
     appendAction(this.dialogue, [...this.tokenizer.encode(action), EOT], action);
     const reply = this.episode.respond(action);
     this.state.turns.push({ action, suggested: reply.feedback, answer: null, infoGain: null, maskedNext: null });
-    if (reply.done) this.finish();
+    if (reply.done) this.finish(this.state.role === 'env' ? 'the episode reached its end' : 'the agent made its final move');
   }
 
-  private finish(): void {
+  private finish(reason: string): void {
     this.state.done = true;
+    this.state.endReason = reason;
     this.state.outcome = this.episode.outcome();
   }
 
