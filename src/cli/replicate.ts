@@ -11,7 +11,7 @@ import cliProgress from 'cli-progress';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { analyse, DEFAULT_COSTS, estimateRun, isReusable, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, quantileSorted, renderReport, scheduleMs, type PlannedRun, type RunData, type RunRecord } from '../engine';
+import { analyse, DEFAULT_COSTS, estimateRun, isReusable, median, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, renderReport, scheduleMs, type PlannedRun, type RunData, type RunRecord } from '../engine';
 import { renderPlots } from './replicate-plots';
 import { children, failuresExitCode, parseList, parseSeeds, readJson, runNode, runWhenEntry, shellQuote, tail } from './processes';
 
@@ -79,7 +79,7 @@ function measuredCosts(plan: PlannedRun[], out: string): Record<string, Record<s
     if (JSON.stringify(rest) !== JSON.stringify(want)) continue;
     ((byKey[run.task] ??= {})[run.method] ??= []).push(...record.steps.map((s) => s.metrics.step_ms).filter(Number.isFinite));
   }
-  return Object.fromEntries(Object.entries(byKey).map(([t, m]) => [t, Object.fromEntries(Object.entries(m).map(([k, v]) => [k, quantileSorted(v.sort((a, b) => a - b), 0.5)]))]));
+  return Object.fromEntries(Object.entries(byKey).map(([t, m]) => [t, Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]))]));
 }
 
 const minutes = (ms: number) => `${(ms / 60000).toFixed(1)} min`;

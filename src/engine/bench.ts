@@ -10,6 +10,7 @@ import { makeDivergenceCase } from './kernels/reference';
 import { Policy, type ModelShape } from './policy/model';
 import { tidy } from './policy/ops';
 import { Rng } from './random';
+import { median } from './stats';
 import { packDialogues, tokenLogProbs } from './rl/batch';
 import { computeInfoGain } from './rl/infogain';
 import { AdamW } from './rl/optimizer';
@@ -17,12 +18,6 @@ import { Trainer } from './rl/trainer';
 import type { WordTokenizer } from './text/tokenizer';
 
 const now = () => performance.now();
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN;
-}
 
 /** Forward FLOPs of the transformer for `tokens` positions attending to `context` keys on average. */
 export function forwardFlops(shape: ModelShape, tokens: number, context: number): number {

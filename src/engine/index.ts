@@ -57,9 +57,9 @@ export { probeRegime, tiedIfAlike, type RegimeCell, type RegimeOptions, type Reg
 // Replication (npm run replicate): profiles, analysis, report, statistics.
 export { analyse, DEFAULT_COSTS, estimateRun, isReusable, methodResult, planRuns, PROFILES, REPORT_SEEDS, scheduleMs, type CurvePoint, type PlannedRun, type Results, type RunData } from './replicate';
 export { renderReport } from './replicate-report';
-export { pairedDifference, quantileSorted } from './stats';
+export { median, pairedDifference, quantileSorted } from './stats';
 export { AdamW } from './rl/optimizer';
 // Measurements for `npm run bench` and the kernel lab:
 // The wasm depthwise path for batched products can be switched off to measure what it gains.
 export { setDepthwiseProducts } from './policy/ops';
-export { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, forwardFlops, median, trainFlopsPerToken, type TrainThroughput, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from './bench';
+export { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, forwardFlops, trainFlopsPerToken, type TrainThroughput, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from './bench';

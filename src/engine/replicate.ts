@@ -10,7 +10,7 @@ import { configFromPresets, episodeOptions, PRESETS, METHODS, resolveConfig, typ
 import { getTask, TASKS } from './tasks';
 import { questionsInformative } from './rl/mechanism';
 import { PERSONA_IDS } from './users';
-import { correlationWithInterval, estimateMean, mean, movingAverage, pairedDifference, quantileSorted, signOfInterval, stepsToThreshold, type BootstrapOptions, type CorrelationEstimate, type Estimate } from './stats';
+import { correlationWithInterval, estimateMean, mean, median, movingAverage, pairedDifference, signOfInterval, stepsToThreshold, type BootstrapOptions, type CorrelationEstimate, type Estimate } from './stats';
 
 /** Every key at its default: what a run record made before a key existed ran with. */
 const CONFIG_DEFAULTS: Config = resolveConfig({});
@@ -395,7 +395,6 @@ function curve(series: { steps: number[]; values: number[] }[], opts: BootstrapO
     });
 }
 
-const median = (xs: number[]) => quantileSorted([...xs].sort((a, b) => a - b), 0.5);
 
 function thresholdResult(runs: RunData[], pick: (r: RunData) => { steps: number[]; values: number[] }, threshold: number, window: number, lastStep: number, opts: BootstrapOptions): ThresholdResult {
   const per = new Map<number, number | null>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from './random';
-import { bootstrapInterval, correlationWithInterval, estimateMean, mean, movingAverage, pairedDifference, pearson, quantileSorted, sd, signOfInterval, stepsToThreshold } from './stats';
+import { bootstrapInterval, correlationWithInterval, estimateMean, mean, median, movingAverage, pairedDifference, pearson, quantileSorted, sd, signOfInterval, stepsToThreshold } from './stats';
 
 const sample = (n: number, seed: number, p = 0.5) => {
   const rng = new Rng(seed);
@@ -131,5 +131,15 @@ describe('paired differences and correlation', () => {
     const fast = correlationWithInterval(unrelated, { resamples: 2000, seed: 5 }).ci95;
     expect(fast[0]).toBeCloseTo(plain[0], 10);
     expect(fast[1]).toBeCloseTo(plain[1], 10);
+  });
+});
+
+describe('median', () => {
+  it('is the middle value, the mean of the two middle ones for an even count, NaN for none; the input is not reordered', () => {
+    const xs = [5, 1, 3];
+    expect(median(xs)).toBe(3);
+    expect(xs).toEqual([5, 1, 3]);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
   });
 });

@@ -50,6 +50,11 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
   return lo + 1 < sorted.length ? sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
 }
 
+/** The median (the mean of the two middle values for an even count); NaN for no values. */
+export function median(xs: readonly number[]): number {
+  return quantileSorted([...xs].sort((a, b) => a - b), 0.5);
+}
+
 function checkFinite(xs: readonly number[], what: string): void {
   for (const x of xs) if (!Number.isFinite(x)) throw new Error(`${what}: every value must be a finite number, got ${x}`);
 }

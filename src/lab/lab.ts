@@ -5,7 +5,7 @@
  * Playwright bridge, and the float64 reference runs here too.
  */
 import * as tf from '@tensorflow/tfjs';
-import { benchDecode, benchDivergence as benchDivergenceSizes, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, configFromPresets, loadTokenizer, counterfactualDivergence, hasFusedDivergenceKernel, PARITY_CASES, compareToReference, divergenceReference, makeDivergenceCase, passes, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming, type Config, type DivergenceImpl, type DivergenceCaseSpec, type ErrorStats } from '../engine';
+import { benchDecode, benchDivergence as benchDivergenceSizes, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, configFromPresets, loadTokenizer, counterfactualDivergence, hasFusedDivergenceKernel, median, PARITY_CASES, compareToReference, divergenceReference, makeDivergenceCase, passes, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming, type Config, type DivergenceImpl, type DivergenceCaseSpec, type ErrorStats } from '../engine';
 import {
   fusedKernelInvocations,
   setDivergenceWorkgroupSize,
@@ -214,12 +214,6 @@ async function parity(spec: DivergenceCaseSpec, impl: DivergenceImpl = 'kernel')
     ms,
     pass: passes(lrStats) && passes(klStats) && leakedTensors === 0,
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 async function benchDivergence(options: BenchOptions): Promise<BenchResult> {
