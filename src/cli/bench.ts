@@ -7,16 +7,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
-import { execSync, spawn } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
-import { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, curveArea, DEMO_CHECK_SEEDS, setDepthwiseProducts, firstRise, forwardFlops, median, pairedDifference, raceVerdict, runExperiment, VISIBLE_RISE, type ConfigInput, type DecodeTiming, type EvaluationEntry, type KernelTiming, type PrefixReuseTiming, type RaceVerdict, type StepTiming } from '../engine';
-import { parseSeeds } from './processes';
+import { resolve } from 'node:path';
+import { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, curveArea, DEMO_CHECK_SEEDS, setDepthwiseProducts, firstRise, median, pairedDifference, raceVerdict, runExperiment, VISIBLE_RISE, type ConfigInput, type DecodeTiming, type EvaluationEntry, type KernelTiming, type PrefixReuseTiming, type RaceVerdict, type StepTiming } from '../engine';
+import { parseSeeds, ROOT, runNode } from './processes';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 import { CHROMIUM_ARGS, systemChromium } from './browser';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
 const LAB_PORT = Number(process.env.BENCH_PORT ?? 4175);
 
 /** The step benchmark's config: the quick model shape on 20 questions, fewer groups, a short warm start. */
@@ -259,15 +258,11 @@ async function demoLane(seed: number, method: 'infopo' | 'grpo'): Promise<DemoLa
 
 /** A race per seed: InfoPO and GRPO at once, each in its own process (`--demo-lane`), then paired. */
 async function demoRaces(seeds: number[]) {
-  const lane = (seed: number, method: string) =>
-    new Promise<DemoLane>((done, fail) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'bench.ts'), '--demo-lane', `${seed}:${method}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
-      child.on('close', (code) => (code === 0 ? done(JSON.parse(out.slice(out.indexOf('{')))) : fail(new Error(`demo lane ${seed}:${method} exited with ${code}:\n${err.slice(-2000)}`))));
-    });
+  const lane = async (seed: number, method: string): Promise<DemoLane> => {
+    const r = await runNode('bench.ts', ['--demo-lane', `${seed}:${method}`]);
+    if (r.code !== 0) throw new Error(`demo lane ${seed}:${method} exited with ${r.code}:\n${r.stderr.slice(-2000)}`);
+    return JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as DemoLane;
+  };
   const races: { seed: number; infopo: DemoLane; grpo: DemoLane; verdict: RaceVerdict | null }[] = [];
   for (const seed of seeds) {
     console.error(`bench: demo race, seed ${seed} (InfoPO and GRPO at once)...`);

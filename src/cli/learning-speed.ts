@@ -9,11 +9,11 @@
  * independent batches (rl/noise.ts) and writes noise.json and noise.md.
  */
 import { Command } from 'commander';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyseSpeed, loadFilesInto, measureGradientNoise, METHODS, planSpeedRuns, renderSpeedReport, speedRun, SPEED_STUDIES, Trainer, isSpeedRunDone, type Method, type PlannedSpeedRun, type RunRecord, type SpeedRunResult } from '../engine';
 import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
-import { children, failuresExitCode, parseList, parseSeeds, readJson, runNode, runWhenEntry, shellQuote, tail } from './processes';
+import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, readJson, runWhenEntry, shellQuote, stopChildrenOnInterrupt, tail } from './processes';
 
 export function buildProgram(): Command {
   return new Command('learning-speed')
@@ -110,30 +110,19 @@ export async function main(argv: string[]): Promise<number> {
   if (!o.reportOnly) {
     mkdirSync(out, { recursive: true });
     console.error(`learning-speed ${o.study}: ${plan.length} runs, ${plan.length - pending.length} already finished, ${pending.length} to run, ${o.jobs} at a time, into ${out}`);
-    const queue = [...pending];
     let done = plan.length - pending.length;
-    const worker = async () => {
-      for (let run = queue.shift(); run; run = queue.shift()) {
+    await stopChildrenOnInterrupt(() =>
+      inPool([...pending], o.jobs, async (run) => {
         const dir = join(out, run.dir);
-        rmSync(dir, { recursive: true, force: true });
-        mkdirSync(dir, { recursive: true });
         const started = Date.now();
-        const r = await runNode('experiment.ts', ['--preset', study.base, ...run.sets.flatMap((s) => ['--set', s]), '--backend', 'wasm', '--quiet', '--out', dir]);
-        writeFileSync(join(dir, 'stderr.log'), r.stderr);
+        const r = await experimentInto(dir, study.base, run.sets);
         done++;
         if (r.code !== 0 || !finishedRecord(run, dir)) {
           failures.push(`${run.dir}: npm run experiment exited with ${r.code}\n${tail(r.stderr)}`);
           console.error(`FAILED ${run.dir} (exit ${r.code}); stderr in ${join(dir, 'stderr.log')}:\n${tail(r.stderr)}`);
         } else console.error(`[${done}/${plan.length}] ${run.dir} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-      }
-    };
-    const stop = () => {
-      for (const c of children) c.kill('SIGTERM');
-      process.exit(130);
-    };
-    process.once('SIGINT', stop);
-    await Promise.all(Array.from({ length: Math.min(o.jobs, Math.max(1, pending.length)) }, worker));
-    process.removeListener('SIGINT', stop);
+      }),
+    );
   }
 
   const runs: SpeedRunResult[] = [];

@@ -4,7 +4,7 @@
  * partial, and parsing list flags.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -38,6 +38,40 @@ export function runNode(script: string, args: string[], onStderr?: (chunk: strin
       done({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * `npm run experiment -- --preset PRESET --set ... --backend wasm` into `dir`, made afresh (a
+ * partial or outdated run is redone from scratch); its stderr is kept beside it as stderr.log.
+ */
+export async function experimentInto(dir: string, preset: string, sets: readonly string[]): Promise<ProcessResult> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const r = await runNode('experiment.ts', ['--preset', preset, ...sets.flatMap((s) => ['--set', s]), '--backend', 'wasm', '--quiet', '--out', dir]);
+  writeFileSync(join(dir, 'stderr.log'), r.stderr);
+  return r;
+}
+
+/** `work` on every item of `items` (consumed), at most `jobs` at a time. */
+export async function inPool<T>(items: T[], jobs: number, work: (item: T) => Promise<void>): Promise<void> {
+  const worker = async () => {
+    for (let item = items.shift(); item !== undefined; item = items.shift()) await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, items.length)) }, worker));
+}
+
+/** `body`, during which Ctrl-C stops every child process and exits with 130. */
+export async function stopChildrenOnInterrupt<T>(body: () => Promise<T>): Promise<T> {
+  const stop = () => {
+    for (const c of children) c.kill('SIGTERM');
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  try {
+    return await body();
+  } finally {
+    process.removeListener('SIGINT', stop);
+  }
 }
 
 export function readJson<T>(file: string): T | null {

@@ -8,12 +8,12 @@
  */
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { analyse, DEFAULT_COSTS, estimateRun, isReusable, median, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, renderReport, scheduleMs, type PlannedRun, type RunData, type RunRecord } from '../engine';
 import { renderPlots } from './replicate-plots';
-import { children, failuresExitCode, parseList, parseSeeds, readJson, runNode, runWhenEntry, shellQuote, tail } from './processes';
+import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, readJson, runNode, runWhenEntry, shellQuote, stopChildrenOnInterrupt, tail } from './processes';
 
 
 export interface PersonaEvaluation {
@@ -182,49 +182,38 @@ export async function main(argv: string[]): Promise<number> {
       else console.error(text);
     };
     const tick = bar ? setInterval(() => bar.update(done, { info, left: eta() }), 2000) : null;
-    const worker = async () => {
-      for (let run = queue.shift(); run; run = queue.shift()) {
-        const dir = join(out, run.dir);
-        // A partial or outdated run is redone from scratch.
-        rmSync(dir, { recursive: true, force: true });
-        mkdirSync(dir, { recursive: true });
-        running.add(run.dir);
-        startedAt.set(run, Date.now());
-        note(`running ${[...running].join(', ')}`);
-        const started = Date.now();
-        const r = await runNode('experiment.ts', ['--preset', run.task, ...run.sets.flatMap((s) => ['--set', s]), '--backend', 'wasm', '--quiet', '--out', dir]);
-        writeFileSync(join(dir, 'stderr.log'), r.stderr);
-        running.delete(run.dir);
-        startedAt.delete(run);
-        spentMs += Date.now() - started;
-        estimatedMs += runOnly.get(run)!;
-        if (r.code !== 0 || !finished(run, dir)) {
-          const why = r.code !== 0 ? `npm run experiment exited with ${r.code}` : 'npm run experiment exited with 0 but left no complete run.json of the planned config';
-          failures.push(`${run.dir}: ${why}\n${tail(r.stderr)}`);
-          console.error(`\nFAILED ${run.dir}: ${why}; stderr (also in ${join(dir, 'stderr.log')}):\n${tail(r.stderr)}`);
-        } else if (!bar) console.error(`finished ${run.dir} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-        done++;
-        note(running.size ? `running ${[...running].join(', ')}` : 'evaluating');
-      }
+    const runOne = async (run: PlannedRun) => {
+      const dir = join(out, run.dir);
+      running.add(run.dir);
+      startedAt.set(run, Date.now());
+      note(`running ${[...running].join(', ')}`);
+      const started = Date.now();
+      const r = await experimentInto(dir, run.task, run.sets);
+      running.delete(run.dir);
+      startedAt.delete(run);
+      spentMs += Date.now() - started;
+      estimatedMs += runOnly.get(run)!;
+      if (r.code !== 0 || !finished(run, dir)) {
+        const why = r.code !== 0 ? `npm run experiment exited with ${r.code}` : 'npm run experiment exited with 0 but left no complete run.json of the planned config';
+        failures.push(`${run.dir}: ${why}\n${tail(r.stderr)}`);
+        console.error(`\nFAILED ${run.dir}: ${why}; stderr (also in ${join(dir, 'stderr.log')}):\n${tail(r.stderr)}`);
+      } else if (!bar) console.error(`finished ${run.dir} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      done++;
+      note(running.size ? `running ${[...running].join(', ')}` : 'evaluating');
     };
-    const stop = () => {
-      for (const c of children) c.kill('SIGTERM');
-      process.exit(130);
-    };
-    process.once('SIGINT', stop);
-    await Promise.all(Array.from({ length: Math.min(o.jobs, Math.max(1, pending.length)) }, worker));
-    if (tick) clearInterval(tick);
-    bar?.stop();
+    await stopChildrenOnInterrupt(async () => {
+      await inPool(queue, o.jobs, runOne);
+      if (tick) clearInterval(tick);
+      bar?.stop();
 
-    // Persona shift: every finished run on every test persona, the same paired episodes (resumable too).
-    if (personas.length) {
-      // A run without test episodes has nothing to pair the personas with.
-      const pq = plan.filter((r) => r.config.evalEpisodes > 0 && finished(r, join(out, r.dir)));
-      let evaluated = 0;
-      const pbar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'personas  [{bar}] {value}/{total} runs | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
-      pbar?.start(pq.length, 0);
-      const pworker = async () => {
-        for (let run = pq.shift(); run; run = pq.shift()) {
+      // Persona shift: every finished run on every test persona, the same paired episodes (resumable too).
+      if (personas.length) {
+        // A run without test episodes has nothing to pair the personas with.
+        const pq = plan.filter((r) => r.config.evalEpisodes > 0 && finished(r, join(out, r.dir)));
+        let evaluated = 0;
+        const pbar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'personas  [{bar}] {value}/{total} runs | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+        pbar?.start(pq.length, 0);
+        await inPool(pq, o.jobs, async (run) => {
           const dir = join(out, run.dir);
           const record = finished(run, dir)!;
           const file = join(dir, 'personas.json');
@@ -246,12 +235,10 @@ export async function main(argv: string[]): Promise<number> {
           }
           evaluated++;
           pbar?.update(evaluated);
-        }
-      };
-      await Promise.all(Array.from({ length: o.jobs }, pworker));
-      pbar?.stop();
-    }
-    process.removeListener('SIGINT', stop);
+        });
+        pbar?.stop();
+      }
+    });
   }
 
   // Analysis: whatever finished, with the missing runs named in the report.

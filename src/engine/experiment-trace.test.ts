@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromPresets, type Config } from './config';
 import { legacyFiles, policyFromFiles } from './hf-checkpoint';
 import { runExperiment } from './experiment';
-import { exportPolicy, importPolicy } from './policy/checkpoint';
+import { exportPolicy } from './policy/checkpoint';
 import { specAdvantages } from './rl/advantage-spec';
 import type { EnvironmentInfo } from './run';
 import { loadTokenizer, type WordTokenizer } from './text/tokenizer';

@@ -5,7 +5,8 @@
  * a setting with twice the dialogues per step runs half the steps. Pure TypeScript: the runner
  * that spawns the runs is src/cli/learning-speed.ts.
  */
-import { canonicalJson, type RunRecord } from './run';
+import type { RunRecord } from './run';
+import { isReusable } from './replicate';
 import { configFromPresets, resolveConfig, type Config, type ConfigInput, type Method } from './config';
 import { curveArea } from './race';
 import { estimateMean, mean, pairedDifference, type BootstrapOptions, type Estimate } from './stats';
@@ -154,8 +155,8 @@ export function planSpeedRuns(study: SpeedStudy, sel: { settings?: string[]; met
 
 /** A finished run.json is this planned run: complete, with the same config. */
 export function isSpeedRunDone(run: PlannedSpeedRun, record: unknown): record is RunRecord {
-  const r = record as Partial<RunRecord> | null;
-  return !!r && r.status === 'complete' && !!r.config && canonicalJson(r.config) === canonicalJson(run.config);
+  // The one rule the sweeps share: complete, and of the planned config (keys a record lacks at their defaults).
+  return isReusable(run, record);
 }
 
 export interface SpeedPoint {

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, configFromPresets, METHODS, type ConfigInput } from './config';
-import { exportPolicy, importPolicy } from './policy/checkpoint';
+import { exportPolicy } from './policy/checkpoint';
 import { legacyFiles, loadFilesInto, policyFromFiles } from './hf-checkpoint';
 import { METRICS_UNDEFINED_WHEN_EMPTY, VOLATILE_METRICS } from './run';
 import { Trainer } from './rl/trainer';

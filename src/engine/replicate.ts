@@ -8,9 +8,9 @@
 import { canonicalJson, type EvaluationEntry, type GroupTrace, type MetricName, type Metrics, type RunRecord } from './run';
 import { configFromPresets, episodeOptions, PRESETS, METHODS, resolveConfig, type Config, type ConfigInput, type Method } from './config';
 import { getTask, TASKS } from './tasks';
-import { questionsInformative } from './rl/mechanism';
+import { MechanismTally, questionsInformative } from './rl/mechanism';
 import { PERSONA_IDS } from './users';
-import { correlationWithInterval, estimateMean, mean, median, movingAverage, pairedDifference, signOfInterval, stepsToThreshold, type BootstrapOptions, type CorrelationEstimate, type Estimate } from './stats';
+import { correlationWithInterval, estimateMean, mean, median, movingAverage, pairedDifference, stepsToThreshold, type BootstrapOptions, type CorrelationEstimate, type Estimate } from './stats';
 
 /** Every key at its default: what a run record made before a key existed ran with. */
 const CONFIG_DEFAULTS: Config = resolveConfig({});
@@ -125,7 +125,7 @@ export function planRuns(profile: Profile, sel: Selection = {}): PlannedRun[] {
 }
 
 /** A finished run.json that this planned run may reuse: complete, and made with exactly this config. */
-export function isReusable(run: PlannedRun, record: unknown): boolean {
+export function isReusable(run: Pick<PlannedRun, 'config'>, record: unknown): record is RunRecord {
   const r = record as Partial<RunRecord> | null;
   if (!r || r.status !== 'complete' || !r.config) return false;
   // A run made before a config key existed ran with that key's default (new knobs default to the
@@ -257,11 +257,11 @@ export interface MechanismResult {
   questions: number;
 }
 
-/** Tallies of one run's traces for MechanismResult. */
-export interface MechanismTally {
+/** Tallies of one run's traces for MechanismResult: early and late questions, and the whole run's (rl/mechanism.ts). */
+export interface RunMechanismTally {
   early: { questions: number; uninformative: number };
   late: { questions: number; uninformative: number };
-  tiedCredit: { informative: { sum: number; n: number }; uninformative: { sum: number; n: number } };
+  tiedCredit: MechanismTally['tied'];
   questions: number;
 }
 
@@ -270,8 +270,10 @@ export interface MechanismTally {
  * the agent can know, `family.describeFeedback`), early (first quarter of the steps) and late
  * (last quarter), and sum the advantages that tied groups gave to each class.
  */
-export function feedbackMechanism(traces: readonly GroupTrace[], config: Config): MechanismTally {
-  const tally: MechanismTally = { early: { questions: 0, uninformative: 0 }, late: { questions: 0, uninformative: 0 }, tiedCredit: { informative: { sum: 0, n: 0 }, uninformative: { sum: 0, n: 0 } }, questions: 0 };
+export function feedbackMechanism(traces: readonly GroupTrace[], config: Config): RunMechanismTally {
+  const early = { questions: 0, uninformative: 0 };
+  const late = { questions: 0, uninformative: 0 };
+  const all = new MechanismTally();
   const simulator = episodeOptions(config);
   const steps = config.steps;
   for (const g of traces) {
@@ -279,24 +281,17 @@ export function feedbackMechanism(traces: readonly GroupTrace[], config: Config)
     if (g.kept === false || g.request === undefined) continue;
     const family = getTask(g.task);
     const tied = g.outcome_std <= 1e-12;
-    const phase = g.step <= Math.ceil(steps / 4) ? tally.early : g.step > steps - Math.ceil(steps / 4) ? tally.late : null;
+    const phase = g.step <= Math.ceil(steps / 4) ? early : g.step > steps - Math.ceil(steps / 4) ? late : null;
     for (const r of g.rollouts) {
       const informative = questionsInformative(family, g.request, r.turns.map((t) => ({ action: t.action, feedback: t.feedback, role: t.role })), config.maxTurns || r.turns.length, simulator);
-      informative.forEach((inf, i) => {
-        tally.questions++;
-        if (phase) {
-          phase.questions++;
-          if (!inf) phase.uninformative++;
-        }
-        if (tied && r.turns[i].advantages.length) {
-          const cls = inf ? tally.tiedCredit.informative : tally.tiedCredit.uninformative;
-          cls.sum += mean(r.turns[i].advantages);
-          cls.n++;
-        }
-      });
+      all.add(informative, tied ? r.turns.map((t) => (t.advantages.length ? mean(t.advantages) : NaN)) : null);
+      if (phase) {
+        phase.questions += informative.length;
+        phase.uninformative += informative.filter((inf) => !inf).length;
+      }
     }
   }
-  return tally;
+  return { early, late, tiedCredit: all.tied, questions: all.questions };
 }
 
 export interface ThresholdResult {
@@ -524,7 +519,7 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
           const share = (t: { questions: number; uninformative: number }) => (t.questions ? t.uninformative / t.questions : undefined);
           const credit = (c: { sum: number; n: number }) => (c.n ? c.sum / c.n : undefined);
           const diff = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a - b);
-          const of = (f: (t: MechanismTally) => number | undefined) => bySeed((r) => f(tally.get(r)!));
+          const of = (f: (t: RunMechanismTally) => number | undefined) => bySeed((r) => f(tally.get(r)!));
           return {
             uninformative_early: estimateMean([...of((t) => share(t.early)).values()], opts),
             uninformative_late: estimateMean([...of((t) => share(t.late)).values()], opts),

@@ -5,7 +5,7 @@
 import { reproductionVerdict, SHARE_BACKENDS, shareUrl, type BackendName, type BackendReport, type CheckpointFiles, type Config, type ConfigKey, type EvaluationEntry, type GroupTrace, type Integrity, type PhasePlan, type RunRecord, type RunSnapshot, type ShareProof, type StepEntry, type VerdictKind } from '../engine';
 import { link } from './link-state.svelte';
 import { TrainerClient, type BackendPreference, type ImportedCheckpoint, type ModelExport, type WorkerEvent } from './trainer-client';
-import { LANDING_PRESET, displayValue, overridesFromConfig, setupFromConfig, validateSetup, withOverride, type Overrides, type RawValue } from './setup-logic';
+import { LANDING_PRESET, displayValue, setupFromConfig, validateSetup, withOverride, type Overrides, type RawValue } from './setup-logic';
 import { partialRecord } from './run-file';
 import { fractionDone, kindOf, recentStepMs, remainingMs, type WorkKind } from './progress';
 import { library } from './library.svelte';

@@ -24,7 +24,7 @@ export interface DivergenceResult {
 }
 
 /** Max over the finite entries of a row and log(sum exp(x - max)); max = -inf when none is finite. */
-function rowStats(x: ArrayLike<number>, base: number, vocab: number): { max: number; lse: number } {
+export function rowStats(x: ArrayLike<number>, base: number, vocab: number): { max: number; lse: number } {
   let max = -Infinity;
   for (let v = 0; v < vocab; v++) if (x[base + v] > max) max = x[base + v];
   if (max === -Infinity) return { max, lse: NaN };

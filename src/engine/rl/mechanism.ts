@@ -24,12 +24,12 @@ export class MechanismTally {
   uninformative = 0;
   readonly tied = { informative: { sum: 0, n: 0 }, uninformative: { sum: 0, n: 0 } };
 
-  /** One dialogue's questions; `tiedAdvantages[i]`, when the group is tied, is question i's mean token advantage. */
+  /** One dialogue's questions; `tiedAdvantages[i]`, when the group is tied, is question i's mean token advantage (NaN: it has none). */
   add(informative: readonly boolean[], tiedAdvantages: readonly number[] | null): void {
     informative.forEach((inf, i) => {
       this.questions++;
       if (!inf) this.uninformative++;
-      if (tiedAdvantages && i < tiedAdvantages.length) {
+      if (tiedAdvantages && Number.isFinite(tiedAdvantages[i])) {
         const cls = inf ? this.tied.informative : this.tied.uninformative;
         cls.sum += tiedAdvantages[i];
         cls.n++;

@@ -7,6 +7,7 @@
 import { appendAction, appendFeedback, closeAction, feedbackTokens, startDialogue, type Dialogue, type DialogueTurn } from '../dialogue';
 import type { EpisodeSettings } from '../config';
 import type { Policy } from '../policy/model';
+import { rowStats } from '../kernels/reference';
 import { sampleToken, type SamplingOptions } from '../policy/sampler';
 import type { Rng } from '../random';
 import type { Episode, EpisodeOptions, Reply, TaskFamily, TaskInstance } from '../tasks/types';
@@ -91,22 +92,13 @@ export async function generateRollouts(
       onFrontier: (logits: Float32Array) => {
         const id = sampleToken(logits, options, rngs.sampling, agentMayEmit);
         r.action.push(id);
-        r.sampledLogProbs.push(logSoftmaxAt(logits, id));
+        r.sampledLogProbs.push(logits[id] - rowStats(logits, 0, logits.length).lse);
         const full = r.dialogue.tokens.length + r.action.length >= limit;
         if (id === EOT || r.action.length >= options.maxActionTokens || full) finishAction(r, tokenizer, limit);
       },
     })),
   );
   return rows.map((r) => ({ ...toRollout(r.request.family, r.request.instance, r.request.group, r.dialogue, r.episode, r.ended ?? 'context', options.reward), sampledLogProbs: r.sampledLogProbs }));
-}
-
-/** log softmax(logits)[id], in float64. */
-function logSoftmaxAt(logits: ArrayLike<number>, id: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
-  return logits[id] - max - Math.log(sum);
 }
 
 function finishAction(r: Row, tokenizer: WordTokenizer, limit: number): void {

@@ -324,11 +324,11 @@ export class Trainer {
       for (let start = 0; start < n; start += size) {
         const { value, grads, kept } = this.miniBatchGradients(p, order.slice(start, start + size));
         const gradNorm = await this.optimizer.step(this.policy.variables.map((v) => grads[v.name]), lr);
-        const read = await Promise.all(kept.map(async (t) => (await t.data())[0]));
-        tf.dispose(kept);
-        const terms = { policyLoss: read[0], entropy: read[1], klRef: read[2], clipFraction: read[3], approxKl: read[4] };
-        sums.loss += (await value.data())[0];
-        value.dispose();
+        // One wait for all six scalars (the loss and its terms), not one read-back after another.
+        const read = await Promise.all([value, ...kept].map(async (t) => (await t.data())[0]));
+        tf.dispose([value, ...kept]);
+        const terms = { policyLoss: read[1], entropy: read[2], klRef: read[3], clipFraction: read[4], approxKl: read[5] };
+        sums.loss += read[0];
         for (const k of Object.keys(terms) as (keyof typeof terms)[]) sums[k] += terms[k];
         sums.gradNorm += gradNorm;
         sums.n++;
