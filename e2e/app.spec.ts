@@ -5,8 +5,7 @@
  */
 import { test, expect } from '@playwright/test';
 import { attachScreenshot, watchConsole } from './watch';
-import { configFromPresets } from '../src/engine/config';
-import { encodeShare } from '../src/engine/share';
+import { configFromPresets, encodeShare } from '../src/engine';
 
 test('auto times every backend, names the software adapter and picks the fastest measured', async ({ page }) => {
   const problems = watchConsole(page);

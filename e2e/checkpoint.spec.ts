@@ -7,12 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { configFromPresets } from '../src/engine/config';
-import { checkpointToFiles, policyFromFiles, type CheckpointFiles } from '../src/engine/hf-checkpoint';
-import { buildOnnxModel } from '../src/engine/onnx-export';
-import { Policy } from '../src/engine/policy/model';
-import { Rng } from '../src/engine/random';
-import { encodeShare } from '../src/engine/share';
+import { configFromPresets, checkpointToFiles, policyFromFiles, type CheckpointFiles, buildOnnxModel, Policy, Rng, encodeShare } from '../src/engine';
 
 const words = resolve(import.meta.dirname, '../models/infopo-words');
 

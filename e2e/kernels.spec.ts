@@ -7,7 +7,7 @@
  */
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import type { InfopoLab, LabInfo, ParityResult } from '../src/lab/lab';
-import { PARITY_CASES, PARITY_TOLERANCE, type DivergenceCaseSpec } from '../src/engine/kernels/reference';
+import { PARITY_CASES, PARITY_TOLERANCE, type DivergenceCaseSpec } from '../src/engine';
 
 test.describe.configure({ mode: 'serial' });
 

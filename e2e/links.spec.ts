@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import lzString from 'lz-string';
 import { attachScreenshot, waitForPhase, watchConsole } from './watch';
-import { configFromPresets, diffFromDefaults } from '../src/engine/config';
-import { encodeShare } from '../src/engine/share';
+import { configFromPresets, diffFromDefaults, encodeShare } from '../src/engine';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const payload = (value: unknown) => lzString.compressToEncodedURIComponent(JSON.stringify(value));

@@ -7,9 +7,7 @@ import { test, expect } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildOnnxModel } from '../src/engine/onnx-export';
-import { Policy } from '../src/engine/policy/model';
-import { Rng } from '../src/engine/random';
+import { buildOnnxModel, Policy, Rng } from '../src/engine';
 
 const ORT = resolve(import.meta.dirname, '../node_modules/onnxruntime-web/dist');
 

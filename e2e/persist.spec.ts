@@ -5,8 +5,7 @@
  */
 import { test, expect, type Page } from '@playwright/test';
 import { attachScreenshot, watchConsole } from './watch';
-import { configFromPresets } from '../src/engine/config';
-import { encodeShare } from '../src/engine/share';
+import { configFromPresets, encodeShare } from '../src/engine';
 
 // Long enough to reload in the middle (a smoke step takes well under a second on wasm); a warm
 // start of 40 steps leaves time to see the leave-page prompt before the first snapshot.

@@ -13,8 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { attachScreenshot, waitForPhase, watchConsole } from './watch';
-import { configFromPresets } from '../src/engine/config';
-import { encodeShare } from '../src/engine/share';
+import { configFromPresets, encodeShare } from '../src/engine';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist');

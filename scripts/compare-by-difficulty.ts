@@ -6,7 +6,7 @@
  *   npm run replicate -- --profile full --tasks paper-intent-tight --out runs/replicate-tight
  *   npx tsx scripts/compare-by-difficulty.ts runs/replicate-tight paper-intent-tight [--groups 256] [--split test] [--seed 2]
  *
- * Each final policy plays the same `groups` instances x G sampled episodes (engine/rl/regime.ts,
+ * Each final policy plays the same `groups` instances x G sampled episodes (engine/analysis/regime.ts,
  * the same streams for every run), so the per-seed successes are paired by instance too. Prints a
  * markdown table: mean success per method and difficulty, and each method minus the first with
  * its 95% bootstrap interval over seeds (the report's bootstrap).
@@ -17,9 +17,7 @@ import { Command } from 'commander';
 import { readCheckpointFolder } from '../src/cli/checkpoint-folder';
 import { buildConfig } from '../src/cli/config-flags';
 import { nodeBackend, nodeTokenizer, quietTfjsBanner } from '../src/cli/node-env';
-import { pairedDifference, policyFromFiles, probeRegime } from '../src/engine';
-import { ci, sgn } from '../src/engine/replicate-report';
-import { mean } from '../src/engine/stats';
+import { pairedDifference, policyFromFiles, probeRegime, ci, sgn, mean } from '../src/engine';
 
 const program = new Command()
   .argument('<dir>', 'output folder of npm run replicate')

@@ -11,9 +11,7 @@ import { basename, join, resolve } from 'node:path';
 import { readCheckpointFolder, writeCheckpointFolder } from '../src/cli/checkpoint-folder';
 import { exportOnnx } from '../src/cli/export-onnx';
 import { eachFolderMain } from '../src/cli/node-env';
-import { resolveConfig, type Config } from '../src/engine/config';
-import { checkpointLayout, policyFromFiles, type CheckpointMeta } from '../src/engine/hf-checkpoint';
-import type { EvaluationEntry } from '../src/engine/run';
+import { resolveConfig, type Config, checkpointLayout, policyFromFiles, type CheckpointMeta, type EvaluationEntry } from '../src/engine';
 
 interface TrainingJson {
   made_by?: string;

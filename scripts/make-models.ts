@@ -5,8 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { allVocabularyWords } from '../src/engine/text/vocabulary';
-import { buildTokenizerFiles, TOKENIZER_NAME } from '../src/engine/text/tokenizer';
+import { allVocabularyWords, buildTokenizerFiles, TOKENIZER_NAME } from '../src/engine';
 
 const dir = resolve(import.meta.dirname, '..', 'models', TOKENIZER_NAME);
 mkdirSync(dir, { recursive: true });

@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, systemChromium } from '../src/cli/browser';
-import { VISIBLE_RISE } from '../src/engine/learning-speed';
+import { VISIBLE_RISE } from '../src/engine';
 
 const POLL_MS = 200;
 const LIMIT_MS = 600_000;

@@ -6,8 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parameterCount } from '../src/engine';
-import { modelCard } from '../src/engine/hf-checkpoint';
+import { parameterCount, modelCard } from '../src/engine';
 for (const dir of process.argv.slice(2)) {
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   const m = cfg.infopo_sandbox;

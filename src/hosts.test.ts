@@ -1,7 +1,7 @@
 /**
- * The engine's doors: hosts (src/ui, src/cli, src/worker, src/lab) import the engine only through
- * src/engine/index.ts, plus src/engine/webgpu.ts (browser-only WebGPU pieces); nothing under src/
- * imports from e2e/.
+ * The engine's doors: hosts (src/ui, src/cli, src/worker, src/lab) and the repo's scripts/ and
+ * e2e/ tests import the engine only through src/engine/index.ts, plus src/engine/runtime/webgpu.ts
+ * (browser-only WebGPU pieces); nothing under src/ imports from e2e/.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(import.meta.dirname);
 const ROOT = resolve(SRC, '..');
-const DOORS = new Set(['src/engine/index.ts', 'src/engine/webgpu.ts']);
+const DOORS = new Set(['src/engine/index.ts', 'src/engine/runtime/webgpu.ts']);
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -43,10 +43,10 @@ describe('import boundaries', () => {
     expect(importsOf(`import { a } from '../engine/config';\nexport { b } from "./x";\nawait import('../engine/webgpu');\nimport './app.css';`)).toEqual(['../engine/config', './x', '../engine/webgpu', './app.css']);
   });
 
-  it('hosts reach the engine only through src/engine/index.ts (and src/engine/webgpu.ts)', () => {
+  it('hosts, scripts and e2e tests reach the engine only through src/engine/index.ts (and src/engine/runtime/webgpu.ts)', () => {
     const bad: string[] = [];
-    for (const host of ['ui', 'cli', 'worker', 'lab'])
-      for (const file of walk(join(SRC, host)))
+    for (const host of ['src/ui', 'src/cli', 'src/worker', 'src/lab', 'scripts', 'e2e'])
+      for (const file of walk(join(ROOT, host)))
         for (const spec of importsOf(readFileSync(file, 'utf8'))) {
           const t = target(file, spec);
           if (t.startsWith('src/engine/') && !DOORS.has(t)) bad.push(`${relative(ROOT, file)} imports ${spec}`);

@@ -341,7 +341,7 @@ async function main(): Promise<void> {
     if (uninformative) console.log(`InfoPO - GRPO, share of uninformative questions (mean over the run's steps), paired by seed: ${uninformative.mean.toFixed(3)} [${uninformative.ci95.map((x) => x.toFixed(3)).join(', ')}]`);
     if (o.out) {
       const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.versions.node, tfjs: tf.version.tfjs };
-      writeFileSync(o.out, JSON.stringify({ format: 'infopo-sandbox/bench-demo@2', date: new Date().toISOString(), machine, command: `npm run bench -- --demo --seeds ${o.seeds}`, definition: `first evaluation with test success >= step 0 + ${VISIBLE_RISE} (src/engine/first-rise.ts); area: src/engine/race.ts`, races: races.map(({ infopo, grpo, ...r }) => ({ ...r, infopo: { ...infopo, evaluations: undefined }, grpo: { ...grpo, evaluations: undefined } })), across, uninformative }, null, 1) + '\n');
+      writeFileSync(o.out, JSON.stringify({ format: 'infopo-sandbox/bench-demo@2', date: new Date().toISOString(), machine, command: `npm run bench -- --demo --seeds ${o.seeds}`, definition: `first evaluation with test success >= step 0 + ${VISIBLE_RISE} (src/engine/analysis/first-rise.ts); area: src/engine/analysis/race.ts`, races: races.map(({ infopo, grpo, ...r }) => ({ ...r, infopo: { ...infopo, evaluations: undefined }, grpo: { ...grpo, evaluations: undefined } })), across, uninformative }, null, 1) + '\n');
       console.error(`wrote ${o.out}`);
     }
     return;
@@ -373,7 +373,7 @@ async function main(): Promise<void> {
     console.log(`page (lab, Chromium, wasm, d ${p.shape.d_model}/${p.shape.n_layers}): ${p.threads} threads vs 1: train ${p.all_threads.train_tokens_per_s.toFixed(0)} vs ${p.one_thread.train_tokens_per_s.toFixed(0)} tok/s (${p.train_speedup.toFixed(2)}x), 1024^3 matmul ${p.all_threads.matmul_gflops.toFixed(1)} vs ${p.one_thread.matmul_gflops.toFixed(1)} GFLOP/s (${p.matmul_speedup.toFixed(2)}x)`);
   }
   if (o.out) {
-    writeFileSync(o.out, JSON.stringify({ format: 'infopo-sandbox/bench@2', date: new Date().toISOString(), machine, flops_note: 'forwardFlops() and trainFlopsPerToken() in src/engine/bench.ts', results, page_threads: pageThreads }, null, 1) + '\n');
+    writeFileSync(o.out, JSON.stringify({ format: 'infopo-sandbox/bench@2', date: new Date().toISOString(), machine, flops_note: 'forwardFlops() and trainFlopsPerToken() in src/engine/runtime/bench.ts', results, page_threads: pageThreads }, null, 1) + '\n');
     console.error(`wrote ${o.out}`);
   }
 }

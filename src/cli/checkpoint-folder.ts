@@ -1,6 +1,6 @@
 /**
  * Checkpoint folders on disk (Node): write a policy as a Hugging Face model folder, read either
- * layout back, and resolve an `init` value to a folder. The bytes come from engine/hf-checkpoint.ts,
+ * layout back, and resolve an `init` value to a folder. The bytes come from engine/checkpoints/hf-checkpoint.ts,
  * the same code the page uses.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * npm run probe-ig -- --preset NAME [--set key=value ...] [--run DIR] [--episodes 128] [--seed 1] [--json]
  *
- * The information-gain probe (engine/rl/probe.ts): does the feedback steer the policy? Loads the
+ * The information-gain probe (engine/analysis/ig-probe.ts): does the feedback steer the policy? Loads the
  * policy of a finished run (--run DIR: its model and config) or the checkpoint the config's `init`
  * names, rolls out test episodes, and prints the mean exact and sampled IG per scored turn by
  * (action -> next action) and by what the feedback was, plus the informative / uninformative ratio.

@@ -1,7 +1,7 @@
 /**
  * npm run probe-regime -- --preset NAME [--set key=value ...] [--run DIR] [--groups 128] [--seed 1] [--json]
  *
- * The regime probe (engine/rl/regime.ts): is this policy in the paper's regime, where most GRPO
+ * The regime probe (engine/analysis/regime.ts): is this policy in the paper's regime, where most GRPO
  * groups are tied? Loads the policy of a finished run (--run DIR) or the checkpoint the config's
  * `init` names, rolls out `groups` training instances x G episodes with the training sampler, and
  * prints success, the tied share (failures / successes) and the share equally hard instances would

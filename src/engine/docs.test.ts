@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, PRESETS } from './config';
@@ -16,7 +16,7 @@ describe('docs stay true', () => {
 describe('docs/models.md stays true', () => {
   const models = readFileSync(resolve(import.meta.dirname, '../../docs/models.md'), 'utf8');
   it('lists every tensor name mapping of the Hugging Face layout', async () => {
-    const { hfTensorName, parameterNames } = await import('./hf-checkpoint');
+    const { hfTensorName, parameterNames } = await import('./checkpoints/hf-checkpoint');
     const lines = models.split('\n').filter((l) => l.startsWith('| `'));
     for (const name of parameterNames(1)) {
       // Table rows pair weight and bias (`ln_1.weight` / `.bias`): a row must hold the name's stem and its last part.
@@ -32,5 +32,43 @@ describe('docs/models.md stays true', () => {
       expect(models).toContain(`npm run ${cmd}`);
       expect(pkg.scripts[cmd], cmd).toBeDefined();
     }
+  });
+});
+
+describe('docs/ARCHITECTURE.md stays true', () => {
+  const root = resolve(import.meta.dirname, '../..');
+  const text = readFileSync(resolve(root, 'docs/ARCHITECTURE.md'), 'utf8');
+  const block = text.slice(text.indexOf('## Layers'));
+  const map = block.slice(block.indexOf('```\n') + 4, block.indexOf('\n```', block.indexOf('```\n') + 4));
+  // Each entry: a path in the first column, then its modules ("a · b (what b is) · c"), possibly over several lines.
+  const entries: { path: string; text: string; modules: string[] }[] = [];
+  for (const line of map.split('\n')) {
+    const m = /^(src\/\S*)\s+(.*)$/.exec(line);
+    if (m) entries.push({ path: m[1], text: m[2], modules: [] });
+    else if (entries.length) entries[entries.length - 1].text += ` ${line.trim()}`;
+  }
+  // A folder's modules follow its description's colon, separated by "·", each maybe with "(what it is)".
+  for (const e of entries.filter((x) => x.path.endsWith('/')))
+    e.modules = e.text.replace(/\([^)]*\)/g, '').replace(/^[^:]*:\s*/, '').split('·').map((item) => item.trim().split(/\s/)[0]).filter(Boolean);
+  const modulesOf = (dir: string) => readdirSync(resolve(root, dir)).filter((n) => !n.endsWith('.test.ts') && !n.endsWith('.d.ts') && !n.endsWith('.css') && !n.endsWith('.html'));
+  const stem = (n: string) => n.replace(/\.(ts|svelte)$/, '');
+
+  it('every path it names exists', () => {
+    expect(entries.length).toBeGreaterThan(20);
+    expect(entries.filter((e) => !existsSync(resolve(root, e.path))).map((e) => e.path)).toEqual([]);
+  });
+  it("names every file and folder at src/engine's top level and every folder of src/", () => {
+    const named = new Set(entries.map((e) => e.path.replace(/\/$/, '')));
+    const missing = [...modulesOf('src/engine').map((n) => `src/engine/${n}`), ...readdirSync(resolve(root, 'src')).filter((n) => statSync(resolve(root, 'src', n)).isDirectory() && n !== 'engine').map((n) => `src/${n}`)].filter((p) => !named.has(p));
+    expect(missing).toEqual([]);
+  });
+  it('lists every module of each folder it describes by name, and no module that is not there', () => {
+    const wrong: string[] = [];
+    for (const e of entries.filter((x) => x.path.endsWith('/') && x.modules.length)) {
+      const actual = new Set(modulesOf(e.path).map(stem));
+      for (const m of e.modules) if (!actual.has(stem(m)) && !actual.has(m.replace(/\/$/, ''))) wrong.push(`${e.path}${m} is named but absent`);
+      for (const a of actual) if (!e.modules.some((m) => stem(m) === a || m.replace(/\/$/, '') === a)) wrong.push(`${e.path}${a} is not named`);
+    }
+    expect(wrong).toEqual([]);
   });
 });

@@ -6,8 +6,8 @@ import { experimentPlan, runExperiment, type ExperimentEvent } from './experimen
 import { specAdvantages } from './rl/advantage-spec';
 import { Trainer } from './rl/trainer';
 import { Policy } from './policy/model';
-import { exportPolicy } from './policy/checkpoint';
-import { legacyFiles } from './hf-checkpoint';
+import { exportPolicy } from './checkpoints/tfjs-checkpoint';
+import { legacyFiles } from './checkpoints/hf-checkpoint';
 import { Rng } from './random';
 import { METRIC_NAMES, METRICS_UNDEFINED_WHEN_EMPTY, parseRunRecord } from './run';
 import type { WordTokenizer } from './text/tokenizer';

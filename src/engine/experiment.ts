@@ -4,13 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from './config';
-import { loadFilesInto, type CheckpointFiles } from './hf-checkpoint';
-import { checkpointNameOf, IMPORTED_INIT, isCheckpointPath } from './policy/checkpoint';
+import { loadFilesInto, type CheckpointFiles } from './checkpoints/hf-checkpoint';
+import { checkpointNameOf, IMPORTED_INIT, isCheckpointPath } from './checkpoints/tfjs-checkpoint';
 import { evaluate as evaluateAgent, evaluationEntry } from './evaluation';
 import { Trainer } from './rl/trainer';
 import { fingerprint, newRunRecord, type EnvironmentInfo, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from './run';
 import type { WordTokenizer } from './text/tokenizer';
-import { makeSnapshot, verifySnapshot, type RunSnapshot } from './snapshot';
+import { makeSnapshot, verifySnapshot, type RunSnapshot } from './checkpoints/snapshot';
 
 /** The kinds of work a run does, in the order they happen. */
 export type PhaseId = 'loading-checkpoint' | 'warm-start' | 'evaluation' | 'rl' | 'final-evaluation';
@@ -80,7 +80,7 @@ export interface ExperimentResources {
    * reads models/infopo-warm), a path (CLI), or `imported` (page). Either layout (hf-checkpoint.ts).
    */
   loadPretrained?: (name: string) => Promise<CheckpointFiles>;
-  /** Continue this snapshot (engine/snapshot.ts) instead of starting afresh; its config must equal `config`. */
+  /** Continue this snapshot (engine/checkpoints/snapshot.ts) instead of starting afresh; its config must equal `config`. */
   resume?: RunSnapshot;
 }
 

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromPresets } from './config';
 import { buildCounterfactual, type Dialogue } from './dialogue';
 import { PlaySession, playInstance } from './play';
-import { policyFromFiles } from './hf-checkpoint';
+import { policyFromFiles } from './checkpoints/hf-checkpoint';
 import type { Policy } from './policy/model';
 import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
 

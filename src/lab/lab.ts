@@ -11,7 +11,7 @@ import {
   setDivergenceWorkgroupSize,
   divergenceWorkgroupSize,
   type DivergenceWorkgroupSize,
-} from '../engine/webgpu';
+} from '../engine/runtime/webgpu';
 
 export interface LabInfo {
   backend: string;

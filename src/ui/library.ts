@@ -1,6 +1,6 @@
 /**
  * The runs stored in this browser (IndexedDB, through `idb`): each run's record, kept current while
- * it trains, and its latest resumable snapshot (engine/snapshot.ts). The page autosaves into it,
+ * it trains, and its latest resumable snapshot (engine/checkpoints/snapshot.ts). The page autosaves into it,
  * offers "Resume run from step k" after a reload or a crashed tab, and lists it in the run library.
  *
  * Two object stores keyed by the run's id: `runs` (a summary for the list plus the record) and

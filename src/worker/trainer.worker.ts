@@ -8,7 +8,7 @@ import type { BackendPreference, TrainerApi, WorkerEvent } from './protocol';
 async function loadBackend(name: BackendName): Promise<void> {
   if (name === 'webgpu') {
     await import('@tensorflow/tfjs-backend-webgpu');
-    await import('../engine/webgpu');
+    await import('../engine/runtime/webgpu');
   } else if (name === 'wasm') {
     // Loaded on demand: a WebGPU or cpu run never fetches the wasm backend.
     await (await import('./wasm-setup')).registerWasmBinaries();

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../random';
 import { causalMask, Policy } from './model';
-import { exportPolicy, importPolicy } from './checkpoint';
+import { exportPolicy, importPolicy } from '../checkpoints/tfjs-checkpoint';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

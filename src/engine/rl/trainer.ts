@@ -36,7 +36,7 @@ export interface StepResult {
 export type WeightValues = Record<string, { shape: number[]; data: Float32Array }>;
 
 /**
- * Everything the trainer needs to continue bit for bit (engine/snapshot.ts stores it): step index,
+ * Everything the trainer needs to continue bit for bit (engine/checkpoints/snapshot.ts stores it): step index,
  * weights, AdamW step count and moments, every random stream, and the frozen KL reference.
  */
 export interface TrainerState {
@@ -211,7 +211,7 @@ export class Trainer {
 
   /**
    * The policy gradient of one fresh batch at the current weights (one mini-batch of every
-   * rollout), applied to nothing: samples for the gradient-noise measurement (rl/noise.ts). It
+   * rollout), applied to nothing: samples for the gradient-noise measurement (analysis/noise.ts). It
    * draws from the run's streams like a step does, so batches are independent; the weights, the
    * optimiser and the step count do not change.
    */

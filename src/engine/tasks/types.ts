@@ -123,7 +123,7 @@ export interface TaskFamily {
    * measures asking, not vocabulary).
    */
   sampleDemo?(rng: Rng, options?: Partial<EpisodeOptions>): TaskInstance;
-  /** A label of the instance's difficulty (intent: "2 missing"), for breaking results down by it (rl/regime.ts). */
+  /** A label of the instance's difficulty (intent: "2 missing"), for breaking results down by it (analysis/regime.ts). */
   difficulty?(instance: TaskInstance): string;
   /**
    * The areas of the family's requests, in a fixed order (intent: its domains; code: the stage the request states), each one the agent

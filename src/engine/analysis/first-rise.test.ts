@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { firstRise } from './first-rise';
-import type { EvaluationEntry } from './run';
+import type { EvaluationEntry } from '../run';
 
 const steps = (xs: number[]) => xs.map((success, i) => ({ step: i + 1, metrics: { success } }));
 const ev = (step: number, success: number): EvaluationEntry => ({ step, split: 'test', persona: 'p', episodes: 32, success, return: 0, turns: 1, per_task: {} });

@@ -5,11 +5,11 @@
  *
  * The profiles below are the one place to edit what a replication runs and how long it takes.
  */
-import { canonicalJson, type EvaluationEntry, type GroupTrace, type MetricName, type Metrics, type RunRecord } from './run';
-import { configFromPresets, episodeOptions, PRESETS, METHODS, resolveConfig, type Config, type ConfigInput, type Method } from './config';
-import { getTask, TASKS } from './tasks';
-import { MechanismTally, questionsInformative } from './rl/mechanism';
-import { PERSONA_IDS } from './users';
+import { canonicalJson, type EvaluationEntry, type GroupTrace, type MetricName, type Metrics, type RunRecord } from '../run';
+import { configFromPresets, episodeOptions, PRESETS, METHODS, resolveConfig, type Config, type ConfigInput, type Method } from '../config';
+import { getTask, TASKS } from '../tasks';
+import { MechanismTally, questionsInformative } from '../rl/mechanism';
+import { PERSONA_IDS } from '../users';
 import { correlationWithInterval, estimateMean, mean, median, movingAverage, pairedDifference, stepsToThreshold, type BootstrapOptions, type CorrelationEstimate, type Estimate } from './stats';
 
 /** Every key at its default: what a run record made before a key existed ran with. */

@@ -9,7 +9,7 @@
  * outcomes, so its per-episode values (an episode's own trapezoid of 0/1 successes) resample.
  */
 import { estimateMean, type BootstrapOptions, type Estimate } from './stats';
-import type { EvaluationEntry } from './run';
+import type { EvaluationEntry } from '../run';
 
 /** Trapezoid weights of the evaluation steps, summing to 1 (one evaluation: weight 1). */
 function trapezoidWeights(steps: readonly number[]): number[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from './random';
+import { Rng } from '../random';
 import { bootstrapInterval, correlationWithInterval, estimateMean, mean, median, movingAverage, pairedDifference, pearson, quantileSorted, sd, signOfInterval, stepsToThreshold } from './stats';
 
 const sample = (n: number, seed: number, p = 0.5) => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { configFromPresets } from './config';
+import { configFromPresets } from '../config';
 import {
   checkpointLayout,
   checkpointToFiles,
@@ -17,14 +17,14 @@ import {
   type CheckpointMeta,
   type TokenizerFiles,
 } from './hf-checkpoint';
-import { exportPolicy } from './policy/checkpoint';
-import { Policy, type ModelShape } from './policy/model';
-import { decodeSafetensors, encodeSafetensors, f32Values } from './policy/safetensors';
-import { Rng } from './random';
-import type { EvaluationEntry } from './run';
-import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
+import { exportPolicy } from './tfjs-checkpoint';
+import { Policy, type ModelShape } from '../policy/model';
+import { decodeSafetensors, encodeSafetensors, f32Values } from './safetensors';
+import { Rng } from '../random';
+import type { EvaluationEntry } from '../run';
+import { loadTokenizer, type WordTokenizer } from '../text/tokenizer';
 
-const MODELS = resolve(import.meta.dirname, '../../models');
+const MODELS = resolve(import.meta.dirname, '../../../models');
 let tokenizer: WordTokenizer;
 let tokFiles: TokenizerFiles;
 let shape: ModelShape;

@@ -13,14 +13,14 @@
  * run that loads a checkpoint (shape, special ids, tokenizer vocabulary) is an error naming it.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Config } from './config';
-import { decodeCheckpoint } from './policy/checkpoint';
-import { Policy, type ModelShape } from './policy/model';
-import { decodeSafetensors, encodeSafetensors, f32Tensor, f32Values } from './policy/safetensors';
-import { Rng } from './random';
-import type { EvaluationEntry } from './run';
-import { BOS, EOT, PAD, SPECIAL_TOKENS, UNK } from './text/special';
-import type { WordTokenizer } from './text/tokenizer';
+import type { Config } from '../config';
+import { decodeCheckpoint } from './tfjs-checkpoint';
+import { Policy, type ModelShape } from '../policy/model';
+import { decodeSafetensors, encodeSafetensors, f32Tensor, f32Values } from './safetensors';
+import { Rng } from '../random';
+import type { EvaluationEntry } from '../run';
+import { BOS, EOT, PAD, SPECIAL_TOKENS, UNK } from '../text/special';
+import type { WordTokenizer } from '../text/tokenizer';
 
 /** A checkpoint folder's files: name -> bytes. */
 export type CheckpointFiles = Record<string, Uint8Array>;

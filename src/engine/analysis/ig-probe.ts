@@ -14,10 +14,10 @@ import { Rng } from '../random';
 import { getTask } from '../tasks';
 import type { AgentView, Split } from '../tasks/types';
 import type { WordTokenizer } from '../text/tokenizer';
-import { mean, stdUnbiased } from './advantage';
-import { packDialogues, tokenLogProbs } from './batch';
-import { computeInfoGain } from './infogain';
-import { generateRollouts, type Rollout, type RolloutRequest } from './rollout';
+import { mean, stdUnbiased } from '../rl/advantage';
+import { packDialogues, tokenLogProbs } from '../rl/batch';
+import { computeInfoGain } from '../rl/infogain';
+import { generateRollouts, type Rollout, type RolloutRequest } from '../rl/rollout';
 
 export interface ProbeTurn {
   family: string;

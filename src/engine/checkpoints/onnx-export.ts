@@ -8,7 +8,7 @@
  */
 import * as onnxProto from 'onnx-proto';
 import type { onnx as O } from 'onnx-proto';
-import type { ModelShape } from './policy/model';
+import type { ModelShape } from '../policy/model';
 
 // onnx-proto is CommonJS: Node's ESM loader exposes it as the default export, bundlers as either.
 const { onnx } = (onnxProto as unknown as { default?: typeof onnxProto }).default ?? onnxProto;

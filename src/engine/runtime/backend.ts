@@ -5,8 +5,8 @@
  * backend that starts is timed briefly on the run's own model shape and the fastest wins.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Policy, type ModelShape } from './policy/model';
-import { Rng } from './random';
+import { Policy, type ModelShape } from '../policy/model';
+import { Rng } from '../random';
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { analyseSpeed, budgetOf, isSpeedRunDone, planSpeedRuns, renderSpeedReport, speedRun, DEMO_CHECK_SEEDS, SPEED_SEEDS, SPEED_STUDIES, VISIBLE_RISE, type SpeedRunResult } from './learning-speed';
 import { REPORT_SEEDS } from './replicate';
-import { newRunRecord, type RunRecord } from './run';
-import { testEnvironment } from './test-support';
+import { newRunRecord, type RunRecord } from '../run';
+import { testEnvironment } from '../test-support';
 
 describe('learning-speed plan', () => {
   it('gives every setting the same dialogue budget and evaluation points', () => {

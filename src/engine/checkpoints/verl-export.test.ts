@@ -1,11 +1,11 @@
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, configFromPresets, METHODS } from './config';
-import { runExperiment } from './experiment';
-import { evaluate } from './evaluation';
-import type { WordTokenizer } from './text/tokenizer';
+import { CONFIG_KEYS, configFromPresets, METHODS } from '../config';
+import { runExperiment } from '../experiment';
+import { evaluate } from '../evaluation';
+import type { WordTokenizer } from '../text/tokenizer';
 import { envNameOf, hydraOverrides, knobMap, verlExportFiles, verlParquet, verlRows, type VerlRow } from './verl-export';
-import { cpuWithTokenizer, testEnvironment } from './test-support';
+import { cpuWithTokenizer, testEnvironment } from '../test-support';
 
 let tokenizer: WordTokenizer;
 const env = testEnvironment();

@@ -6,10 +6,10 @@
  * a README with the launch command. Browser-safe: parquet bytes come from hyparquet-writer.
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { CONFIG_KEYS, diffFromDefaults, episodeOptions, type Config, type ConfigKey } from './config';
-import { Rng, createStreams } from './random';
-import { getTask, type TaskFamily, type TaskInstance } from './tasks';
-import { episodeStreams } from './evaluation';
+import { CONFIG_KEYS, diffFromDefaults, episodeOptions, type Config, type ConfigKey } from '../config';
+import { Rng, createStreams } from '../random';
+import { getTask, type TaskFamily, type TaskInstance } from '../tasks';
+import { episodeStreams } from '../evaluation';
 
 export const VERL_EXPORT_FORMAT = 'infopo-sandbox/verl-export@1';
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { configFromPresets, DEFAULT_CONFIG, PRESETS } from './config';
+import { configFromPresets, DEFAULT_CONFIG, PRESETS } from '../config';
 import { checkResources, estimateResources, parameterCount, resourceLimit, WASM_HEAP_BYTES } from './resources';
-import { Policy } from './policy/model';
-import { Rng } from './random';
-import { runExperiment } from './experiment';
-import { loadTokenizer } from './text/tokenizer';
+import { Policy } from '../policy/model';
+import { Rng } from '../random';
+import { runExperiment } from '../experiment';
+import { loadTokenizer } from '../text/tokenizer';
 import { resolve } from 'node:path';
 
 describe('resource estimate', () => {
@@ -73,7 +73,7 @@ describe('resource estimate', () => {
 
   it('bounds the peak memory tf.profile measures over a whole run, without overshooting far', async () => {
     await tf.setBackend('cpu');
-    const tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../models') });
+    const tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../../models') });
     const environment = { backend: 'cpu', fallback_reason: null, adapter: null, runtime: 'vitest', versions: {}, started_at: '' };
     for (const overrides of [{}, { dModel: 32, nHeads: 4, nLayers: 2, groupSize: 4, promptsPerStep: 4 }]) {
       const config = configFromPresets(['smoke'], { ...overrides, steps: 1, evalEpisodes: 1 });

@@ -5,9 +5,9 @@
  * a setting with twice the dialogues per step runs half the steps. Pure TypeScript: the runner
  * that spawns the runs is src/cli/learning-speed.ts.
  */
-import type { RunRecord } from './run';
+import type { RunRecord } from '../run';
 import { isReusable } from './replicate';
-import { configFromPresets, resolveConfig, type Config, type ConfigInput, type Method } from './config';
+import { configFromPresets, resolveConfig, type Config, type ConfigInput, type Method } from '../config';
 import { curveArea } from './race';
 import { estimateMean, mean, pairedDifference, type BootstrapOptions, type Estimate } from './stats';
 

@@ -8,11 +8,11 @@
  * tensors are the float32 arrays and whose `__metadata__` holds the rest as JSON. The page stores
  * the same object in IndexedDB as it is (structured clone keeps the Float32Arrays).
  */
-import { canonicalJson, fingerprint, parseRunRecord, type RunRecord } from './run';
-import type { Config } from './config';
-import { STREAMS, type StreamName } from './random';
-import { decodeSafetensors, encodeSafetensors, f32Tensor, f32Values, type SafetensorsTensor } from './policy/safetensors';
-import type { TrainerState, WeightValues } from './rl/trainer';
+import { canonicalJson, fingerprint, parseRunRecord, type RunRecord } from '../run';
+import type { Config } from '../config';
+import { STREAMS, type StreamName } from '../random';
+import { decodeSafetensors, encodeSafetensors, f32Tensor, f32Values, type SafetensorsTensor } from './safetensors';
+import type { TrainerState, WeightValues } from '../rl/trainer';
 
 export const SNAPSHOT_FORMAT = 'infopo-sandbox/snapshot@1';
 /** The file name hosts use inside a run folder (`npm run experiment -- --checkpoint-every N --out DIR`). */

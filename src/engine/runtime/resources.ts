@@ -15,7 +15,7 @@
  *   worst case: real dialogues are often shorter, so this bounds rather than predicts);
  * - the same for the warm start's batch of sftBatch dialogues, when sftSteps > 0 (the larger wins).
  */
-import type { Config } from './config';
+import type { Config } from '../config';
 
 /** The project tokenizer's vocabulary (models/infopo-words: 398 words and specials), rounded up: the estimate needs it before the tokenizer loads. */
 export const ESTIMATE_VOCAB = 400;

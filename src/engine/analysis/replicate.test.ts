@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { configFromPresets, episodeOptions } from './config';
+import { configFromPresets, episodeOptions } from '../config';
 import { analyse, estimateRun, feedbackMechanism, evaluationCount, igSuccessClusters, tiedGroupSignal, isReusable, methodResult, planRuns, PROFILES, scheduleMs, DEFAULT_COSTS, type RunData } from './replicate';
 import { renderReport, verdict } from './replicate-report';
-import type { GroupTrace } from './run';
-import { PRESETS } from './config';
+import type { GroupTrace } from '../run';
+import { PRESETS } from '../config';
 import { signOfInterval } from './stats';
-import { TASKS } from './tasks';
-import { Rng } from './random';
+import { TASKS } from '../tasks';
+import { Rng } from '../random';
 
 describe('profiles and plan', () => {
   it('every profile names known presets and methods, and plans task x method x seed runs', () => {
@@ -193,7 +193,7 @@ describe('analysis and report on synthetic runs', () => {
 
 
 describe('docs/replicate.md stays true', () => {
-  const doc = readFileSync(resolve(import.meta.dirname, '../../docs/replicate.md'), 'utf8');
+  const doc = readFileSync(resolve(import.meta.dirname, '../../../docs/replicate.md'), 'utf8');
   it('names every profile and every key of results.json', () => {
     for (const [name, p] of Object.entries(PROFILES)) {
       const row = doc.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));

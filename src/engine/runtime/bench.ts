@@ -3,19 +3,19 @@
  * is a ratio of two timings taken in the same process, on the same inputs, warm-up excluded.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Config } from './config';
-import { buildCounterfactual, scoredTurns } from './dialogue';
-import { counterfactualDivergence, hasFusedDivergenceKernel } from './kernels/divergence';
-import { makeDivergenceCase } from './kernels/reference';
-import { Policy, type ModelShape } from './policy/model';
-import { tidy } from './policy/ops';
-import { Rng } from './random';
-import { median } from './stats';
-import { packDialogues, tokenLogProbs } from './rl/batch';
-import { computeInfoGain } from './rl/infogain';
-import { AdamW } from './rl/optimizer';
-import { Trainer } from './rl/trainer';
-import type { WordTokenizer } from './text/tokenizer';
+import type { Config } from '../config';
+import { buildCounterfactual, scoredTurns } from '../dialogue';
+import { counterfactualDivergence, hasFusedDivergenceKernel } from '../kernels/divergence';
+import { makeDivergenceCase } from '../kernels/reference';
+import { Policy, type ModelShape } from '../policy/model';
+import { tidy } from '../policy/ops';
+import { Rng } from '../random';
+import { median } from '../analysis/stats';
+import { packDialogues, tokenLogProbs } from '../rl/batch';
+import { computeInfoGain } from '../rl/infogain';
+import { AdamW } from '../rl/optimizer';
+import { Trainer } from '../rl/trainer';
+import type { WordTokenizer } from '../text/tokenizer';
 
 const now = () => performance.now();
 

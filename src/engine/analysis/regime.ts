@@ -16,7 +16,7 @@ import { getTask } from '../tasks';
 import { slipOf } from '../tasks/common';
 import type { Split, TaskInstance } from '../tasks/types';
 import type { WordTokenizer } from '../text/tokenizer';
-import { generateRollouts, type RolloutRequest } from './rollout';
+import { generateRollouts, type RolloutRequest } from '../rl/rollout';
 
 export interface RegimeCell {
   /** Family, and its difficulty label ("1 missing") or "all". */

@@ -5,7 +5,7 @@ import { resolveConfig } from '../config';
 import { Policy } from '../policy/model';
 import { Rng } from '../random';
 import { loadTokenizer, type WordTokenizer } from '../text/tokenizer';
-import { probeInfoGain, summariseProbe, type ProbeTurn } from './probe';
+import { probeInfoGain, summariseProbe, type ProbeTurn } from './ig-probe';
 
 let tokenizer: WordTokenizer;
 beforeAll(async () => {

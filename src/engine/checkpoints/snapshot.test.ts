@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { configFromPresets, type Config } from './config';
-import { runExperiment, RunFault, type ExperimentEvent } from './experiment';
-import { Rng } from './random';
-import { Trainer } from './rl/trainer';
-import { AdamW } from './rl/optimizer';
-import { packDialogues, tokenLogProbs } from './rl/batch';
-import type { RunRecord } from './run';
+import { configFromPresets, type Config } from '../config';
+import { runExperiment, RunFault, type ExperimentEvent } from '../experiment';
+import { Rng } from '../random';
+import { Trainer } from '../rl/trainer';
+import { AdamW } from '../rl/optimizer';
+import { packDialogues, tokenLogProbs } from '../rl/batch';
+import type { RunRecord } from '../run';
 import { decodeSnapshot, encodeSnapshot, SnapshotError, verifySnapshot, type RunSnapshot } from './snapshot';
-import type { WordTokenizer } from './text/tokenizer';
-import { cpuWithTokenizer, testEnvironment } from './test-support';
+import type { WordTokenizer } from '../text/tokenizer';
+import { cpuWithTokenizer, testEnvironment } from '../test-support';
 
 let tokenizer: WordTokenizer;
 const env = testEnvironment();

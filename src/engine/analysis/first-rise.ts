@@ -3,7 +3,7 @@
  * definition is tested and written once: the page's success chart shows per-step training success
  * and greedy test evaluations, and a lecturer sees a rise when either clearly beats where the run started.
  */
-import type { EvaluationEntry, Metrics } from './run';
+import type { EvaluationEntry, Metrics } from '../run';
 
 export interface RiseOptions {
   /** Trailing window over training success (steps); default 5. */

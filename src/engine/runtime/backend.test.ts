@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { adapterName, chooseFastestBackend, describeProbe, isSoftwareAdapter, probeUnit, screenUnit, type BackendName } from './backend';
-import { Policy } from './policy/model';
-import { Rng } from './random';
+import { Policy } from '../policy/model';
+import { Rng } from '../random';
 
 const shape = { vocabSize: 40, dModel: 16, nLayers: 1, nHeads: 2, maxContext: 64, rows: 6 };
 const load = async () => {};

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { curveArea, raceVerdict } from './race';
-import type { EvaluationEntry } from './run';
+import type { EvaluationEntry } from '../run';
 
 const entry = (step: number, successes: string): EvaluationEntry => {
   const success = [...successes].filter((c) => c === '1').length / successes.length;

@@ -3,7 +3,7 @@
  * bootstrap intervals with a seeded PRNG, paired differences, steps-to-threshold and the
  * correlation of a per-dialogue quantity with success. Pure: no Node modules, no tensors.
  */
-import { Rng } from './random';
+import { Rng } from '../random';
 
 /** A mean with its 95% interval; `n` observations behind it. ci95 is [NaN, NaN] (null in JSON) when n < 2. */
 export interface Estimate {

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random';
-import { Policy, type ModelShape } from './model';
+import { Policy, type ModelShape } from '../policy/model';
 
 export const CHECKPOINT_FORMAT = 'infopo-sandbox/policy@1';
 
