@@ -145,7 +145,7 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
     values: { steps: 3, promptsPerStep: 2, groupSize: 3, maxTurns: 3, dModel: 16, nLayers: 1, nHeads: 2, sftSteps: 4, sftBatch: 4, traceEvery: 1, evalEpisodes: 4, maxContext: 96 },
   },
   quick: {
-    help: 'InfoPO vs GRPO in a few minutes on 2 CPU cores (wasm, ~2.5 min a run): tool-augmented booking (travel) from the shipped warm-start checkpoint, 60 RL steps of 8 groups x G = 5, with the reference tau2 settings for tool tasks (beta0 0.1, T 0.05). Measured in docs/results.md; compare with --set method=grpo.',
+    help: 'InfoPO vs GRPO in a few minutes on 2 CPU cores (wasm, ~2.5 min a run): tool-augmented booking (travel) from the shipped warm-start checkpoint, 60 RL steps of 8 groups x G = 5, with the reference tau2 settings for tool tasks (beta0 0.1, T 0.05). Compare with --set method=grpo (the paper-regime presets are measured in docs/results.md).',
     values: { task: 'travel', init: 'pretrained', sftSteps: 0, steps: 60, promptsPerStep: 8, groupSize: 5, maxTurns: 0, dModel: 64, nLayers: 2, nHeads: 4, maxContext: 192, beta: 0.1, gateTemperature: 0.05, traceEvery: 10, evalEpisodes: 64 },
   },
 
@@ -162,7 +162,7 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
     values: { ...PAPER_RUN, task: '20q', kinds: 3, maxTurns: 6, init: 'warm-20q', demoSlip: 0.5, beta: 0.5, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
   'paper-intent': {
-    help: "Intent clarification in the paper's regime: 5 turns, binary reward (every missing detail right), G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-intent. The warm start's demonstrations leave 15% of the questions unanswered (\"i have to think .\", then the expert asks again), and the counterfactual replaces the answer with that non-answer, so masking shows the policy a situation it has seen (the reference's \"No information found.\" is made of words it never saw: docs/results.md, levers).",
+    help: "Intent clarification in the paper's regime: 5 turns, binary reward (every missing detail right), G = 5, UserRL settings (beta0 0.5, T 0.5), from the warm start models/warm-intent. The warm start's demonstrations leave 15% of the questions unanswered (\"i have to think .\", then the expert asks again), and the counterfactual replaces the answer with that non-answer, so masking shows the policy a situation it has seen (the reference's \"No information found.\" is made of words it never saw: docs/results/ig-probe/README.md).",
     values: { ...PAPER_RUN, task: 'intent', maxTurns: 5, init: 'warm-intent', demoSlip: 0.3, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, ...PAPER_PROTOCOL },
   },
   'paper-intent-tight': {

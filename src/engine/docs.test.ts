@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, PRESETS } from './config';
 
@@ -70,5 +70,40 @@ describe('docs/ARCHITECTURE.md stays true', () => {
       for (const a of actual) if (!e.modules.some((m) => stem(m) === a || m.replace(/\/$/, '') === a)) wrong.push(`${e.path}${a} is not named`);
     }
     expect(wrong).toEqual([]);
+  });
+});
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Relative link targets of a Markdown text: `[text](target)` and `![alt](target)`, outside code. */
+function relativeLinks(markdown: string): string[] {
+  // Code blocks and spans show commands and formulas, whose brackets are not links.
+  const prose = markdown.replace(/^```[^\n]*\n[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '');
+  const targets = [...prose.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]);
+  return targets.filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t) && !t.startsWith('#'));
+}
+
+describe('documentation links', () => {
+  const pages = ['README.md', ...readdirSync(resolve(ROOT, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+
+  it('finds links in prose and skips code and absolute addresses', () => {
+    const text = 'see [a](a.md#x) and ![p](plots/p.svg "t") or [w](https://x.org) [h](#top)\n`[c](code.md)`\n```\n[d](block.md)\n```\n';
+    expect(relativeLinks(text)).toEqual(['a.md#x', 'plots/p.svg']);
+  });
+
+  it('every relative link in README.md and docs/**/*.md names a file or folder of the repository', () => {
+    const broken: string[] = [];
+    for (const page of pages) {
+      for (const target of relativeLinks(readFileSync(resolve(ROOT, page), 'utf8'))) {
+        const path = resolve(ROOT, dirname(page), decodeURIComponent(target.split('#')[0]));
+        if (!path.startsWith(ROOT + '/') || !existsSync(path)) broken.push(`${page}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('docs/results.md stays a one-page summary (at most 150 lines)', () => {
+    const lines = readFileSync(resolve(ROOT, 'docs/results.md'), 'utf8').trimEnd().split('\n').length;
+    expect(lines).toBeLessThanOrEqual(150);
   });
 });

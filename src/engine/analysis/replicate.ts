@@ -59,7 +59,7 @@ export const PROFILES: Record<string, Profile> = {
     overrides: { ...PROTOCOL, steps: 30 },
   },
   full: {
-    help: 'The report of docs/results.md: every paper-regime task (20 questions, intent, intent with no turn to waste, intent and coding from warm starts of uneven skill, coding, travel, mastermind), 5 report seeds, InfoPO vs GRPO vs RLOO, 60 RL steps, test curves every 15 steps (256 episodes each evaluation is as costly as ~10 training steps): <= 2 hours on 2 cores.',
+    help: 'The protocol of the studies in docs/results.md: every paper-regime task (20 questions, intent, intent with no turn to waste, intent and coding from warm starts of uneven skill, coding, travel, mastermind), 5 report seeds, InfoPO vs GRPO vs RLOO, 60 RL steps, test curves every 15 steps (256 episodes each evaluation is as costly as ~10 training steps): <= 2 hours on 2 cores.',
     tasks: ['paper-20q', 'paper-intent', 'paper-intent-tight', 'paper-intent-uneven', 'paper-code', 'paper-code-uneven', 'paper-travel', 'paper-mastermind'],
     methods: ['infopo', 'grpo', 'rloo'],
     seeds: REPORT_SEEDS,
@@ -138,7 +138,7 @@ export function isReusable(run: Pick<PlannedRun, 'config'>, record: unknown): re
 /**
  * Cost model of the estimate. Defaults measured on this project's 2-core machine (wasm, two runs
  * at a time): travel `quick` steps of 8 groups x G 5 took ~2.3 s (InfoPO) and ~1.9 s (GRPO), i.e.
- * ~58 / ~48 ms per rollout (docs/results.md); 256 greedy test episodes at d 64 took ~3.5 s.
+ * ~58 / ~48 ms per rollout (docs/replicate.md); 256 greedy test episodes at d 64 took ~3.5 s.
  * Measured step times from finished run.json files of the same config replace the defaults.
  */
 export interface CostModel {

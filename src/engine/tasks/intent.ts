@@ -213,7 +213,7 @@ function drawHidden(rng: Rng, missingCounts: readonly number[]): { key: string; 
   const d = rng.pick(DOMAINS);
   const values: Record<string, string> = {};
   for (const s of d.slots) values[s.slot] = rng.pick(s.options).value;
-  // Instances of uneven difficulty (docs/results.md, section 1): the count is drawn uniformly from
+  // Instances of uneven difficulty (docs/results/warm-starts/README.md): the count is drawn uniformly from
   // the knob's list, capped at the domain's slots (the default 1-3 draws exactly as the fixed 1-3 did).
   const count = Math.min(rng.pick(missingCounts), d.slots.length);
   const missingSlots = rng.shuffle(d.slots.map((s) => s.slot)).slice(0, count);
