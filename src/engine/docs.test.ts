@@ -107,3 +107,34 @@ describe('documentation links', () => {
     expect(lines).toBeLessThanOrEqual(150);
   });
 });
+
+describe("docs/ARCHITECTURE.md's formula map", () => {
+  const text = readFileSync(resolve(ROOT, 'docs/ARCHITECTURE.md'), 'utf8');
+  const section = text.slice(text.indexOf('## Where each formula of docs/infopo.md lives'), text.indexOf('## Evaluation'));
+  const rows = section.split('\n').filter((l) => /^\| §\d/.test(l));
+
+  it('names a file and a symbol that exist there, for every row, and covers every numbered section of docs/infopo.md that has a formula', () => {
+    expect(rows.length).toBeGreaterThan(10);
+    const wrong: string[] = [];
+    for (const row of rows) {
+      const code = row.split(/(?<!\\)\|/)[3];
+      if (!/`[^`]+\.ts`/.test(code)) wrong.push(`a row names no file: ${row}`);
+      // `file.ts` followed by its `symbols` (until the next file).
+      let file: string | null = null;
+      for (const [, token] of code.matchAll(/`([^`]+)`/g)) {
+        if (/\.ts$/.test(token)) {
+          file = token;
+          if (!existsSync(resolve(ROOT, 'src/engine', file))) wrong.push(`${file} does not exist`);
+        } else if (file) {
+          const source = readFileSync(resolve(ROOT, 'src/engine', file), 'utf8');
+          const [owner, member] = token.split('.');
+          if (!new RegExp(`export (async )?(function|const|class) ${owner}\\b`).test(source)) wrong.push(`${file} exports no ${owner}`);
+          if (member && !new RegExp(`\\b(async )?${member}\\(`).test(source)) wrong.push(`${file} has no ${token}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    const sections = new Set(rows.map((r) => r.split('|')[1].trim()));
+    for (const s of ['§1', '§2', '§3', '§4', '§5']) expect(sections, s).toContain(s);
+  });
+});

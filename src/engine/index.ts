@@ -34,7 +34,7 @@ export { buildOnnxModel, policyToOnnx } from './checkpoints/onnx-export';
 export { verlExportFiles, verlRows, knobMap, hydraOverrides, type VerlRow, type KnobMapping } from './checkpoints/verl-export';
 export { sampleToken, GREEDY, type SamplingOptions } from './policy/sampler';
 // The math, callable on your own numbers:
-export { computeAdvantages, groupStats, varianceGate, tokenRewards, mean, stdUnbiased, EPS, type AdvantageOptions, type BatchAdvantages, type RolloutCredit, type TurnCredit } from './rl/advantage';
+export { computeAdvantages, groupStats, varianceGate, tokenRewards, EPS, type AdvantageOptions, type BatchAdvantages, type RolloutCredit, type TurnCredit } from './rl/advantage';
 // docs/infopo.md §3-§4 again, independently of computeAdvantages, over traced groups (how the tests check recorded advantages):
 export { specAdvantages, type SpecAdvantages } from './rl/advantage-spec';
 export { computeInfoGain, type InfoGainOptions, type TurnInfoGain } from './rl/infogain';
@@ -58,7 +58,7 @@ export { probeRegime, tiedIfAlike, type RegimeCell, type RegimeOptions, type Reg
 // Replication (npm run replicate): profiles, analysis, report, statistics.
 export { analyse, DEFAULT_COSTS, estimateRun, isReusable, methodResult, planRuns, PROFILES, REPORT_SEEDS, scheduleMs, type CurvePoint, type PlannedRun, type Results, type RunData } from './analysis/replicate';
 export { renderReport, ci, sgn } from './analysis/replicate-report';
-export { median, pairedDifference, quantileSorted } from './analysis/stats';
+export { mean, median, movingAverage, pairedDifference, quantileSorted, stdUnbiased } from './analysis/stats';
 export { AdamW } from './rl/optimizer';
 // Measurements for `npm run bench` and the kernel lab:
 // The wasm depthwise path for batched products can be switched off to measure what it gains.

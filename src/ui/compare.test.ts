@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configFromPresets, diffFromDefaults } from '../engine';
-import { movingAverage, overlay, raceConfigs, sameInstances, type ComparedRun } from './compare';
+import { overlay, raceConfigs, sameInstances, type ComparedRun } from './compare';
 
 const run = (id: number, label: string, success: number[], from = 1): ComparedRun => ({
   id,
@@ -39,7 +39,7 @@ describe('overlay', () => {
   });
 
   it('smooths with a trailing mean, keeping gaps', () => {
-    expect(movingAverage([1, 0, null, 1, 1], 2)).toEqual([1, 0.5, null, 0.5, 1]);
+    expect(overlay([run(1, 'A', [1, 0])], 'success', { smooth: 2 }).series[0].values).toEqual([1, 0.5]);
     expect(overlay([run(1, 'A', [0, 1, 1])], 'success', { smooth: 3 }).series[0].values).toEqual([0, 0.5, 2 / 3]);
   });
 });

@@ -2,7 +2,7 @@
  * Overlaying runs (race mode, finished or imported runs): pure, unit-tested helpers. Every run
  * keeps its own curves; the x axis is the union of their RL steps, a run without a step there has a gap.
  */
-import { type Config, type EvaluationEntry, type MetricName, type Metrics } from '../engine';
+import { movingAverage, type Config, type EvaluationEntry, type MetricName, type Metrics } from '../engine';
 
 export interface ComparedRun {
   id: number;
@@ -50,17 +50,6 @@ export function overlay(runs: readonly ComparedRun[], metric: MetricName, option
     }
   });
   return { x, series };
-}
-
-/** Trailing mean over the last `n` finite values (noisy per-step success reads better smoothed). */
-export function movingAverage(values: readonly (number | null)[], n: number): (number | null)[] {
-  const window: number[] = [];
-  return values.map((v) => {
-    if (v === null) return null;
-    window.push(v);
-    if (window.length > n) window.shift();
-    return window.reduce((a, b) => a + b, 0) / window.length;
-  });
 }
 
 /**

@@ -102,7 +102,7 @@ export function explainTurn(config: Config, stepTraces: readonly GroupTrace[], g
 
   const rewards = credits[gi].map(tokenRewards);
   const pool = rewards.flat(2).filter((x) => x !== 0);
-  const muI = pool.length === 1 ? pool[0] : mean(pool);
+  const muI = pool.length === 1 ? pool[0] : mean(pool, 0);
   const sigmaI = pool.length === 1 ? 1 : stdUnbiased(pool);
 
   const next = rollout.turns[turnIndex + 1] ?? null;

@@ -4,6 +4,7 @@
  * and greedy test evaluations, and a lecturer sees a rise when either clearly beats where the run started.
  */
 import type { EvaluationEntry, Metrics } from '../run';
+import { mean, movingAverage } from './stats';
 
 export interface RiseOptions {
   /** Trailing window over training success (steps); default 5. */
@@ -30,16 +31,13 @@ export interface FirstRise {
 export function firstRise(steps: readonly { step: number; metrics: Partial<Metrics> }[], evaluations: readonly EvaluationEntry[], options: RiseOptions = {}): FirstRise {
   const window = options.window ?? 5;
   const margin = options.margin ?? 0.1;
-  const mean = (from: number, to: number) => steps.slice(from, to).reduce((a, s) => a + (s.metrics.success ?? NaN), 0) / (to - from);
-  const trainBaseline = steps.length >= window ? mean(0, window) : null;
+  const success = steps.map((s) => s.metrics.success ?? NaN);
+  const trainBaseline = steps.length >= window ? mean(success.slice(0, window)) : null;
   let trainStep: number | null = null;
   if (trainBaseline !== null) {
-    for (let end = window + 1; end <= steps.length; end++) {
-      if (mean(end - window, end) >= trainBaseline + margin - 1e-12) {
-        trainStep = steps[end - 1].step;
-        break;
-      }
-    }
+    const trailing = movingAverage(success, window);
+    const i = trailing.findIndex((m, k) => k >= window && m >= trainBaseline + margin - 1e-12);
+    trainStep = i >= 0 ? steps[i].step : null;
   }
   const step0 = evaluations.find((e) => e.step === 0);
   const evalStep = step0 ? (evaluations.find((e) => e.step > 0 && e.success >= step0.success + margin - 1e-12)?.step ?? null) : null;

@@ -14,7 +14,7 @@ import { Rng } from '../random';
 import { getTask } from '../tasks';
 import type { AgentView, Split } from '../tasks/types';
 import type { WordTokenizer } from '../text/tokenizer';
-import { mean, stdUnbiased } from '../rl/advantage';
+import { mean, stdUnbiased } from './stats';
 import { packDialogues, tokenLogProbs } from '../rl/batch';
 import { computeInfoGain } from '../rl/infogain';
 import { generateRollouts, type Rollout, type RolloutRequest } from '../rl/rollout';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../random';
-import { bootstrapInterval, correlationWithInterval, estimateMean, mean, median, movingAverage, pairedDifference, pearson, quantileSorted, sd, signOfInterval, stepsToThreshold } from './stats';
+import { bootstrapInterval, correlationWithInterval, estimateMean, mean, median, movingAverage, pairedDifference, pearson, quantileSorted, stdUnbiased, signOfInterval, stepsToThreshold } from './stats';
 
 const sample = (n: number, seed: number, p = 0.5) => {
   const rng = new Rng(seed);
@@ -8,11 +8,12 @@ const sample = (n: number, seed: number, p = 0.5) => {
 };
 
 describe('descriptive statistics (hand-computed)', () => {
-  it('mean, sd and quantiles', () => {
+  it('mean, standard deviation and quantiles', () => {
     expect(mean([1, 2, 3, 4])).toBe(2.5);
-    expect(sd([1, 2, 3, 4])).toBeCloseTo(Math.sqrt(5 / 3), 12);
-    expect(sd([7])).toBe(0);
+    expect(stdUnbiased([1, 2, 3, 4])).toBeCloseTo(Math.sqrt(5 / 3), 12);
+    expect(stdUnbiased([7])).toBe(0);
     expect(Number.isNaN(mean([]))).toBe(true);
+    expect(mean([], 0)).toBe(0);
     // R type 7: h = (n-1) q = 0.75 -> 1 + 0.75 * (2 - 1)
     expect(quantileSorted([1, 2, 3, 4], 0.25)).toBeCloseTo(1.75, 12);
     expect(quantileSorted([1, 2, 3, 4], 0.5)).toBeCloseTo(2.5, 12);
@@ -22,6 +23,8 @@ describe('descriptive statistics (hand-computed)', () => {
   it('moving average and steps to threshold', () => {
     expect(movingAverage([1, 2, 3, 4], 2)).toEqual([1, 1.5, 2.5, 3.5]);
     expect(movingAverage([1, 2, 3], 1)).toEqual([1, 2, 3]);
+    // A missing value stays missing and the window spans the values present.
+    expect(movingAverage([1, 0, null, 1, 1], 2)).toEqual([1, 0.5, null, 0.5, 1]);
     // smoothed (window 2): 0, 0.1, 0.4, 0.7 -> first >= 0.5 at step 40
     expect(stepsToThreshold([10, 20, 30, 40], [0, 0.2, 0.6, 0.8], 0.5, 2)).toBe(40);
     expect(stepsToThreshold([10, 20, 30, 40], [0, 0.2, 0.6, 0.8], 0.5, 1)).toBe(30);
@@ -71,7 +74,7 @@ describe('bootstrap', () => {
   it('is close to the normal interval for a large sample', () => {
     const xs = sample(2000, 5);
     const e = estimateMean(xs, { seed: 2 });
-    const half = (1.96 * sd(xs)) / Math.sqrt(xs.length);
+    const half = (1.96 * stdUnbiased(xs)) / Math.sqrt(xs.length);
     expect(e.ci95[0]).toBeCloseTo(e.mean - half, 2);
     expect(e.ci95[1]).toBeCloseTo(e.mean + half, 2);
   });

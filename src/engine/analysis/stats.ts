@@ -23,15 +23,19 @@ export interface BootstrapOptions {
 
 const DEFAULTS = { resamples: 10_000, seed: 20260, level: 0.95 };
 
-export function mean(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
+/**
+ * Arithmetic mean; `empty` for no values (NaN by default, so an empty cell shows as missing; the
+ * trainer's metrics and the advantage's pools pass 0, as the reference's numpy code yields for them).
+ */
+export function mean(xs: readonly number[], empty = NaN): number {
+  if (xs.length === 0) return empty;
   let s = 0;
   for (const x of xs) s += x;
   return s / xs.length;
 }
 
-/** Sample standard deviation (n - 1); 0 for fewer than two values. */
-export function sd(xs: readonly number[]): number {
+/** Sample standard deviation with Bessel's correction (n - 1, as torch.std); 0 for fewer than two values. */
+export function stdUnbiased(xs: readonly number[]): number {
   if (xs.length < 2) return 0;
   const m = mean(xs);
   let s = 0;
@@ -111,17 +115,23 @@ export function pairedDifference(a: ReadonlyMap<number | string, number>, b: Rea
   return { ...estimateMean(differences, options), keys, differences };
 }
 
-/** Trailing moving average: entry i is the mean of values max(0, i-window+1)..i. */
-export function movingAverage(xs: readonly number[], window: number): number[] {
+/**
+ * Trailing moving average: entry i is the mean of the last `window` values up to i. A null (a step
+ * without that value) stays null and is skipped, so the window spans the last `window` values present.
+ */
+export function movingAverage(xs: readonly number[], window: number): number[];
+export function movingAverage(xs: readonly (number | null)[], window: number): (number | null)[];
+export function movingAverage(xs: readonly (number | null)[], window: number): (number | null)[] {
   if (!Number.isInteger(window) || window < 1) throw new Error(`movingAverage: window must be a positive integer, got ${window}`);
-  const out: number[] = [];
+  const present: number[] = [];
   let s = 0;
-  for (let i = 0; i < xs.length; i++) {
-    s += xs[i];
-    if (i >= window) s -= xs[i - window];
-    out.push(s / Math.min(i + 1, window));
-  }
-  return out;
+  return xs.map((x) => {
+    if (x === null) return null;
+    present.push(x);
+    s += x;
+    if (present.length > window) s -= present[present.length - 1 - window];
+    return s / Math.min(present.length, window);
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeAdvantages, groupStats, stdUnbiased, varianceGate, type AdvantageOptions, type RolloutCredit } from './advantage';
+import { stdUnbiased } from '../analysis/stats';
+import { computeAdvantages, groupStats, varianceGate, type AdvantageOptions, type RolloutCredit } from './advantage';
 
 const base: AdvantageOptions = { method: 'infopo', beta: 0.5, betaDecay: 0, epoch: 0, gateTemperature: 0.5, normalizeIntrinsic: true, intrinsicOnly: false, capIntrinsic: true, outcomeScaling: 'group', keepFraction: 0.5 };
 const oneTurn = (outcome: number, tokens = 2): RolloutCredit => ({ outcome, turns: [{ actionTokens: tokens, infoGain: null }] });

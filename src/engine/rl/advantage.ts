@@ -3,6 +3,7 @@
  * (docs/infopo.md §3-§4), plus the outcome baselines of the other methods. Plain float64 JavaScript:
  * a user can call it on their own numbers.
  */
+import { mean, stdUnbiased } from '../analysis/stats';
 import type { Method } from '../config';
 
 export interface TurnCredit {
@@ -58,16 +59,6 @@ export interface BatchAdvantages {
 
 export const EPS = 1e-6;
 
-export function mean(xs: readonly number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
-}
-
-/** Standard deviation with Bessel's correction (torch.std); 0 for fewer than two values. */
-export function stdUnbiased(xs: readonly number[]): number {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
-}
 
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -117,7 +108,7 @@ export function computeAdvantages(groups: RolloutCredit[][], o: AdvantageOptions
     if (!useIntrinsic) return rewards.map((turns) => turns.map((toks) => toks.map(() => 0)));
     if (!o.normalizeIntrinsic) return rewards;
     const pool = rewards.flat(2).filter((x) => x !== 0);
-    const mu = pool.length === 1 ? pool[0] : mean(pool);
+    const mu = pool.length === 1 ? pool[0] : mean(pool, 0);
     const sigma = pool.length === 1 ? 1 : stdUnbiased(pool);
     return rewards.map((turns) => turns.map((toks) => toks.map((x) => (x !== 0 ? (x - mu) / (sigma + EPS) : 0))));
   });

@@ -15,7 +15,8 @@ import { slipOf } from '../tasks/common';
 import type { TaskFamily } from '../tasks/types';
 import { EOT } from '../text/special';
 import type { WordTokenizer } from '../text/tokenizer';
-import { computeAdvantages, mean, stdUnbiased, type BatchAdvantages, type RolloutCredit } from './advantage';
+import { mean, stdUnbiased } from '../analysis/stats';
+import { computeAdvantages, type BatchAdvantages, type RolloutCredit } from './advantage';
 import { packDialogues, tokenLogProbs, type PackedBatch } from './batch';
 import { computeInfoGain, type TurnInfoGain } from './infogain';
 import { hasFusedDivergenceKernel } from '../kernels/divergence';
@@ -350,23 +351,23 @@ export class Trainer {
     const mechanism = this.mechanism(p);
     const tokens = rollouts.reduce((a, r) => a + r.dialogue.tokens.length, 0);
     return {
-      success: mean(rollouts.map((r) => (r.success ? 1 : 0))),
-      return: mean(rollouts.map((r) => r.outcome)),
-      turns: mean(turns),
+      success: mean(rollouts.map((r) => (r.success ? 1 : 0)), 0),
+      return: mean(rollouts.map((r) => r.outcome), 0),
+      turns: mean(turns, 0),
       action_len: actions.length ? generated / actions.length : 0,
       tokens_generated: generated,
       invalid_action_fraction: actions.length ? rollouts.flatMap((r) => r.dialogue.turns).filter((t) => !t.valid).length / actions.length : 0,
-      zero_std_fraction: mean(adv.groups.map((g) => (g.std === 0 ? 1 : 0))),
+      zero_std_fraction: mean(adv.groups.map((g) => (g.std === 0 ? 1 : 0)), 0),
       uninformative_share: mechanism.uninformativeShare,
       tied_credit_informative: mechanism.tiedCredit('informative'),
       tied_credit_uninformative: mechanism.tiedCredit('uninformative'),
       gate_min: Math.min(...gates),
-      gate_mean: mean(gates),
+      gate_mean: mean(gates, 0),
       gate_max: Math.max(...gates),
       scored_turns: gains.length,
-      info_gain_mean: mean(sampled),
+      info_gain_mean: mean(sampled, 0),
       info_gain_std: stdUnbiased(sampled),
-      info_gain_exact_mean: mean(exact),
+      info_gain_exact_mean: mean(exact, 0),
       info_gain_exact_std: stdUnbiased(exact),
       // 1 when this step's divergences ran in the fused WGSL kernel (webgpu), 0 on the tfjs-ops path.
       fused_divergence: gains.length > 0 && this.config.divergenceImpl !== 'ops' && hasFusedDivergenceKernel() ? 1 : 0,
@@ -399,7 +400,7 @@ export class Trainer {
         const family = this.families.find((f) => f.id === r.family)!;
         const exchanges = r.dialogue.turns.map((t) => ({ action: t.action, feedback: t.feedback, role: t.role }));
         const informative = questionsInformative(family, r.request, exchanges, simulator.maxTurns || family.maxTurns, simulator);
-        tally.add(informative, g.kept && g.std === 0 ? g.tokens[k].map((tokens) => mean(tokens)) : null);
+        tally.add(informative, g.kept && g.std === 0 ? g.tokens[k].map((tokens) => mean(tokens, 0)) : null);
       }),
     );
     return tally;
