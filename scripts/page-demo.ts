@@ -5,20 +5,21 @@
  * +0.20 above step 0 (the target: 90 s), and optionally writes the screenshots of docs/ui.md
  * (ui-demo-1280, ui-race-1280, ui-race-390). A measurement to look at, not a test: the seconds depend on the machine.
  *
- *   npx tsx scripts/page-demo.ts [--url http://localhost:5173] [--shots DIR] [--no-single] [--no-race]
+ *   npm run page-demo -- [--url http://localhost:5173] [--shots DIR] [--no-single] [--no-race]
  */
 import { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, systemChromium } from '../src/cli/browser';
-import { VISIBLE_RISE } from '../src/engine';
+import { runWhenEntry } from '../src/cli/processes';
+import { firstRise, VISIBLE_RISE } from '../src/engine';
 
 const POLL_MS = 200;
 const LIMIT_MS = 600_000;
 
 /** A percentage the page shows ("22.3%") as a fraction. */
-const fraction = (text: string): number | null => {
+export const fraction = (text: string): number | null => {
   const m = /(-?[\d.]+)%/.exec(text);
   return m ? Number(m[1]) / 100 : null;
 };
@@ -31,6 +32,9 @@ interface Timed {
   done_s: number;
 }
 
+/** Whether the evaluations seen so far show the rise the demo benchmark times (first-rise's definition). */
+export const hasRisen = (evals: readonly { step: number; success: number }[]): boolean => firstRise([], evals, { margin: VISIBLE_RISE }).evalStep !== null;
+
 /** Polls `read` (step, success) pairs until `finished`, noting when success first rises by VISIBLE_RISE. */
 async function watch(read: () => Promise<{ step: number; success: number }[]>, finished: () => Promise<boolean>): Promise<Timed> {
   const t0 = Date.now();
@@ -38,8 +42,7 @@ async function watch(read: () => Promise<{ step: number; success: number }[]>, f
   let evals: { step: number; success: number }[] = [];
   for (;;) {
     evals = await read();
-    const base = evals.find((e) => e.step === 0);
-    if (rise === null && base && evals.some((e) => e.step > 0 && e.success >= base.success + VISIBLE_RISE - 1e-9)) rise = (Date.now() - t0) / 1000;
+    if (rise === null && hasRisen(evals)) rise = (Date.now() - t0) / 1000;
     if (await finished()) break;
     if (Date.now() - t0 > LIMIT_MS) throw new Error(`page-demo: not finished after ${LIMIT_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, POLL_MS));
@@ -58,13 +61,13 @@ async function open(url: string, width: number): Promise<Page> {
   return page;
 }
 
-async function main() {
+async function main(argv: string[]): Promise<number> {
   const o = new Command()
     .option('--url <url>', 'the running page', 'http://localhost:5173')
     .option('--shots <dir>', 'write screenshots here')
     .option('--no-single', 'skip the single Start run')
     .option('--no-race', 'skip the race')
-    .parse()
+    .parse(argv)
     .opts<{ url: string; shots?: string; single: boolean; race: boolean }>();
   if (o.shots) mkdirSync(o.shots, { recursive: true });
   const shot = (page: Page, name: string) => (o.shots ? page.screenshot({ path: join(o.shots, `${name}.png`) }) : Promise.resolve());
@@ -114,9 +117,7 @@ async function main() {
     await page.context().browser()!.close();
   }
   console.log(JSON.stringify(report, null, 1));
+  return 0;
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runWhenEntry(import.meta.url, main);

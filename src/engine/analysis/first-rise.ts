@@ -28,7 +28,7 @@ export interface FirstRise {
  * Training success (sampled) and test success (greedy) are compared each with its own start: greedy
  * decoding usually scores higher than sampling, so one baseline for both would hide or fake a rise.
  */
-export function firstRise(steps: readonly { step: number; metrics: Partial<Metrics> }[], evaluations: readonly EvaluationEntry[], options: RiseOptions = {}): FirstRise {
+export function firstRise(steps: readonly { step: number; metrics: Partial<Metrics> }[], evaluations: readonly Pick<EvaluationEntry, 'step' | 'success'>[], options: RiseOptions = {}): FirstRise {
   const window = options.window ?? 5;
   const margin = options.margin ?? 0.1;
   const success = steps.map((s) => s.metrics.success ?? NaN);
