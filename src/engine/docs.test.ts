@@ -102,6 +102,12 @@ describe('documentation links', () => {
     expect(broken).toEqual([]);
   });
 
+  it("README.md links every page at docs/'s top level", () => {
+    const linked = new Set(relativeLinks(readFileSync(resolve(ROOT, 'README.md'), 'utf8')).map((t) => t.split('#')[0]));
+    const unlinked = readdirSync(resolve(ROOT, 'docs')).filter((f) => f.endsWith('.md') && !linked.has(`docs/${f}`));
+    expect(unlinked).toEqual([]);
+  });
+
   it('docs/results.md stays a one-page summary (at most 150 lines)', () => {
     const lines = readFileSync(resolve(ROOT, 'docs/results.md'), 'utf8').trimEnd().split('\n').length;
     expect(lines).toBeLessThanOrEqual(150);
