@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ensureBrowser, type Probes } from './ensure-browser';
+import { ensureBrowser, ensureVulkanLoader, type Probes } from './ensure-browser';
 
 /** A machine: which browsers exist now, and what installing does. */
 function machine(o: { system?: boolean; playwright?: boolean; online?: boolean; root?: boolean; apt?: boolean }) {
@@ -47,5 +47,43 @@ describe('ensure-browser', () => {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.message).toMatch(/^No Chromium for the browser tests: .*apt-get install chromium.*npx playwright install chromium[^\n]*$/);
     }
+  });
+});
+
+describe('ensure-browser: the Vulkan loader for WebGPU in Node', () => {
+  const probes = (o: { linux?: boolean; present?: boolean; root?: boolean; apt?: boolean; installWorks?: boolean }) => {
+    let present = !!o.present;
+    const ran: string[] = [];
+    return {
+      ran,
+      p: {
+        linux: o.linux ?? true,
+        loaderPresent: () => present,
+        isRoot: !!o.root,
+        hasAptGet: !!o.apt,
+        run: (cmd: string, args: string[]) => {
+          ran.push([cmd, ...args].join(' '));
+          if (o.installWorks) present = true;
+          return !!o.installWorks;
+        },
+        log: () => {},
+      },
+    };
+  };
+  it('does nothing when the loader is there, or off Linux', () => {
+    const m = probes({ present: true, root: true, apt: true, installWorks: true });
+    expect(ensureVulkanLoader(m.p)).toEqual({ ok: true, how: 'present' });
+    expect(ensureVulkanLoader(probes({ linux: false }).p)).toEqual({ ok: true, how: 'not-linux' });
+    expect(m.ran).toEqual([]);
+  });
+  it('installs libvulkan1 as root with apt-get', () => {
+    const m = probes({ root: true, apt: true, installWorks: true });
+    expect(ensureVulkanLoader(m.p)).toEqual({ ok: true, how: 'apt' });
+    expect(m.ran).toEqual(['apt-get install -y -qq libvulkan1']);
+  });
+  it('says what to install otherwise', () => {
+    const r = ensureVulkanLoader(probes({ root: false, apt: true }).p);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toContain('apt-get install libvulkan1');
   });
 });

@@ -1,7 +1,9 @@
 /**
- * Finds a Chromium for the browser tests (`npm test` runs this before Playwright), in order: the
- * system's (Debian's has SwiftShader WebGPU), Playwright's own download (fetched now if missing),
- * Debian's `chromium` package (only as root with apt-get), else one line saying how to get one.
+ * Finds a Chromium for the browser tests (`npm test` runs this before Vitest and Playwright), in
+ * order: the system's (Debian's has SwiftShader WebGPU), Playwright's own download (fetched now if
+ * missing), Debian's `chromium` package (only as root with apt-get), else one line saying how to get
+ * one. On Linux it also makes sure of the Vulkan loader (libvulkan1), which WebGPU in Node (Dawn)
+ * needs for the kernel tests of src/cli/node-webgpu.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -41,6 +43,19 @@ export function ensureBrowser(p: Probes): BrowserFound {
   };
 }
 
+export type VulkanFound = { ok: true; how: 'present' | 'apt' | 'not-linux' } | { ok: false; message: string };
+
+/** The Vulkan loader for Dawn on Linux: present, or installed as root with apt-get, else what to do. */
+export function ensureVulkanLoader(p: Pick<Probes, 'isRoot' | 'hasAptGet' | 'run' | 'log'> & { linux: boolean; loaderPresent: () => boolean }): VulkanFound {
+  if (!p.linux) return { ok: true, how: 'not-linux' };
+  if (p.loaderPresent()) return { ok: true, how: 'present' };
+  if (p.isRoot && p.hasAptGet) {
+    p.log('no Vulkan loader: installing Debian\'s libvulkan1 (WebGPU in Node needs it)');
+    if (p.run('apt-get', ['install', '-y', '-qq', 'libvulkan1']) && p.loaderPresent()) return { ok: true, how: 'apt' };
+  }
+  return { ok: false, message: 'No Vulkan loader for the WebGPU tests in Node: install it (Debian/Ubuntu: sudo apt-get install libvulkan1), then run npm test again.' };
+}
+
 async function main(): Promise<void> {
   const { chromium } = await import('@playwright/test');
   const found = ensureBrowser({
@@ -57,6 +72,18 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log(`browser tests use ${found.browser}`);
+  const vulkan = ensureVulkanLoader({
+    linux: process.platform === 'linux',
+    loaderPresent: () => spawnSync('sh', ['-c', 'ldconfig -p | grep -q "libvulkan.so.1 "'], { stdio: 'ignore' }).status === 0,
+    isRoot: process.getuid?.() === 0,
+    hasAptGet: spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0,
+    run: (command, args) => spawnSync(command, args, { stdio: 'ignore', timeout: 15 * 60_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0,
+    log: (line) => console.log(line),
+  });
+  if (!vulkan.ok) {
+    console.error(vulkan.message);
+    process.exit(1);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { initBackend, loadTokenizer, type BackendChoice, type BackendName, type EnvironmentInfo, type WordTokenizer } from '../engine';
 
 import { MODELS_DIR } from './checkpoint-folder';
+import { installNodeWebGpu } from './node-webgpu';
 
 export { MODELS_DIR };
 
@@ -19,10 +20,13 @@ function versionOf(pkg: string): string {
 }
 
 export async function nodeBackend(name: BackendName): Promise<BackendChoice> {
-  if (name === 'webgpu') throw new Error('the webgpu backend runs in the browser only; use --backend wasm or cpu in Node');
+  // WebGPU in Node is Dawn's (node-webgpu.ts); without an adapter this throws what to install.
+  if (name === 'webgpu') await installNodeWebGpu();
   // Only the named backend is tried: a CLI run says exactly what it ran on.
   return initBackend([name], async (n) => {
     if (n === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+    // The page's webgpu entry: TensorFlow.js's webgpu backend and the fused divergence kernel.
+    if (n === 'webgpu') await import('../engine/runtime/webgpu');
   });
 }
 

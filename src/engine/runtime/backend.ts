@@ -80,8 +80,10 @@ async function startBackend(name: BackendName, load: BackendLoader): Promise<{ a
     if (!gpu) throw new Error('navigator.gpu is missing (this browser or context has no WebGPU; it needs a secure context such as http://localhost)');
     const found = await gpu.requestAdapter();
     if (!found) throw new Error('no WebGPU adapter is available');
-    const info = (found as unknown as { info?: AdapterInfoLike }).info;
-    software = isSoftwareAdapter({ ...info, isFallbackAdapter: info?.isFallbackAdapter ?? (found as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter });
+    const raw = (found as unknown as { info?: AdapterInfoLike }).info;
+    // Read field by field: Dawn's Node adapter info has getters that a spread does not copy.
+    const info: AdapterInfoLike = { vendor: raw?.vendor, architecture: raw?.architecture, description: raw?.description, isFallbackAdapter: raw?.isFallbackAdapter ?? (found as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter };
+    software = isSoftwareAdapter(info);
     adapter = adapterName({ ...info, isFallbackAdapter: software });
   }
   await load(name);
