@@ -68,6 +68,8 @@ test('imports a checkpoint folder, trains from it, exports it as a Hugging Face 
   const download = page.waitForEvent('download');
   await page.getByTestId('export-model').click();
   const zipPath = testInfo.outputPath('export.zip');
+  // Method, task and seed once each in the name.
+  expect((await download).suggestedFilename()).toBe('infopo-20q-seed1.zip');
   await (await download).saveAs(zipPath);
   const entries = unzipSync(readFileSync(zipPath));
   const names = Object.keys(entries).map((p) => p.split('/').slice(1).join('/')).sort();
@@ -84,7 +86,7 @@ test('imports a checkpoint folder, trains from it, exports it as a Hugging Face 
   await page.goto(`/?${encodeShare(configFromPresets(['smoke'], { steps: 1, evalEpisodes: 0, init: 'imported', sftSteps: 0 }))}`);
   await page.getByTestId('backend-preference').selectOption('wasm');
   await page.getByTestId('import-checkpoint-files').setInputFiles({ name: 'e2e-small.zip', mimeType: 'application/zip', buffer: Buffer.from(readFileSync(zipPath)) });
-  await expect(page.getByTestId('checkpoint-info')).toContainText('Checkpoint infopo-infopo-20q-seed1 (Hugging Face layout');
+  await expect(page.getByTestId('checkpoint-info')).toContainText('Checkpoint infopo-20q-seed1 (Hugging Face layout');
   await runToEnd(page);
   await expect(page.locator('[data-testid="step-row"][data-step="1"]')).toHaveCount(1);
   const shot = testInfo.outputPath('checkpoint-imported.png');

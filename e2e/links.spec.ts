@@ -48,6 +48,7 @@ test('an imported run.json whose figures were edited is marked modified; the ori
     await page.getByTestId('import-file').setInputFiles({ name: 'original.run.json', mimeType: 'application/json', buffer: Buffer.from(text) });
     await expect(page.getByTestId('integrity')).toHaveAttribute('data-integrity', 'verified');
     await expect(page.getByTestId('modified-banner')).toHaveCount(0);
+    await expect(page.getByTestId('phase')).toContainText('Imported run (original.run.json, status complete)');
 
     // The issue's edit: success figures raised to 97%, fingerprint and status untouched.
     const edited = JSON.parse(text);

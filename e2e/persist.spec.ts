@@ -35,6 +35,8 @@ test('reload in the middle of a run, resume from the autosave: same fingerprint 
   const problems = watchConsole(page);
   await page.goto(`/?${encodeShare(config)}`);
   await expect(page.getByTestId('run-library')).toContainText('No stored runs yet');
+  // An opened link says so (nothing is offered for resuming yet).
+  await expect(page.getByTestId('notice')).toHaveText('Setup loaded from the link. Press Start to reproduce the run.');
 
   // The reference: one uninterrupted run, listed in the library once complete.
   await startOnWasm(page);
@@ -70,6 +72,10 @@ test('reload in the middle of a run, resume from the autosave: same fingerprint 
   expect(from).toBeGreaterThanOrEqual(4);
   expect(from).toBeLessThan(config.steps);
   await expect(page.getByTestId('run-library')).toContainText('interrupted');
+  // A plain reload: the offer is the one message (no "Press Start to reproduce the run" beside it).
+  // Counted once, not awaited: a notice is a 4-second flash, so waiting for none would pass anyway.
+  await expect(page.getByTestId('resume-offer')).toHaveCount(1);
+  expect(await page.getByTestId('notice').count(), 'a notice beside the resume offer').toBe(0);
   await attachScreenshot(page, testInfo, 'resume-offer.png');
   await page.getByTestId('backend-preference').selectOption('wasm');
   await offer.click();
@@ -83,6 +89,13 @@ test('reload in the middle of a run, resume from the autosave: same fingerprint 
   const fingerprints = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-fingerprint')));
   expect(fingerprints).toEqual([reference, reference]);
   await attachScreenshot(page, testInfo, 'library.png');
+
+  // Open shows a stored run as what it is: a saved run, by its name (an imported file is an "Imported run").
+  const name = (await rows.first().getByTestId('library-name').textContent())!;
+  await rows.first().getByTestId('library-open').click();
+  await expect(page.getByTestId('phase')).toHaveAttribute('data-phase', 'imported');
+  await expect(page.getByTestId('phase')).toContainText(`Saved run (${name}, status complete)`);
+  await expect(page.getByTestId('phase')).not.toContainText('Imported run');
 
   // Rename, then delete one run: the other stays.
   await rows.first().getByRole('button', { name: 'Rename' }).click();

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { initBackend, loadTokenizer, type BackendChoice, type BackendName, type EnvironmentInfo, type WordTokenizer } from '../engine';
+import { environmentOf, initBackend, loadTokenizer, type BackendChoice, type BackendName, type BackendReport, type EnvironmentInfo, type WordTokenizer } from '../engine';
 
 import { MODELS_DIR } from './checkpoint-folder';
 import { installNodeWebGpu } from './node-webgpu';
@@ -19,15 +19,20 @@ function versionOf(pkg: string): string {
   }
 }
 
-export async function nodeBackend(name: BackendName): Promise<BackendChoice> {
+/** A backend started in Node, with the wasm backend's thread count (null on cpu and webgpu). */
+export type NodeBackendChoice = BackendChoice & { threads: number | null };
+
+export async function nodeBackend(name: BackendName): Promise<NodeBackendChoice> {
   // WebGPU in Node is Dawn's (node-webgpu.ts); without an adapter this throws what to install.
   if (name === 'webgpu') await installNodeWebGpu();
   // Only the named backend is tried: a CLI run says exactly what it ran on.
-  return initBackend([name], async (n) => {
+  const choice = await initBackend([name], async (n) => {
     if (n === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
     // The page's webgpu entry: TensorFlow.js's webgpu backend and the fused divergence kernel.
     if (n === 'webgpu') await import('../engine/runtime/webgpu');
   });
+  const threads = choice.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : null;
+  return { ...choice, threads };
 }
 
 /** Reads a checkpoint folder named by an `init` value (models/<name>, or a path); see checkpoint-folder.ts. */
@@ -37,20 +42,16 @@ export async function nodeTokenizer(): Promise<WordTokenizer> {
   return loadTokenizer({ modelsPath: MODELS_DIR });
 }
 
-export function nodeEnvironment(choice: BackendChoice): EnvironmentInfo {
-  return {
-    backend: choice.backend,
-    fallback_reason: choice.fallbackReason,
-    adapter: choice.adapter,
-    runtime: `node ${process.versions.node}`,
-    versions: {
-      'infopo-sandbox': JSON.parse(readFileSync(resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version,
-      '@tensorflow/tfjs': tf.version.tfjs,
-      '@tensorflow/tfjs-backend-wasm': versionOf('@tensorflow/tfjs-backend-wasm'),
-      '@huggingface/transformers': versionOf('@huggingface/transformers'),
-    },
-    started_at: new Date().toISOString(),
+/** The run record's environment in Node: the same mapping as the page's (`environmentOf`), with Node's runtime and package versions. */
+export function nodeEnvironment(choice: NodeBackendChoice): EnvironmentInfo {
+  const versions = {
+    'infopo-sandbox': JSON.parse(readFileSync(resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version,
+    '@tensorflow/tfjs': tf.version.tfjs,
+    '@tensorflow/tfjs-backend-wasm': versionOf('@tensorflow/tfjs-backend-wasm'),
+    '@huggingface/transformers': versionOf('@huggingface/transformers'),
   };
+  const report: BackendReport = { backend: choice.backend, adapter: choice.adapter, software: choice.software, fallbackReason: choice.fallbackReason, versions, probe: choice.probe, threads: choice.threads };
+  return environmentOf(report, { runtime: `node ${process.versions.node}`, startedAt: new Date().toISOString() });
 }
 
 /** tfjs prints an advertisement for tfjs-node on first use in Node; it is not for our users. */

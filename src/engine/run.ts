@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CONFIG_KEYS, ConfigError, resolveConfig, type Config } from './config';
 import { decodeShare, shareParamsOfLink } from './share';
+import { BACKEND_NAMES } from './runtime/backend';
 
 export const RUN_FORMAT = 'infopo-sandbox/run@1';
 
@@ -106,7 +107,7 @@ export const environmentSchema = z.object({
   adapter_software: z.boolean().optional(),
   /** Backend preference "auto": each backend's measured probe (ms per probe unit) behind the choice. */
   backend_probe: z
-    .array(z.object({ backend: z.enum(['webgpu', 'wasm', 'cpu']), ms: z.number().nullable(), warmupMs: z.number().nullable(), units: z.number().int(), screenMs: z.number().nullable(), note: z.string().nullable() }))
+    .array(z.object({ backend: z.enum(BACKEND_NAMES), ms: z.number().nullable(), warmupMs: z.number().nullable(), units: z.number().int(), screenMs: z.number().nullable(), note: z.string().nullable() }))
     .nullable()
     .optional(),
   /** Threads of the wasm backend (1 without cross-origin isolation); null when not wasm. */

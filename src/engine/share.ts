@@ -17,6 +17,7 @@
 // lz-string is CommonJS: a default import works in Vite, Vitest and plain Node ESM alike.
 import lzString from 'lz-string';
 import { ConfigError, diffFromDefaults, resolveConfigLenient, type Config } from './config';
+import { BACKEND_NAMES, isBackendName, type BackendName } from './runtime/backend';
 
 const { compressToEncodedURIComponent, decompressFromEncodedURIComponent } = lzString;
 
@@ -24,10 +25,6 @@ export const SHARE_VERSION = 1;
 
 /** Query parameters that mark a URL as a shared setup. */
 export const SHARE_PARAMS = ['v', 'c'] as const;
-
-/** Backends a link may name (the page's three; the command line runs wasm and cpu). */
-export const SHARE_BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
-export type ShareBackend = (typeof SHARE_BACKENDS)[number];
 
 /**
  * Longest setup payload read (characters of `c`). Every valid config compresses to under 2 KB;
@@ -37,7 +34,8 @@ export const MAX_SHARE_PAYLOAD = 16_384;
 
 /** What a run of the linked setup produced: its backend and its record's fingerprint. */
 export interface ShareProof {
-  backend: ShareBackend;
+  /** Any of `BACKEND_NAMES` (the page runs all three; the command line wasm and cpu). */
+  backend: BackendName;
   fingerprint: string;
 }
 
@@ -125,12 +123,12 @@ export function decodeShare(str: string): DecodedShare {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('Shared link: the setup must be a JSON object of config values.');
   const backend = params.get('b');
   const fingerprint = params.get('f');
-  if (backend !== null && !(SHARE_BACKENDS as readonly string[]).includes(backend)) throw new Error(`Shared link: backend b=${JSON.stringify(backend.slice(0, 20))} is not one of ${SHARE_BACKENDS.join(', ')}.`);
+  if (backend !== null && !isBackendName(backend)) throw new Error(`Shared link: backend b=${JSON.stringify(backend.slice(0, 20))} is not one of ${BACKEND_NAMES.join(', ')}.`);
   if (fingerprint !== null && !/^[0-9a-f]{64}$/.test(fingerprint)) throw new Error('Shared link: the fingerprint "f" must be 64 hex digits (a SHA-256).');
   if ((backend === null) !== (fingerprint === null)) throw new Error('Shared link: "b" (backend) and "f" (fingerprint) go together; the link has only one of them.');
   try {
     const { config, ignored } = resolveConfigLenient(value);
-    return { config, ignored, proof: backend !== null && fingerprint !== null ? { backend: backend as ShareBackend, fingerprint } : null };
+    return { config, ignored, proof: isBackendName(backend) && fingerprint !== null ? { backend, fingerprint } : null };
   } catch (error) {
     if (error instanceof ConfigError) throw new Error(`Shared link: invalid setup: ${error.problems.join('; ')}`);
     throw error;

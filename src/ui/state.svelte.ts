@@ -1,28 +1,17 @@
 /**
- * The page's state, as runes in one module: the setup form, the current (or imported) run, and the
- * banners. Components read and call these stores; only this module talks to the TrainerClient.
+ * The page's state in runes: the setup form, the current (or imported) run, and the banners.
+ * Components read and call these stores; only this module talks to the TrainerClient. The run's
+ * transitions are run-state.ts's pure functions; this module holds their result and does the effects.
  */
-import { reproductionVerdict, SHARE_BACKENDS, shareUrl, type BackendName, type BackendReport, type CheckpointFiles, type Config, type ConfigKey, type EvaluationEntry, type GroupTrace, type Integrity, type PhasePlan, type RunRecord, type RunSnapshot, type ShareProof, type StepEntry, type VerdictKind } from '../engine';
+import { isBackendName, shareUrl, type BackendReport, type CheckpointFiles, type Config, type ConfigKey, type EvaluationEntry, type GroupTrace, type Integrity, type PhasePlan, type RunRecord, type RunSnapshot, type ShareProof, type StepEntry } from '../engine';
 import { link } from './link-state.svelte';
-import { TrainerClient, type BackendPreference, type ImportedCheckpoint, type ModelExport, type WorkerEvent } from './trainer-client';
+import { TrainerClient, type BackendPreference, type ImportedCheckpoint, type ModelCardInfo, type ModelExport, type WorkerEvent } from './trainer-client';
 import { LANDING_PRESET, displayValue, setupFromConfig, validateSetup, withOverride, type Overrides, type RawValue } from './setup-logic';
-import { partialRecord } from './run-file';
-import { fractionDone, kindOf, recentStepMs, remainingMs, type WorkKind } from './progress';
+import { recordOfRun } from './run-file';
+import type { WorkKind } from './progress';
+import { abortRun, currentPhaseOf, elapsedMsOf, etaMsOf, failRun, isActive, isUnsaved, lastStepOf, openedRunLabel, openRecord, progressOf, reduceRun, requestStop, RUN_STATE_KEYS, snapshotSaved, startRun, type Moment, type OpenedFrom, type Phase, type RunState } from './run-state';
 import { library } from './library.svelte';
 import { autosaveEvery, newRunId } from './library';
-
-/** What the page shows as the run's state; the running ones follow the engine's phase events. */
-export type Phase = 'idle' | 'starting' | 'preparing' | 'loading' | 'warm-start' | 'evaluating' | 'training' | 'complete' | 'stopped' | 'failed' | 'imported';
-
-const ACTIVE: readonly Phase[] = ['starting', 'preparing', 'loading', 'warm-start', 'evaluating', 'training'];
-
-const PAGE_PHASE: Record<PhasePlan['id'], Phase> = {
-  'loading-checkpoint': 'loading',
-  'warm-start': 'warm-start',
-  evaluation: 'evaluating',
-  rl: 'training',
-  'final-evaluation': 'evaluating',
-};
 
 // ---------------------------------------------------------------- setup form
 
@@ -113,126 +102,79 @@ export function trainerClient(): TrainerClient {
   return client;
 }
 
-class RunStore {
+/** Write one field of the state (typed per key, so the store's fields keep their types). */
+function assign<K extends keyof RunState>(to: RunState, from: RunState, key: K): void {
+  to[key] = from[key];
+}
+
+function moment(): Moment {
+  return { now: performance.now(), clock: new Date().toLocaleTimeString() };
+}
+
+/**
+ * The run state in runes, one field each (components re-render only for the fields they read);
+ * every change goes through run-state.ts's pure functions. This class does the effects: the worker,
+ * the run library, the console and the clock's ticker.
+ */
+class RunStore implements RunState {
   phase = $state<Phase>('idle');
   paused = $state(false);
   stopRequested = $state(false);
-  /** The run's config (a snapshot taken at Start, or the imported record's). */
   config = $state.raw<Config | null>(null);
   backend = $state.raw<BackendReport | null>(null);
-  /** The engine's schedule ('plan' event) and the phase running now ('phase' events). */
   plan = $state.raw<PhasePlan[]>([]);
   phaseIndex = $state(-1);
   phaseStartedAt = $state(0);
-  /** Units done in the current phase (warm-start steps, RL steps of this stretch). */
   phaseDone = $state(0);
-  /** Measured ms per unit by kind of work, from finished phases. */
   perUnitMs = $state.raw<Partial<Record<WorkKind, number>>>({});
-  /** Ticks every second while a run is active, so elapsed time and ETA stay current. */
   now = $state(performance.now());
-  warm = $state.raw<{ step: number; total: number; loss: number } | null>(null);
-  warmLosses = $state.raw<{ step: number; loss: number }[]>([]);
+  warm = $state.raw<RunState['warm']>(null);
+  warmLosses = $state.raw<RunState['warmLosses']>([]);
   steps = $state.raw<StepEntry[]>([]);
   traces = $state.raw<GroupTrace[]>([]);
   evaluations = $state.raw<EvaluationEntry[]>([]);
-  /** The worker's own record ('complete' event) or the imported one. */
   record = $state.raw<RunRecord | null>(null);
   error = $state<string | null>(null);
-  /** WebGPU validation errors / device loss reported by the worker: results are not trustworthy. */
   gpuErrors = $state.raw<string[]>([]);
+  gpuErrorCount = $state(0);
   logs = $state.raw<string[]>([]);
-  source = $state<'live' | 'imported' | null>(null);
+  source = $state<RunState['source']>(null);
   importedName = $state<string | null>(null);
+  openedFrom = $state<OpenedFrom | null>(null);
   startedAt = $state<number | null>(null);
   endedAt = $state<number | null>(null);
-  /** Wall-clock times (ms) of the step events, for the ETA. */
   stepStamps = $state.raw<number[]>([]);
-  /** Set when the run ended without the worker's record (aborted or failed). */
   aborted = $state(false);
   preference = $state<BackendPreference>('auto');
-  /** The run's id in the run library (autosave target), or null (imported runs, no IndexedDB). */
   libraryId = $state<string | null>(null);
-  /** RL step of the last snapshot stored in the library (0: none yet). */
   savedStep = $state(0);
-  /** Set when the WebGPU device was lost: the run is held; the page offers to continue on wasm. */
   deviceLost = $state<string | null>(null);
-  /** A run resumed from a snapshot: the step it continued from. */
   resumedFrom = $state<number | null>(null);
-  /** An imported record's fingerprint recomputed over its content (null for live runs). */
   integrity = $state<Integrity | null>(null);
-  /** The backend and fingerprint of the linked run this run should reproduce (its setup unedited), and the verdict once it completes. */
   expected = $state.raw<ShareProof | null>(null);
-  verdict = $state.raw<{ kind: VerdictKind; text: string } | null>(null);
+  verdict = $state.raw<RunState['verdict']>(null);
 
-  readonly active = $derived(ACTIVE.includes(this.phase));
+  readonly active = $derived(isActive(this.phase));
   readonly totalSteps = $derived(this.config?.steps ?? 0);
-  readonly lastStep = $derived(this.steps.length ? this.steps[this.steps.length - 1].step : 0);
-  /** Leaving now would lose work: the run is training and its latest step (or its warm start) is not in a stored snapshot. */
-  readonly unsaved = $derived(this.active && !(this.savedStep > 0 && this.savedStep === this.lastStep));
-  readonly currentPhase = $derived(this.phaseIndex >= 0 ? (this.plan[this.phaseIndex] ?? null) : null);
-  /** ms since Start (never negative: the clock is read at Start and at every tick). */
-  readonly elapsedMs = $derived(this.startedAt === null ? null : Math.max(0, (this.endedAt ?? this.now) - this.startedAt));
-  private readonly progressInput = $derived.by(() => {
-    const perUnitMs = { ...this.perUnitMs };
-    // RL: the recent step intervals (pauses excluded), else the last step's own time.
-    const rl = recentStepMs(this.stepStamps) ?? this.steps[this.steps.length - 1]?.metrics.step_ms;
-    if (rl !== undefined && Number.isFinite(rl)) perUnitMs.rl = rl;
-    const phaseElapsedMs = this.currentPhase ? Math.max(0, this.now - this.phaseStartedAt) : 0;
-    return { plan: this.plan, index: this.phaseIndex, done: this.phaseDone, phaseElapsedMs, perUnitMs };
-  });
+  readonly lastStep = $derived(lastStepOf(this));
+  readonly unsaved = $derived(isUnsaved(this));
+  readonly currentPhase = $derived(currentPhaseOf(this));
+  readonly elapsedMs = $derived(elapsedMsOf(this));
   /** Milliseconds left over every remaining phase; null until each kind of work ahead was timed once. */
-  readonly etaMs = $derived(this.active && !this.paused ? remainingMs(this.progressInput) : null);
-  /** Fraction of the whole run done (every phase counted). */
-  readonly progress = $derived(this.phase === 'complete' ? 1 : fractionDone(this.progressInput, this.elapsedMs ?? 0));
+  readonly etaMs = $derived(etaMsOf(this));
+  readonly progress = $derived(progressOf(this));
+  /** The phase line's words for a run shown without training ("Imported run", "Saved run"). */
+  readonly openedLabel = $derived(openedRunLabel(this.openedFrom));
   private ticker: ReturnType<typeof setInterval> | undefined;
 
-  private log(line: string): void {
-    const stamp = new Date().toLocaleTimeString();
-    this.logs = [...this.logs.slice(-299), `${stamp}  ${line}`];
+  /** The state as plain data, for the pure functions (they spread it; this class's fields are accessors). */
+  private view(): RunState {
+    return Object.fromEntries(RUN_STATE_KEYS.map((key) => [key, this[key]])) as unknown as RunState;
   }
 
-  private clear(): void {
-    this.paused = false;
-    this.stopRequested = false;
-    this.backend = null;
-    this.warm = null;
-    this.warmLosses = [];
-    this.steps = [];
-    this.traces = [];
-    this.evaluations = [];
-    this.record = null;
-    this.error = null;
-    this.gpuErrors = [];
-    this.logs = [];
-    this.source = null;
-    this.importedName = null;
-    this.startedAt = null;
-    this.endedAt = null;
-    this.stepStamps = [];
-    this.aborted = false;
-    this.plan = [];
-    this.phaseIndex = -1;
-    this.phaseDone = 0;
-    this.perUnitMs = {};
-    this.savedStep = 0;
-    this.deviceLost = null;
-    this.resumedFrom = null;
-    this.integrity = null;
-    this.expected = null;
-    this.verdict = null;
-  }
-
-  /** Time the phase that just ended (its kind's ms per unit), then enter phase `index`. */
-  private enterPhase(index: number): void {
-    const t = performance.now();
-    const prev = this.currentPhase;
-    if (prev && prev.id !== 'rl' && prev.units > 0) this.perUnitMs = { ...this.perUnitMs, [kindOf(prev.id)]: (t - this.phaseStartedAt) / prev.units };
-    this.phaseIndex = index;
-    this.phaseStartedAt = t;
-    this.phaseDone = 0;
-    this.now = t;
-    // A stretch of RL steps starts its own clock: the interval over a mid-run evaluation is not step time.
-    if (this.plan[index]?.id === 'rl') this.stepStamps = [t];
+  /** Take the next state, writing only the fields that changed. */
+  private apply(next: RunState): void {
+    for (const key of RUN_STATE_KEYS) if (this[key] !== next[key]) assign(this, next, key);
   }
 
   private stopTicker(): void {
@@ -241,32 +183,20 @@ class RunStore {
     this.now = performance.now();
   }
 
+  /** The run has ended (completed, stopped, failed or aborted): the clock stops and the record is stored. */
+  private ended(): void {
+    this.stopTicker();
+    void this.persist();
+  }
+
   /** Start a run; with `resume`, continue a stored run from its snapshot (its config, its library entry). */
   start(config: Config, preference: BackendPreference, resume?: { id: string; snapshot: RunSnapshot }): void {
     if (this.active) return;
-    this.clear();
     const id = ++runId;
-    this.config = config;
-    this.libraryId = resume?.id ?? newRunId();
-    if (resume) {
-      const r = resume.snapshot.record;
-      this.steps = r.steps;
-      this.traces = r.traces;
-      this.evaluations = r.evaluations;
-      this.savedStep = resume.snapshot.step;
-      this.resumedFrom = resume.snapshot.step;
-      this.warm = r.warm_start.final_loss === null ? null : { step: r.warm_start.steps, total: r.warm_start.steps, loss: r.warm_start.final_loss };
-    }
-    library.hold(this.libraryId);
-    this.preference = preference;
-    this.expected = link.proofFor(config);
-    this.source = 'live';
-    this.phase = 'starting';
-    this.startedAt = performance.now();
-    this.now = this.startedAt;
+    this.apply(startRun(this.view(), { config, preference, libraryId: resume?.id ?? newRunId(), expected: link.proofFor(config), resume: resume?.snapshot }, moment()));
+    library.hold(this.libraryId!);
     clearInterval(this.ticker);
     this.ticker = setInterval(() => (this.now = performance.now()), 1000);
-    this.log(`${resume ? `resume from step ${resume.snapshot.step}` : 'start'}: method ${config.method}, task ${config.task}, seed ${config.seed}, ${config.steps} steps, backend preference ${preference}`);
     if (!resume) void this.persist();
     const c = trainerClient();
     const plain = JSON.parse(JSON.stringify(config)) as Config;
@@ -285,85 +215,24 @@ class RunStore {
   }
 
   private onEvent(e: WorkerEvent): void {
+    this.apply(reduceRun(this.view(), e, { ...moment(), pageLink }));
     switch (e.type) {
-      case 'ready': {
-        const { type: _type, ...report } = e;
-        this.backend = report;
-        this.phase = 'preparing';
-        this.log(`backend ${e.backend}${e.adapter ? ` (${e.adapter})` : ''}${e.threads ? `, ${e.threads} thread${e.threads > 1 ? 's' : ''}` : ''}${e.fallbackReason ? `; fallback: ${e.fallbackReason}` : ''}`);
+      case 'gpu-error':
+        // Also on the page's console, where tests and developers look for it.
+        console.error(`WebGPU error #${e.count}: ${e.message}`);
         break;
-      }
-      case 'plan':
-        this.plan = e.phases;
-        break;
-      case 'phase':
-        this.enterPhase(e.index);
-        this.phase = PAGE_PHASE[e.phase.id];
-        this.log(`phase ${e.index + 1}/${this.plan.length}: ${e.phase.label} (${e.phase.units} ${e.phase.unit}${e.phase.units === 1 ? '' : 's'})`);
-        break;
-      case 'warm-start':
-        this.warm = { step: e.step, total: e.total, loss: e.loss };
-        this.warmLosses = [...this.warmLosses, { step: e.step, loss: e.loss }];
-        this.phaseDone = e.step;
-        if (e.step >= e.total) this.log(`warm start done: ${e.total} steps, loss ${e.loss.toFixed(4)}`);
-        break;
-      case 'step': {
-        this.steps = [...this.steps, e.entry];
-        if (e.traces.length) this.traces = [...this.traces, ...e.traces];
-        this.stepStamps = [...this.stepStamps, performance.now()];
-        this.phaseDone = e.entry.step - (this.currentPhase?.fromStep ?? 1) + 1;
-        break;
-      }
-      case 'evaluation':
-        this.evaluations = [...this.evaluations, e.entry];
-        this.log(`evaluation at step ${e.entry.step} (${e.entry.persona}, ${e.entry.episodes} episodes): success ${(e.entry.success * 100).toFixed(1)}%, return ${e.entry.return.toFixed(3)}`);
-        break;
-      case 'log':
-        this.log(e.message);
-        if (e.message.startsWith('WebGPU error:')) {
-          this.gpuErrors = [...this.gpuErrors, e.message.slice('WebGPU error:'.length).trim()];
-          // Also on the page's console, where tests and developers look for it.
-          console.error(e.message);
-        }
-        break;
-      case 'paused':
-        this.paused = true;
-        this.log('paused');
-        break;
-      case 'resumed':
-        this.paused = false;
-        // The pause is not step time: restart the ETA's clock.
-        this.stepStamps = [];
-        this.log('resumed');
+      case 'device-lost':
+        console.error(`WebGPU device lost: ${e.message}`);
         break;
       case 'snapshot': {
         const step = e.snapshot.step;
         const target = this.libraryId;
-        if (target) void library.save(target, e.snapshot.record, e.snapshot).then((ok) => ok && target === this.libraryId && (this.savedStep = Math.max(this.savedStep, step)));
+        if (target) void library.save(target, e.snapshot.record, e.snapshot).then((ok) => ok && target === this.libraryId && this.apply(snapshotSaved(this.view(), step)));
         break;
       }
-      case 'device-lost':
-        this.deviceLost = e.message;
-        if (this.active) this.paused = true;
-        this.log(`the WebGPU device was lost (${e.message})${this.active ? '; the run is held' : ''}`);
-        break;
       case 'complete':
-        if (this.config && (SHARE_BACKENDS as readonly string[]).includes(e.record.environment.backend)) e.record.share_url = pageLink(this.config, { backend: e.record.environment.backend as ShareProof['backend'], fingerprint: e.record.fingerprint });
-        if (this.expected && e.record.status === 'complete') {
-          this.verdict = reproductionVerdict(this.expected, { backend: e.record.environment.backend, fingerprint: e.record.fingerprint });
-          this.log(`link: ${this.verdict.text}`);
-        }
-        this.record = e.record;
-        this.phase = e.record.status === 'complete' ? 'complete' : e.record.status === 'failed' ? 'failed' : 'stopped';
-        this.paused = false;
-        this.endedAt = performance.now();
-        this.stopTicker();
-        this.log(`run ${e.record.status}; fingerprint ${e.record.fingerprint.slice(0, 16)}…`);
-        void this.persist();
-        break;
       case 'error':
-        if (e.record) this.record = e.record;
-        this.fail(e.message);
+        this.ended();
         break;
     }
   }
@@ -373,13 +242,8 @@ class RunStore {
   }
 
   private fail(message: string): void {
-    this.error = message;
-    this.phase = 'failed';
-    this.paused = false;
-    this.endedAt = performance.now();
-    this.stopTicker();
-    this.log(`error: ${message}`);
-    void this.persist();
+    this.apply(failRun(this.view(), message, moment()));
+    this.ended();
   }
 
   /** Store the run's record as it stands (its snapshot, if any, stays); release the run's lock once it ended. */
@@ -396,10 +260,10 @@ class RunStore {
     const snapshot = await library.snapshot(id);
     if (!snapshot) throw new Error('This run has no stored snapshot to resume from.');
     if (this.active) this.abort();
-    const backend = preference ?? (['webgpu', 'wasm', 'cpu'].includes(snapshot.record.environment.backend) ? (snapshot.record.environment.backend as BackendPreference) : 'auto');
+    const madeOn = snapshot.record.environment.backend;
     setup.loadConfig(snapshot.record.config);
     library.interrupted = library.interrupted.filter((r) => r.id !== id);
-    this.start(snapshot.record.config, backend, { id, snapshot });
+    this.start(snapshot.record.config, preference ?? (isBackendName(madeOn) ? madeOn : 'auto'), { id, snapshot });
   }
 
   /** After a lost WebGPU device: end that worker and go on from the last stored snapshot on wasm. */
@@ -418,8 +282,7 @@ class RunStore {
   /** Graceful: the worker stops before the next RL step and sends its record (status 'stopped'). */
   async stop(): Promise<void> {
     if (!this.active || !client) return;
-    this.stopRequested = true;
-    this.log('stop requested: the run ends before the next RL step');
+    this.apply(requestStop(this.view(), moment()));
     await client.stop();
   }
   /** Immediate: terminate the worker; the record is rebuilt from the events received. */
@@ -428,18 +291,13 @@ class RunStore {
     runId++;
     client?.terminate();
     client = null;
-    this.aborted = true;
-    this.phase = 'stopped';
-    this.paused = false;
-    this.endedAt = performance.now();
-    this.stopTicker();
-    this.log('aborted: worker terminated');
-    void this.persist();
+    this.apply(abortRun(this.view(), moment()));
+    this.ended();
   }
 
-  async exportModel(madeBy: string): Promise<ModelExport | null> {
+  async exportModel(card: ModelCardInfo): Promise<ModelExport | null> {
     if (!client || this.source !== 'live') return null;
-    return client.exportModel(madeBy);
+    return client.exportModel(card);
   }
 
   /** Check a checkpoint folder's files in the worker and keep them for runs with init = imported. */
@@ -456,60 +314,15 @@ class RunStore {
   }
 
   /** The run as a record: the worker's, or one rebuilt from events (status marks it partial). */
-  async currentRecord(): Promise<RunRecord | null> {
-    if (this.record) return this.record;
-    if (!this.config) return null;
-    const b = this.backend;
-    return partialRecord({
-      config: this.config,
-      environment: {
-        backend: b?.backend ?? 'unknown',
-        fallback_reason: b?.fallbackReason ?? null,
-        adapter: b?.adapter ?? null,
-        adapter_software: b?.software ?? false,
-        backend_probe: b?.probe ?? null,
-        wasm_threads: b?.threads ?? null,
-        runtime: navigator.userAgent,
-        versions: b?.versions ?? {},
-        started_at: new Date(performance.timeOrigin + (this.startedAt ?? 0)).toISOString(),
-      },
-      warmStart: { steps: this.config.sftSteps, finalLoss: this.warm?.loss ?? null },
-      steps: this.steps,
-      traces: this.traces,
-      evaluations: this.evaluations,
-      status: this.phase === 'failed' ? 'failed' : this.active ? 'running' : 'stopped',
-    }).then((record) => {
-      const backend = b?.backend;
-      if (backend && this.config) record.share_url = pageLink(this.config, { backend, fingerprint: record.fingerprint });
-      return record;
-    });
+  currentRecord(): Promise<RunRecord | null> {
+    return recordOfRun(this.view(), { runtime: navigator.userAgent, startedAt: new Date(performance.timeOrigin + (this.startedAt ?? 0)).toISOString() }, pageLink);
   }
 
-  importRecord(record: RunRecord, name: string, integrity: Integrity | null = null): void {
+  /** Show a record without training: a run.json file (`from` 'file') or a run of the library. */
+  importRecord(record: RunRecord, name: string, integrity: Integrity | null = null, from: OpenedFrom = 'file'): void {
     if (this.active) throw new Error('Stop the current run before importing one.');
-    this.clear();
-    this.integrity = integrity;
     runId++;
-    this.source = 'imported';
-    this.importedName = name;
-    this.config = record.config;
-    this.record = record;
-    this.steps = record.steps;
-    this.traces = record.traces;
-    this.evaluations = record.evaluations;
-    const env = record.environment;
-    this.backend = {
-      backend: env.backend as BackendName,
-      adapter: env.adapter ?? null,
-      software: env.adapter_software ?? false,
-      fallbackReason: env.fallback_reason ?? null,
-      versions: env.versions ?? {},
-      probe: env.backend_probe ?? null,
-      threads: env.wasm_threads ?? null,
-    };
-    this.warm = record.warm_start.final_loss === null ? null : { step: record.warm_start.steps, total: record.warm_start.steps, loss: record.warm_start.final_loss };
-    this.phase = 'imported';
-    this.log(`imported ${name}: ${record.steps.length} steps, status ${record.status}`);
+    this.apply(openRecord(this.view(), record, { name, from, integrity }, moment()));
   }
 }
 

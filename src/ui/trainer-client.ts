@@ -1,9 +1,9 @@
 /** The UI's only door to training: a Comlink proxy of the worker's TrainerApi. */
 import * as Comlink from 'comlink';
-import type { TrainerApi, WorkerEvent, BackendPreference, ModelExport, ImportedCheckpoint, PlayStartOptions, PlayState, StartOptions } from '../worker/protocol';
+import type { TrainerApi, WorkerEvent, BackendPreference, ModelCardInfo, ModelExport, ImportedCheckpoint, PlayStartOptions, PlayState, StartOptions } from '../worker/protocol';
 import type { CheckpointFiles, Config } from '../engine';
 
-export type { WorkerEvent, BackendPreference, ModelExport, ImportedCheckpoint, PlayStartOptions, PlayState, StartOptions };
+export type { WorkerEvent, BackendPreference, ModelCardInfo, ModelExport, ImportedCheckpoint, PlayStartOptions, PlayState, StartOptions };
 
 export class TrainerClient {
   private worker: Worker;
@@ -26,8 +26,8 @@ export class TrainerClient {
   stop(): Promise<void> {
     return this.api.stop();
   }
-  exportModel(madeBy: string): Promise<ModelExport | null> {
-    return this.api.exportModel(madeBy);
+  exportModel(card: ModelCardInfo): Promise<ModelExport | null> {
+    return this.api.exportModel(card);
   }
   importCheckpoint(files: CheckpointFiles): Promise<ImportedCheckpoint> {
     return this.api.importCheckpoint(files);

@@ -2,7 +2,7 @@
  * The whole worker boundary in one file: what the page may ask the training worker, and the
  * events the worker streams back. The worker exposes `TrainerApi` through Comlink.
  */
-import type { BackendReport, CheckpointFiles, Config, ExperimentEvent, ModelShape, PlayState, RunRecord, RunSnapshot } from '../engine';
+import type { BackendName, BackendReport, CheckpointFiles, Config, ExperimentEvent, ModelShape, PlayState, RunRecord, RunSnapshot } from '../engine';
 
 export type { PlayState };
 
@@ -15,7 +15,8 @@ export interface PlayStartOptions {
   seed: number;
 }
 
-export type BackendPreference = 'auto' | 'webgpu' | 'wasm' | 'cpu';
+/** 'auto' times the backends and keeps the fastest; a backend's name falls back in `BACKEND_NAMES` order. */
+export type BackendPreference = 'auto' | BackendName;
 
 export type { BackendReport };
 
@@ -27,6 +28,13 @@ export type WorkerEvent =
   | { type: 'complete'; record: RunRecord }
   /** A resumable snapshot (every `checkpointEvery` steps and at a stop); the page autosaves it. */
   | { type: 'snapshot'; snapshot: RunSnapshot }
+  /**
+   * The WebGPU device reported a validation error (an invalid pipeline, a WGSL error): the op's
+   * output silently kept stale memory, so the run's figures cannot be trusted. `count` numbers the
+   * device's errors so far; the same failure repeats every step, so only the first few and every
+   * 100th are sent.
+   */
+  | { type: 'gpu-error'; message: string; count: number }
   /** The WebGPU device is gone: the run is paused for good; the page offers to continue on wasm from its last snapshot. */
   | { type: 'device-lost'; message: string }
   | { type: 'error'; message: string; record?: RunRecord };
@@ -35,6 +43,12 @@ export type WorkerEvent =
 export interface StartOptions {
   resume?: RunSnapshot;
   checkpointEvery?: number;
+}
+
+/** What the page puts on an exported model's card: its name (the export's file stem) and the command that made it. */
+export interface ModelCardInfo {
+  name: string;
+  madeBy: string;
 }
 
 /** A checkpoint folder's files (Hugging Face layout on export; either layout on import). */
@@ -57,8 +71,8 @@ export interface TrainerApi {
   pause(): Promise<void>;
   resume(): Promise<void>;
   stop(): Promise<void>;
-  /** The current policy as a Hugging Face checkpoint folder's files (after a run); `madeBy` goes into the model card. */
-  exportModel(madeBy: string): Promise<ModelExport | null>;
+  /** The current policy as a Hugging Face checkpoint folder's files (after a run); `name` titles the model card, `madeBy` says how it was made. */
+  exportModel(card: ModelCardInfo): Promise<ModelExport | null>;
   /** Check and keep a checkpoint folder's files; later runs with init=imported start from it. */
   importCheckpoint(files: CheckpointFiles): Promise<ImportedCheckpoint>;
   /** Start a play-the-user session (not while a run trains); returns the agent's first move. */

@@ -2,8 +2,8 @@
 /** The page's training host: runs the engine in a Web Worker so the UI never blocks. */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { RunFault, checkpointToFiles, chooseFastestBackend, describeProbe, HF_FILES, IMPORTED_INIT, initBackend, isCheckpointPath, LEGACY_FILES, loadTokenizer, PlaySession, policyFromFiles, policyToOnnx, runExperiment, TOKENIZER_NAME, WARM_START_NAME, type BackendChoice, type BackendName, type BackendReport, type CheckpointFiles, type Policy, type RunRecord, type TokenizerFiles, type Trainer, type WordTokenizer } from '../engine';
-import type { BackendPreference, TrainerApi, WorkerEvent } from './protocol';
+import { RunFault, checkpointToFiles, chooseFastestBackend, describeProbe, environmentOf, fallbackOrder, HF_FILES, IMPORTED_INIT, initBackend, isCheckpointPath, LEGACY_FILES, loadTokenizer, PlaySession, policyFromFiles, policyToOnnx, runExperiment, TOKENIZER_NAME, WARM_START_NAME, type BackendChoice, type BackendName, type BackendReport, type CheckpointFiles, type Policy, type RunRecord, type TokenizerFiles, type Trainer, type WordTokenizer } from '../engine';
+import type { TrainerApi, WorkerEvent } from './protocol';
 
 async function loadBackend(name: BackendName): Promise<void> {
   if (name === 'webgpu') {
@@ -15,20 +15,15 @@ async function loadBackend(name: BackendName): Promise<void> {
   }
 }
 
-/** Explicit preferences fall back in this order; "auto" times every backend (wasm first: the usual
- *  winner on CPUs, whose figure lets a slow software WebGPU adapter be cut short). */
+/** Explicit preferences fall back in `BACKEND_NAMES` order (`fallbackOrder`); "auto" times every backend
+ *  in this order instead (wasm first: the usual winner on CPUs, whose figure lets a slow software
+ *  WebGPU adapter be cut short). */
 const AUTO_CANDIDATES: BackendName[] = ['wasm', 'webgpu', 'cpu'];
-
-const ORDER: Record<Exclude<BackendPreference, 'auto'>, BackendName[]> = {
-  webgpu: ['webgpu', 'wasm', 'cpu'],
-  wasm: ['wasm', 'cpu'],
-  cpu: ['cpu'],
-};
 
 /**
  * WebGPU reports validation failures (an invalid pipeline, a WGSL error) and a lost device only as
  * events: the failing op's output silently keeps stale memory, and in a worker nothing reaches the
- * page's console. Forward them as 'log' events prefixed "WebGPU error:" (the page shows a banner).
+ * page's console. Forward them as 'gpu-error' and 'device-lost' events (the page shows banners).
  */
 const watchedDevices = new WeakSet<GPUDevice>();
 function watchGpuErrors(): void {
@@ -39,7 +34,7 @@ function watchGpuErrors(): void {
   device.addEventListener('uncapturederror', (event) => {
     count++;
     // The same failure repeats every step: forward the first few, then every 100th.
-    if (count <= 5 || count % 100 === 0) emit({ type: 'log', message: `WebGPU error: (#${count}) ${(event as GPUUncapturedErrorEvent).error.message}` });
+    if (count <= 5 || count % 100 === 0) emit({ type: 'gpu-error', message: (event as GPUUncapturedErrorEvent).error.message, count });
   });
   void device.lost.then((info) => deviceLost(`${info.reason}: ${info.message}`));
 }
@@ -49,7 +44,6 @@ function watchGpuErrors(): void {
  * no resume ends) and tell the page, which offers to continue on wasm from its last snapshot.
  */
 function deviceLost(detail: string): void {
-  emit({ type: 'log', message: `WebGPU error: device lost (${detail})` });
   // Told even when the run already failed on the lost device: the page's offer is the same.
   emit({ type: 'device-lost', message: detail });
   if (!training) return;
@@ -151,7 +145,7 @@ const api: TrainerApi = {
         choice = await chooseFastestBackend(AUTO_CANDIDATES, loadBackend, shape);
         emit({ type: 'log', message: `backend probe (ms per probe unit): ${describeProbe(choice.probe!)}; using ${choice.backend}` });
       } else {
-        choice = await initBackend(ORDER[backend], loadBackend);
+        choice = await initBackend(fallbackOrder(backend), loadBackend);
       }
       backendChosen = true;
       const versions = { '@tensorflow/tfjs': tf.version.tfjs, 'infopo-sandbox': __APP_VERSION__ };
@@ -159,17 +153,7 @@ const api: TrainerApi = {
       const threads = choice.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : null;
       const report: BackendReport = { backend: choice.backend, adapter: choice.adapter, software: choice.software, fallbackReason: choice.fallbackReason, versions, probe: choice.probe, threads };
       emit({ type: 'ready', ...report });
-      const environment = {
-        backend: choice.backend,
-        fallback_reason: choice.fallbackReason,
-        adapter: choice.adapter,
-        adapter_software: choice.software,
-        backend_probe: choice.probe,
-        wasm_threads: threads,
-        runtime: navigator.userAgent,
-        versions,
-        started_at: new Date().toISOString(),
-      };
+      const environment = environmentOf(report, { runtime: navigator.userAgent, startedAt: new Date().toISOString() });
       const { record, trainer } = await runExperiment(config, tokenizer, environment, {
         onEvent: (e) => emit(e),
         shouldStop: () => stopRequested,
@@ -195,7 +179,7 @@ const api: TrainerApi = {
     endPlay();
     if (!backendChosen) {
       // No run chose a backend yet: wasm (greedy decoding of one dialogue is latency-bound), else cpu.
-      await initBackend(['wasm', 'cpu'], loadBackend);
+      await initBackend(fallbackOrder('wasm'), loadBackend);
       backendChosen = true;
     }
     const tokenizer = await projectTokenizer();
@@ -238,11 +222,11 @@ const api: TrainerApi = {
     paused?.resolve();
     paused = null;
   },
-  async exportModel(madeBy) {
+  async exportModel({ name, madeBy }) {
     if (!current) return null;
     const r = lastRecord;
     const files = await checkpointToFiles(current.policy, await projectTokenizerFiles(), {
-      name: r ? `infopo-${r.config.method}-${r.config.task.replace(/,/g, '+')}-seed${r.config.seed}` : 'infopo-policy',
+      name,
       madeBy,
       config: r?.config,
       evaluations: r?.evaluations,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { adapterName, chooseFastestBackend, describeProbe, isSoftwareAdapter, probeUnit, screenUnit, type BackendName } from './backend';
+import { adapterName, BACKEND_NAMES, chooseFastestBackend, describeProbe, environmentOf, fallbackOrder, isBackendName, isSoftwareAdapter, probeUnit, reportOf, screenUnit, type BackendName, type BackendReport } from './backend';
+import { environmentSchema } from '../run';
 import { Policy } from '../policy/model';
 import { Rng } from '../random';
 
@@ -17,6 +18,54 @@ describe('software adapters', () => {
     expect(isSoftwareAdapter(undefined)).toBe(false);
     expect(adapterName({ vendor: 'google', architecture: 'swiftshader' })).toBe('google / swiftshader (software adapter: runs on the CPU)');
     expect(adapterName({ vendor: 'nvidia', architecture: 'ampere' })).toBe('nvidia / ampere');
+  });
+});
+
+describe('backend names', () => {
+  it('are one list; a preference falls back along it; anything else is not a backend', () => {
+    expect(BACKEND_NAMES).toEqual(['webgpu', 'wasm', 'cpu']);
+    expect(fallbackOrder('webgpu')).toEqual(['webgpu', 'wasm', 'cpu']);
+    expect(fallbackOrder('wasm')).toEqual(['wasm', 'cpu']);
+    expect(fallbackOrder('cpu')).toEqual(['cpu']);
+    for (const name of BACKEND_NAMES) expect(isBackendName(name)).toBe(true);
+    for (const other of ['unknown', 'auto', 'WASM', '', null, undefined, 3]) expect(isBackendName(other)).toBe(false);
+  });
+});
+
+describe('backend report <-> run record environment', () => {
+  const host = { runtime: 'node 22.0.0', startedAt: '2025-01-02T03:04:05.000Z' };
+  const reports: BackendReport[] = [
+    { backend: 'wasm', adapter: null, software: false, fallbackReason: 'webgpu: no adapter', versions: { '@tensorflow/tfjs': '4.22.0' }, probe: null, threads: 4 },
+    {
+      backend: 'webgpu',
+      adapter: 'google / swiftshader (software adapter: runs on the CPU)',
+      software: true,
+      fallbackReason: null,
+      versions: {},
+      probe: [
+        { backend: 'wasm', ms: 41, warmupMs: 60, units: 5, screenMs: 1.5, note: null },
+        { backend: 'webgpu', ms: null, warmupMs: null, units: 0, screenMs: 30, note: 'screened out' },
+      ],
+      threads: null,
+    },
+  ];
+
+  it('round-trips every field, through a valid environment', () => {
+    for (const report of reports) {
+      const environment = environmentOf(report, host);
+      expect(environmentSchema.parse(environment)).toEqual(environment);
+      expect(environment).toMatchObject({ backend: report.backend, runtime: host.runtime, started_at: host.startedAt, wasm_threads: report.threads, backend_probe: report.probe, adapter_software: report.software, fallback_reason: report.fallbackReason, versions: report.versions });
+      expect(reportOf(environment)).toEqual(report);
+      expect(environmentOf(reportOf(environment), host)).toEqual(environment);
+    }
+  });
+
+  it('reads an older record (no software flag, probe or threads) with their defaults, and a run without a backend as none', () => {
+    const old = { backend: 'cpu', fallback_reason: null, adapter: null, runtime: 'node 20', versions: { '@tensorflow/tfjs': '4.20.0' }, started_at: '' };
+    expect(reportOf(old)).toEqual({ backend: 'cpu', adapter: null, software: false, fallbackReason: null, versions: { '@tensorflow/tfjs': '4.20.0' }, probe: null, threads: null });
+    const none = environmentOf(null, host);
+    expect(none).toEqual({ backend: 'unknown', fallback_reason: null, adapter: null, adapter_software: false, backend_probe: null, wasm_threads: null, runtime: host.runtime, versions: {}, started_at: host.startedAt });
+    expect(reportOf(none)).toBeNull();
   });
 });
 

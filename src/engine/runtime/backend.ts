@@ -7,8 +7,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { Policy, type ModelShape } from '../policy/model';
 import { Rng } from '../random';
+import type { EnvironmentInfo } from '../run';
 
-export type BackendName = 'webgpu' | 'wasm' | 'cpu';
+/**
+ * Every backend a run may use, in the order an explicit preference falls back (webgpu, then wasm,
+ * then cpu): the one list the share links, the run record's schema, the worker and the page use.
+ */
+export const BACKEND_NAMES = ['webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export function isBackendName(name: unknown): name is BackendName {
+  return (BACKEND_NAMES as readonly unknown[]).includes(name);
+}
+
+/** The backends an explicit preference tries, in order: itself, then the ones after it in `BACKEND_NAMES`. */
+export function fallbackOrder(preferred: BackendName): BackendName[] {
+  return BACKEND_NAMES.slice(BACKEND_NAMES.indexOf(preferred));
+}
 
 export interface BackendChoice {
   backend: BackendName;
@@ -47,6 +62,50 @@ export interface BackendReport {
   probe: BackendProbe[] | null;
   /** wasm threads in use (null when not wasm or unknown). */
   threads: number | null;
+}
+
+/** What a run record's environment says besides the backend: the host and when the run started. */
+export interface RunHost {
+  /** The user agent in a browser, `node <version>` on the command line. */
+  runtime: string;
+  /** ISO time. */
+  startedAt: string;
+}
+
+/**
+ * The run record's `environment` for a backend report; `null` for a run that ended before its
+ * backend was chosen (a partial record: backend "unknown"). `reportOf` reads it back.
+ */
+export function environmentOf(report: BackendReport | null, host: RunHost): EnvironmentInfo {
+  return {
+    backend: report?.backend ?? 'unknown',
+    fallback_reason: report?.fallbackReason ?? null,
+    adapter: report?.adapter ?? null,
+    adapter_software: report?.software ?? false,
+    backend_probe: report?.probe ?? null,
+    wasm_threads: report?.threads ?? null,
+    runtime: host.runtime,
+    versions: report?.versions ?? {},
+    started_at: host.startedAt,
+  };
+}
+
+/**
+ * The backend report a run record's environment describes (an imported or stored run's backend
+ * strip), or null when it names no backend this version knows (a run that ended before its
+ * backend was chosen). Keys older records lack read as their defaults.
+ */
+export function reportOf(environment: EnvironmentInfo): BackendReport | null {
+  if (!isBackendName(environment.backend)) return null;
+  return {
+    backend: environment.backend,
+    adapter: environment.adapter ?? null,
+    software: environment.adapter_software ?? false,
+    fallbackReason: environment.fallback_reason ?? null,
+    versions: environment.versions ?? {},
+    probe: environment.backend_probe ?? null,
+    threads: environment.wasm_threads ?? null,
+  };
 }
 
 /** Registers a backend's module (dynamic imports keep Node free of WebGPU code). */

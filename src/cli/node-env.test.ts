@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { environmentSchema, reportOf } from '../engine';
+import { nodeBackend, nodeEnvironment } from './node-env';
+
+describe("Node's run environment", () => {
+  it('carries what the page records: the wasm threads, the software flag, and the backend probe when there is one', async () => {
+    const wasm = await nodeBackend('wasm');
+    expect(wasm.threads).toBeGreaterThanOrEqual(1);
+    const environment = nodeEnvironment(wasm);
+    expect(environmentSchema.parse(environment)).toEqual(environment);
+    expect(environment).toMatchObject({ backend: 'wasm', wasm_threads: wasm.threads, adapter_software: false, backend_probe: null, fallback_reason: null, runtime: `node ${process.versions.node}` });
+    expect(Object.keys(environment.versions)).toEqual(['infopo-sandbox', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@huggingface/transformers']);
+    // The same mapping as the page's: the report comes back from the record.
+    expect(reportOf(environment)).toEqual({ backend: 'wasm', adapter: null, software: false, fallbackReason: null, versions: environment.versions, probe: null, threads: wasm.threads });
+
+    const probe = [{ backend: 'wasm' as const, ms: 12, warmupMs: 20, units: 5, screenMs: 1, note: null }];
+    expect(nodeEnvironment({ ...wasm, probe }).backend_probe).toEqual(probe);
+
+    const cpu = await nodeBackend('cpu');
+    expect(cpu.threads).toBeNull();
+    expect(nodeEnvironment(cpu)).toMatchObject({ backend: 'cpu', wasm_threads: null });
+  });
+
+  it('refuses webgpu in Node with the reason', async () => {
+    await expect(nodeBackend('webgpu')).rejects.toThrow('the webgpu backend runs in the browser only');
+  });
+});
