@@ -87,7 +87,7 @@ const minutes = (ms: number) => `${(ms / 60000).toFixed(1)} min`;
 export function buildProgram(): Command {
   return new Command('replicate')
     .description('Run InfoPO, GRPO and RLOO x tasks x seeds (resumable), evaluate on paired test episodes and personas, write results.json, report.md and SVG plots.')
-    .option('--profile <name>', `profile: ${Object.keys(PROFILES).join(', ')} (src/engine/analysis/replicate.ts)`, 'quick')
+    .option('--profile <name>', `profile: ${Object.keys(PROFILES).join(', ')} (src/engine/analysis/replicate-profiles.ts)`, 'quick')
     .option('--tasks <list>', "task presets, comma-separated (default: the profile's)")
     .option('--methods <list>', "methods, comma-separated (default: the profile's)")
     .option('--seeds <list>', "seeds, comma-separated or a range such as 1001-1005 (default: the profile's)")
@@ -144,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`${pending.includes(r) ? 'run ' : 'done'}  ${r.dir.padEnd(34)} ${r.config.steps} steps x ${r.config.promptsPerStep}x${r.config.groupSize} rollouts, ${r.config.evalEpisodes} test episodes  ~${minutes(e.ms)} (${e.source} step cost)`);
     }
     const total = scheduleMs(pending.map((r) => estimates.get(r)!.ms), o.jobs);
-    console.log(`\nestimated wall clock for the ${pending.length} runs to do: ${minutes(total)} with --jobs ${o.jobs} (step costs: measured from finished runs of the same config where present, otherwise the defaults in src/engine/analysis/replicate.ts)`);
+    console.log(`\nestimated wall clock for the ${pending.length} runs to do: ${minutes(total)} with --jobs ${o.jobs} (step costs: measured from finished runs of the same config where present, otherwise the defaults in src/engine/analysis/replicate-estimate.ts)`);
     const [load] = loadavg();
     if (load > availableParallelism()) console.log(`note: load average ${load.toFixed(1)} on ${availableParallelism()} cores: other processes are running, and the runs will take longer than estimated`);
     console.log(`e.g. the first run: npm run experiment -- --preset ${plan[0].task} ${plan[0].sets.map((s) => `--set ${s}`).join(' ')} --backend wasm --out ${join(out, plan[0].dir)}`);

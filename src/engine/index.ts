@@ -56,9 +56,11 @@ export { learningRateAt } from './rl/trainer';
 export { probeInfoGain, summariseProbe, type ProbeCell, type ProbeOptions, type ProbeSummary, type ProbeTurn } from './analysis/ig-probe';
 export { probeRegime, tiedIfAlike, type RegimeCell, type RegimeOptions, type RegimeReport } from './analysis/regime';
 // Replication (npm run replicate): profiles, analysis, report, statistics.
-export { analyse, DEFAULT_COSTS, estimateRun, isReusable, methodResult, planRuns, PROFILES, REPORT_SEEDS, scheduleMs, type CurvePoint, type PlannedRun, type Results, type RunData } from './analysis/replicate';
+export { isReusable, planRuns, PROFILES, REPORT_SEEDS, type PlannedRun, type Profile } from './analysis/replicate-profiles';
+export { DEFAULT_COSTS, estimateRun, scheduleMs } from './analysis/replicate-estimate';
+export { analyse, methodResult, type CurvePoint, type Results, type RunData } from './analysis/replicate-analysis';
 export { renderReport, ci, sgn } from './analysis/replicate-report';
-export { median, pairedDifference, quantileSorted } from './analysis/stats';
+export { BOOTSTRAP_SEED, median, pairedDifference, quantileSorted } from './analysis/stats';
 export { AdamW } from './rl/optimizer';
 // Measurements for `npm run bench` and the kernel lab:
 // The wasm depthwise path for batched products can be switched off to measure what it gains.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyseSpeed, budgetOf, isSpeedRunDone, planSpeedRuns, renderSpeedReport, speedRun, DEMO_CHECK_SEEDS, SPEED_SEEDS, SPEED_STUDIES, VISIBLE_RISE, type SpeedRunResult } from './learning-speed';
-import { REPORT_SEEDS } from './replicate';
+import { REPORT_SEEDS } from './replicate-profiles';
 import { newRunRecord, type RunRecord } from '../run';
 import { testEnvironment } from '../test-support';
 
