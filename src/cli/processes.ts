@@ -1,12 +1,14 @@
 /**
  * What the command-line drivers of many runs share (replicate, learning-speed): spawning a CLI
- * script of this project as its own Node process, reading JSON files that may be absent or
- * partial, and parsing list flags.
+ * script of this project as its own Node process, which finished run a planned one may reuse,
+ * reading JSON files that may be absent or partial, and parsing list flags.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isReusable, type Config, type RunRecord } from '../engine';
+import { readRunFolder } from './checkpoint-folder';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 const TSX = ['--import', 'tsx'];
@@ -50,6 +52,24 @@ export async function experimentInto(dir: string, preset: string, sets: readonly
   const r = await runNode('experiment.ts', ['--preset', preset, ...sets.flatMap((s) => ['--set', s]), '--backend', 'wasm', '--quiet', '--out', dir]);
   writeFileSync(join(dir, 'stderr.log'), r.stderr);
   return r;
+}
+
+/**
+ * The finished run in `dir` that a planned run may reuse (read by readRunFolder; the one rule,
+ * isReusable: complete and of exactly the planned config; its policy beside it), or why not, in
+ * one line that starts with `what` (the folder as the user knows it).
+ */
+export function reusableRun(planned: { config: Config }, dir: string, what = dir): { record: RunRecord; why?: undefined } | { record: null; why: string } {
+  if (!existsSync(join(dir, 'run.json'))) return { record: null, why: `${what}: not run` };
+  let record: RunRecord;
+  try {
+    record = readRunFolder(dir, what).record;
+  } catch (e) {
+    return { record: null, why: (e as Error).message };
+  }
+  const status = record.status;
+  if (isReusable(planned, record)) return { record };
+  return { record: null, why: `${what}: ${status === 'complete' ? 'run.json of another config' : `run.json ${status}`}` };
 }
 
 /** `work` on every item of `items` (consumed), at most `jobs` at a time. */

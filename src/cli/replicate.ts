@@ -8,12 +8,12 @@
  */
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { analyse, DEFAULT_COSTS, estimateRun, isReusable, median, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, renderReport, scheduleMs, type PlannedRun, type RunData, type RunRecord } from '../engine';
+import { analyse, DEFAULT_COSTS, estimateRun, median, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, renderReport, scheduleMs, type PlannedRun, type RunData, type RunRecord } from '../engine';
 import { renderPlots } from './replicate-plots';
-import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, readJson, runNode, runWhenEntry, shellQuote, stopChildrenOnInterrupt, tail } from './processes';
+import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, readJson, reusableRun, runNode, runWhenEntry, shellQuote, stopChildrenOnInterrupt, tail } from './processes';
 
 
 export interface PersonaEvaluation {
@@ -23,11 +23,6 @@ export interface PersonaEvaluation {
   personas: Record<string, { success: number; return: number; turns: number; episodes: number }>;
 }
 
-/** A run folder holds a finished run of this config, with its policy. */
-function finished(run: PlannedRun, dir: string): RunRecord | null {
-  const record = readJson<RunRecord>(join(dir, 'run.json'));
-  return record && isReusable(run, record) && existsSync(join(dir, 'model.json')) && existsSync(join(dir, 'weights.bin')) ? record : null;
-}
 
 /**
  * The persona-shift evaluation of one finished run, through `npm run evaluate` (one adapter, so
@@ -69,14 +64,11 @@ export function checkSameEpisodes(run: PlannedRun, record: RunRecord, res: Perso
 }
 
 /** Median step time of finished runs in the output folder, per task and method: the estimate's measured costs. */
-function measuredCosts(plan: PlannedRun[], out: string): Record<string, Record<string, number>> {
+function measuredCosts(plan: PlannedRun[], finished: (run: PlannedRun) => RunRecord | null): Record<string, Record<string, number>> {
   const byKey: Record<string, Record<string, number[]>> = {};
   for (const run of plan) {
-    const record = readJson<RunRecord>(join(out, run.dir, 'run.json'));
-    if (!record || record.status !== 'complete' || !record.steps.length) continue;
-    const { seed: _a, method: _b, ...rest } = record.config;
-    const { seed: _c, method: _d, ...want } = run.config;
-    if (JSON.stringify(rest) !== JSON.stringify(want)) continue;
+    const record = finished(run);
+    if (!record?.steps.length) continue;
     ((byKey[run.task] ??= {})[run.method] ??= []).push(...record.steps.map((s) => s.metrics.step_ms).filter(Number.isFinite));
   }
   return Object.fromEntries(Object.entries(byKey).map(([t, m]) => [t, Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]))]));
@@ -133,8 +125,12 @@ export async function main(argv: string[]): Promise<number> {
   const out = resolve(o.out ?? join('runs', `replicate-${o.profile}`));
   const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, ...o.set.map((x) => `--set ${shellQuote(x)}`), o.out && `--out ${shellQuote(o.out)}`].filter(Boolean).join(' ');
 
-  const measured = measuredCosts(plan, out);
-  const pending = plan.filter((r) => !finished(r, join(out, r.dir)));
+  // Which planned runs are finished, read once per run folder (a run.json with traces is megabytes) and again after a run.
+  const reuse = new Map<PlannedRun, ReturnType<typeof reusableRun>>();
+  const reusable = (run: PlannedRun) => reuse.get(run) ?? reuse.set(run, reusableRun(run, join(out, run.dir), run.dir)).get(run)!;
+  const finished = (run: PlannedRun) => reusable(run).record;
+  const measured = measuredCosts(plan, finished);
+  const pending = plan.filter((r) => !finished(r));
   const estimates = new Map(plan.map((r) => [r, estimateRun(r, personas.length, DEFAULT_COSTS, measured)]));
   if (o.dryRun) {
     console.log(`profile ${o.profile}: ${profile.help}`);
@@ -189,11 +185,12 @@ export async function main(argv: string[]): Promise<number> {
       note(`running ${[...running].join(', ')}`);
       const started = Date.now();
       const r = await experimentInto(dir, run.task, run.sets);
+      reuse.delete(run);
       running.delete(run.dir);
       startedAt.delete(run);
       spentMs += Date.now() - started;
       estimatedMs += runOnly.get(run)!;
-      if (r.code !== 0 || !finished(run, dir)) {
+      if (r.code !== 0 || !finished(run)) {
         const why = r.code !== 0 ? `npm run experiment exited with ${r.code}` : 'npm run experiment exited with 0 but left no complete run.json of the planned config';
         failures.push(`${run.dir}: ${why}\n${tail(r.stderr)}`);
         console.error(`\nFAILED ${run.dir}: ${why}; stderr (also in ${join(dir, 'stderr.log')}):\n${tail(r.stderr)}`);
@@ -209,13 +206,13 @@ export async function main(argv: string[]): Promise<number> {
       // Persona shift: every finished run on every test persona, the same paired episodes (resumable too).
       if (personas.length) {
         // A run without test episodes has nothing to pair the personas with.
-        const pq = plan.filter((r) => r.config.evalEpisodes > 0 && finished(r, join(out, r.dir)));
+        const pq = plan.filter((r) => r.config.evalEpisodes > 0 && finished(r));
         let evaluated = 0;
         const pbar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'personas  [{bar}] {value}/{total} runs | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
         pbar?.start(pq.length, 0);
         await inPool(pq, o.jobs, async (run) => {
           const dir = join(out, run.dir);
-          const record = finished(run, dir)!;
+          const record = finished(run)!;
           const file = join(dir, 'personas.json');
           const have = readJson<PersonaEvaluation>(file);
           const wanted = { episodes: run.config.evalEpisodes, seed: run.config.evalSeed };
@@ -246,9 +243,9 @@ export async function main(argv: string[]): Promise<number> {
   const missing: string[] = [];
   for (const run of plan) {
     const dir = join(out, run.dir);
-    const record = finished(run, dir);
+    const { record, why } = reusable(run);
     if (!record) {
-      missing.push(`${run.dir}: ${existsSync(join(dir, 'run.json')) ? 'run.json incomplete or of another config' : 'not run'}`);
+      missing.push(why);
       continue;
     }
     const p = readJson<PersonaEvaluation>(join(dir, 'personas.json'));

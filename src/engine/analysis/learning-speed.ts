@@ -6,7 +6,6 @@
  * that spawns the runs is src/cli/learning-speed.ts.
  */
 import type { RunRecord } from '../run';
-import { isReusable } from './replicate-profiles';
 import { configFromPresets, resolveConfig, type Config, type ConfigInput, type Method } from '../config';
 import { curveArea } from './race';
 import { BOOTSTRAP_SEED, estimateMean, mean, pairedDifference, type BootstrapOptions, type Estimate } from './stats';
@@ -151,10 +150,6 @@ export function planSpeedRuns(study: SpeedStudy, sel: { settings?: string[]; met
 }
 
 /** A finished run.json is this planned run: complete, with the same config. */
-export function isSpeedRunDone(run: PlannedSpeedRun, record: unknown): record is RunRecord {
-  // The one rule the sweeps share: complete, and of the planned config (keys a record lacks at their defaults).
-  return isReusable(run, record);
-}
 
 export interface SpeedPoint {
   step: number;

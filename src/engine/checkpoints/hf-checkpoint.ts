@@ -9,12 +9,13 @@
  *   tokenizer.json, tokenizer_config.json   the word-level tokenizer the weights were trained with
  *   README.md               model card: data, config and seed, measured test success, command
  *
- * Reading also accepts the legacy tfjs layout (model.json + weights.bin). Every mismatch with the
- * run that loads a checkpoint (shape, special ids, tokenizer vocabulary) is an error naming it.
+ * Reading also accepts the legacy tfjs layout (model.json + weights.bin, tfjs-checkpoint.ts), which
+ * nothing writes any more. Every mismatch with the run that loads a checkpoint (shape, special ids,
+ * tokenizer vocabulary) is an error naming it.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
-import { decodeCheckpoint } from './tfjs-checkpoint';
+import { decodeLegacyCheckpoint } from './tfjs-checkpoint';
 import { Policy, type ModelShape } from '../policy/model';
 import { decodeSafetensors, encodeSafetensors, f32Tensor, f32Values } from './safetensors';
 import { Rng } from '../random';
@@ -303,9 +304,9 @@ function num(config: Record<string, unknown>, key: string): number {
 
 /**
  * Decode a checkpoint folder's files (either layout) into our parameter tensors. A folder holding
- * both layouts (npm run experiment writes both) must hold the same weights in each: the old
- * exporter writing model.json + weights.bin into a converted folder would otherwise leave stale
- * Hugging Face files that win silently.
+ * both layouts (older runs of npm run experiment wrote both) must hold the same weights in each:
+ * an old exporter writing model.json + weights.bin into a converted folder would otherwise leave
+ * stale Hugging Face files that win silently.
  */
 export function decodeCheckpointFiles(files: CheckpointFiles, what = 'checkpoint'): DecodedCheckpoint {
   const layout = checkpointLayout(files, what);
@@ -353,7 +354,7 @@ function decodeOneLayout(files: CheckpointFiles, what: string): DecodedCheckpoin
   }
   if (layout === 'legacy') {
     const w = files['weights.bin'];
-    const { shape, tensors } = decodeCheckpoint(dec(files['model.json']), w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer);
+    const { shape, tensors } = decodeLegacyCheckpoint(dec(files['model.json']), w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer);
     return { layout, shape, tensors, sandbox: training, vocab };
   }
   let config: Record<string, unknown>;
@@ -467,7 +468,18 @@ export function loadFilesInto(policy: Policy, files: CheckpointFiles, tokenizer?
   }
 }
 
-/** The legacy pair (as the current exporter returns it) as folder files. */
-export function legacyFiles(legacy: { modelJson: string; weights: ArrayBuffer }): CheckpointFiles {
-  return { 'model.json': enc(legacy.modelJson), 'weights.bin': new Uint8Array(legacy.weights) };
+/** Where the shipped all-task warm-start checkpoint lives under models/. */
+export const WARM_START_NAME = 'infopo-warm';
+
+/** `init=imported`: the checkpoint the page's user imported (held by the worker). */
+export const IMPORTED_INIT = 'imported';
+
+/** The models/ folder an `init` value names (`pretrained` is the all-task warm start), or a path as given. */
+export function checkpointNameOf(init: string): string {
+  return init === 'pretrained' ? WARM_START_NAME : init;
+}
+
+/** An `init` value with a path separator names a folder on disk (command line only), not one under models/. */
+export function isCheckpointPath(init: string): boolean {
+  return /[/\\]/.test(init);
 }
