@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertFolder } from '../../scripts/convert-checkpoint';
 import { checkpointLayout, ConfigError, configFromPresets, encodeLegacyCheckpoint, loadTokenizer, newRunRecord, Policy, policyFromFiles, Rng, type CheckpointFiles, type WordTokenizer } from '../engine';
 import { checkpointFolderOf, MODELS_DIR, nodePretrained, readCheckpointFolder, readRunFolder, RunFolderError, writeCheckpointFolder } from './checkpoint-folder';
 import { buildConfig } from './config-flags';
@@ -122,49 +121,5 @@ describe('checkpoint folders on disk', () => {
     writeFileSync(join(dir, 'model.json'), '{}');
     oneLine(dir, '--run x', /^--run x: weights\.bin missing/);
     oneLine(join(dir, 'run.json'), '--run y', /^--run y is a file/);
-  });
-
-  it('convert-checkpoint rewrites a legacy folder in place, card from training.json, weights identical', async () => {
-    const dir = join(tmp(), 'legacy-warm');
-    mkdirSync(dir);
-    const p = new Policy({ vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 2, nHeads: 2, maxContext: 32 }, new Rng(8));
-    const legacy = await encodeLegacyCheckpoint(p);
-    writeFiles(dir, legacy);
-    const config = configFromPresets(['smoke'], { seed: 3, steps: 0, sftSteps: 40 });
-    const evaluation = { step: 40, split: 'test', persona: 'cooperative', episodes: 10, success: 0.3, return: 0.5, turns: 4, per_task: {} };
-    writeFileSync(join(dir, 'training.json'), JSON.stringify({ made_by: 'npm run make-warm-start -- --steps 40', config, final_loss: 1.25, evaluations: [evaluation] }));
-    expect(await convertFolder(dir)).toMatch(/converted .* weights identical/);
-    expect(readdirSync(dir).sort()).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'training.json']);
-    const card = readFileSync(join(dir, 'README.md'), 'utf8');
-    expect(card).toContain('npm run make-warm-start -- --steps 40');
-    expect(card).toContain('success **30.0%**');
-    expect(card).toContain('seed 3');
-    expect(card).toContain('Final warm-start loss: 1.2500');
-    const { policy: q } = policyFromFiles(readCheckpointFolder(dir), tokenizer);
-    for (const n of p.names()) expect(bits(q, n).equals(bits(p, n)), n).toBe(true);
-    q.dispose();
-    expect(await convertFolder(dir)).toMatch(/already in the Hugging Face layout/);
-
-    // The old exporter writes a new legacy pair into the converted folder: loading refuses the mix,
-    // and convert-checkpoint rebuilds the Hugging Face files from the legacy pair.
-    const retrained = new Policy({ vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 2, nHeads: 2, maxContext: 32 }, new Rng(9));
-    writeFiles(dir, await encodeLegacyCheckpoint(retrained));
-    expect(() => policyFromFiles(readCheckpointFolder(dir), tokenizer)).toThrow(/holds both layouts .* different weights/);
-    mkdirSync(join(dir, 'onnx'));
-    writeFileSync(join(dir, 'onnx', 'model.onnx'), 'stale');
-    expect(await convertFolder(dir)).toMatch(/converted .* weights identical.*onnx\/model.onnx: \d+ bytes, logits within/);
-    const { policy: r } = policyFromFiles(readCheckpointFolder(dir), tokenizer);
-    for (const n of retrained.names()) expect(bits(r, n).equals(bits(retrained, n)), n).toBe(true);
-    r.dispose();
-    retrained.dispose();
-
-    // A broken legacy folder is reported and left untouched.
-    const bad = join(tmp(), 'broken');
-    mkdirSync(bad);
-    writeFiles(bad, { 'model.json': legacy['model.json'], 'weights.bin': legacy['weights.bin'].slice(0, 100) });
-    await expect(convertFolder(bad)).rejects.toThrow(/weights file has 100 bytes/);
-    expect(readdirSync(bad).sort()).toEqual(['model.json', 'weights.bin']);
-    expect(existsSync(join(bad, 'config.json'))).toBe(false);
-    p.dispose();
   });
 });

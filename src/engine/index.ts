@@ -27,7 +27,7 @@ export type * from './tasks/types';
 export { PERSONAS, PERSONA_IDS, getPersona, isPersona, type Persona, type PersonaId } from './users';
 export { Policy, causalMask, type ModelShape, type KV } from './policy/model';
 // Checkpoints that leave the sandbox (docs/models.md):
-export { checkpointToFiles, policyFromFiles, loadFilesInto, decodeCheckpointFiles, checkpointLayout, hfTensorName, modelCard, checkpointNameOf, isCheckpointPath, IMPORTED_INIT, WARM_START_NAME, HF_FILES, LEGACY_FILES, type CheckpointFiles, type CheckpointMeta, type TokenizerFiles } from './checkpoints/hf-checkpoint';
+export { checkpointToFiles, policyFromFiles, loadFilesInto, decodeCheckpointFiles, checkpointLayout, hfTensorName, modelCard, cardFromConfig, checkpointNameOf, isCheckpointPath, IMPORTED_INIT, WARM_START_NAME, HF_FILES, LEGACY_FILES, type CheckpointFiles, type CheckpointMeta, type TokenizerFiles } from './checkpoints/hf-checkpoint';
 // The legacy layout is read (above) but no longer written; its encoder serves the tests of reading old folders.
 export { encodeLegacyCheckpoint } from './checkpoints/tfjs-checkpoint';
 export { encodeSafetensors, decodeSafetensors, f32Tensor, f32Values, type SafetensorsTensor } from './checkpoints/safetensors';

@@ -19,6 +19,7 @@ import { decodeLegacyCheckpoint } from './tfjs-checkpoint';
 import { Policy, type ModelShape } from '../policy/model';
 import { decodeSafetensors, encodeSafetensors, f32Tensor, f32Values } from './safetensors';
 import { Rng } from '../random';
+import { parameterCount } from '../runtime/resources';
 import type { EvaluationEntry } from '../run';
 import { BOS, EOT, PAD, SPECIAL_TOKENS, UNK } from '../text/special';
 import type { WordTokenizer } from '../text/tokenizer';
@@ -137,6 +138,7 @@ export function hfConfig(shape: ModelShape, meta?: CheckpointMeta, tokenizerName
       ...(meta?.config ? { config: meta.config } : {}),
       ...(meta?.evaluations ? { evaluations: meta.evaluations } : {}),
       ...(meta && meta.warmStartLoss !== undefined ? { warm_start_loss: meta.warmStartLoss } : {}),
+      ...(meta?.notes ? { notes: meta.notes } : {}),
     },
   };
 }
@@ -215,6 +217,27 @@ export function modelCard(shape: ModelShape, params: number, meta: CheckpointMet
     '',
   );
   return lines.join('\n');
+}
+
+/**
+ * The model card of a Hugging Face folder written afresh from its own config.json (after a change
+ * to `modelCard`), titled `name`: what config.json's `infopo_sandbox` block recorded, the notes
+ * included. Cards written before config.json kept the notes keep their conversion line.
+ */
+export function cardFromConfig(files: CheckpointFiles, name: string, what = 'checkpoint'): string {
+  if (!files['config.json']) throw new Error(`${what}: config.json is missing (the card is written from it; a legacy folder needs npm run convert-checkpoint first)`);
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(dec(files['config.json']));
+  } catch (e) {
+    throw new Error(`${what}: config.json is not valid JSON (${(e as Error).message})`);
+  }
+  const m = (config.infopo_sandbox ?? {}) as { made_by?: string; fingerprint?: string | null; created_at?: string | null; config?: Config; evaluations?: EvaluationEntry[]; warm_start_loss?: number | null; notes?: string };
+  const shape: ModelShape = { vocabSize: num(config, 'vocab_size'), dModel: num(config, 'n_embd'), nLayers: num(config, 'n_layer'), nHeads: num(config, 'n_head'), maxContext: num(config, 'n_positions') };
+  const oldCard = files['README.md'] ? dec(files['README.md']) : '';
+  const notes = m.notes ?? /\n(Converted from the legacy[^\n]*)\n/.exec(oldCard)?.[1];
+  const meta: CheckpointMeta = { name, madeBy: m.made_by ?? 'unknown (config.json records no command)', fingerprint: m.fingerprint ?? undefined, createdAt: m.created_at ?? undefined, config: m.config, evaluations: m.evaluations, warmStartLoss: m.warm_start_loss, notes };
+  return modelCard(shape, parameterCount(shape, shape.vocabSize), meta);
 }
 
 /** A policy (+ its tokenizer files and card metadata) as the files of a Hugging Face model folder. */
