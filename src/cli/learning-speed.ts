@@ -11,9 +11,9 @@
 import { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { analyseSpeed, loadFilesInto, measureGradientNoise, METHODS, planSpeedRuns, renderSpeedReport, speedRun, SPEED_STUDIES, Trainer, type Method, type PlannedSpeedRun, type SpeedRunResult } from '../engine';
+import { analyseSpeed, loadFilesInto, measureGradientNoise, METHODS, planSpeedRuns, renderSpeedReport, speedRun, SPEED_STUDIES, Trainer, type Method, type PlannedSpeedRun, type SpeedRunResult, type SpeedStudy } from '../engine';
 import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
-import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, reusableRun, runWhenEntry, shellQuote, stopChildrenOnInterrupt, tail } from './processes';
+import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, reusableRun, runWhenEntry, shellQuote, stopChildrenOnInterrupt, sweepOptions, tail } from './processes';
 
 export function buildProgram(): Command {
   return new Command('learning-speed')
@@ -76,12 +76,7 @@ async function noiseTable(plan: PlannedSpeedRun[], batches: number, out: string,
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  program.parse(argv);
-  const o = program.opts<Options>();
-  const study = SPEED_STUDIES[o.study];
-  if (!study) throw new Error(`unknown study "${o.study}" (known: ${Object.keys(SPEED_STUDIES).join(', ')})`);
-  if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new Error(`--jobs ${o.jobs}: expected a positive integer`);
+  const { o, entry: study } = sweepOptions<Options, SpeedStudy>(buildProgram(), argv, SPEED_STUDIES, 'study', 'study');
   if (o.noise !== undefined && !(Number.isInteger(o.noise) && o.noise >= 2)) throw new Error(`--noise ${o.noise}: expected an integer of at least 2 (batches)`);
   const methods = o.methods ? parseList(o.methods) : undefined;
   for (const m of methods ?? []) if (!(METHODS as readonly string[]).includes(m)) throw new Error(`unknown method "${m}" (known: ${METHODS.join(', ')})`);

@@ -3,6 +3,7 @@
  * script of this project as its own Node process, which finished run a planned one may reuse,
  * reading JSON files that may be absent or partial, and parsing list flags.
  */
+import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -129,6 +130,19 @@ export function parseSeeds(v: string): number[] {
     if (!/^\d+$/.test(item)) throw new Error(`--seeds: "${item}" is not a seed (use e.g. 1001,1002 or 1001-1005)`);
     return [Number(item)];
   });
+}
+
+/** A sweep's parsed flags and the entry of `table` its `flag` names (a profile, a study), with --jobs checked. */
+export function sweepOptions<O extends { jobs: number }, E>(program: Command, argv: string[], table: Record<string, E>, flag: keyof O & string, what: string): { o: O; entry: E } {
+  // A flag commander cannot read is bad input, as the checks below are: exit 2 after its one line.
+  program.exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
+  program.parse(argv);
+  const o = program.opts<O>();
+  const name = String(o[flag]);
+  const entry = table[name];
+  if (!entry) throw new Error(`unknown ${what} "${name}" (known: ${Object.keys(table).join(', ')})`);
+  if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new Error(`--jobs ${o.jobs}: expected a positive integer`);
+  return { o, entry };
 }
 
 /** A sweep's exit code: 1 after listing the runs that failed, else 0. */

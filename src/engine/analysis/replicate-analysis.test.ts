@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configFromPresets, episodeOptions } from '../config';
-import { analyse, feedbackMechanism, igSuccessClusters, methodResult, tiedGroupSignal, type RunData } from './replicate-analysis';
+import { analyse, BY_DIFFICULTY, difficultySuccess, feedbackMechanism, igSuccessClusters, methodResult, tiedGroupSignal, type RunData } from './replicate-analysis';
 import { PROFILES } from './replicate-profiles';
 import type { GroupTrace } from '../run';
 import { signOfInterval } from './stats';
@@ -80,6 +80,38 @@ describe('analysis of synthetic runs', () => {
   });
 });
 
+describe('success by instance difficulty', () => {
+  it('labels the regime probe\'s cells, prefixing a family\'s own in a mix', () => {
+    const one = [{ family: 'intent', difficulty: 'all', success: 0.4 }, { family: 'intent', difficulty: '1 missing', success: 0.6 }, { family: 'intent', difficulty: '3 missing', success: 0.2 }];
+    expect(difficultySuccess(one)).toEqual({ all: 0.4, '1 missing': 0.6, '3 missing': 0.2 });
+    const mix = [{ family: 'all', difficulty: 'all', success: 0.3 }, { family: 'intent', difficulty: 'all', success: 0.4 }, { family: 'intent', difficulty: '3 missing', success: 0.2 }, { family: '20q', difficulty: 'all', success: 0.2 }];
+    expect(difficultySuccess(mix)).toEqual({ all: 0.3, 'intent: all': 0.4, 'intent: 3 missing': 0.2, '20q: all': 0.2 });
+  });
+
+  it('estimates each label per method and InfoPO minus the others, paired by seed; null where nothing was re-evaluated', () => {
+    // Hard instances: InfoPO +0.05 on every seed; easy ones: the same as GRPO but for a seed-dependent wobble.
+    const withLabels = (r: RunData): RunData => {
+      const wobble = r.method === 'infopo' ? ((r.seed % 3) - 1) / 100 : 0;
+      return { ...r, byDifficulty: { all: 0.4, easy: 0.7 + wobble, hard: 0.1 + (r.method === 'infopo' ? 0.05 : 0) } };
+    };
+    const runs = SEEDS.flatMap((s) => [synthRun('grpo', s, 0.1), synthRun('infopo', s, 0.1)]);
+    expect(analyseRuns(runs).tasks.smoke.by_difficulty).toBeNull();
+    const d = analyse(runs.map(withLabels), { profile: 'test', personas: [], resamples: 2000, curveResamples: 50, byDifficulty: BY_DIFFICULTY }).tasks.smoke.by_difficulty!;
+    expect(d).toMatchObject({ groups: 256, seed: 2, split: 'test', labels: ['all', 'easy', 'hard'], reference: 'infopo' });
+    expect(Object.keys(d.success.hard)).toEqual(['infopo', 'grpo']);
+    expect(d.success.hard.infopo.mean).toBeCloseTo(0.15, 12);
+    expect(d.success.hard.grpo.n).toBe(5);
+    const hard = d.difference.hard.infopo_minus_grpo;
+    expect(hard.mean).toBeCloseTo(0.05, 12);
+    expect(hard.ci95[0]).toBeCloseTo(0.05, 12);
+    expect(Object.keys(hard.per_seed)).toEqual(SEEDS.map(String));
+    const easy = d.difference.easy.infopo_minus_grpo;
+    expect(easy.per_seed['1001']).toBeCloseTo(((1001 % 3) - 1) / 100, 12);
+    expect(easy.ci95[0]).toBeLessThan(0);
+    expect(easy.ci95[1]).toBeGreaterThan(0);
+  });
+});
+
 describe('docs/replicate.md stays true', () => {
   const doc = readFileSync(resolve(import.meta.dirname, '../../../docs/replicate.md'), 'utf8');
   it('names every profile and every key of results.json', () => {
@@ -89,11 +121,13 @@ describe('docs/replicate.md stays true', () => {
       for (const t of p.tasks) expect(row, `${name}: task ${t}`).toContain(`\`${t}\``);
       if (p.overrides.steps !== undefined) expect(row, `${name}: its budget`).toContain(`${p.overrides.steps} steps`);
     }
-    const res = analyse(SEEDS.flatMap((s) => [synthRun('infopo', s, 0.1), synthRun('grpo', s, 0.1)]), { profile: 'x', personas: ['cooperative'], resamples: 50, curveResamples: 10 });
+    const runs = SEEDS.flatMap((s) => [synthRun('infopo', s, 0.1), synthRun('grpo', s, 0.1)]).map((r) => ({ ...r, byDifficulty: { all: 0.5 } }));
+    const res = analyse(runs, { profile: 'x', personas: ['cooperative'], resamples: 50, curveResamples: 10, byDifficulty: BY_DIFFICULTY });
     for (const key of Object.keys(res)) expect(doc, key).toContain(`\`${key}\``);
     const t = res.tasks.smoke as Record<string, unknown>;
     for (const key of Object.keys(t).filter((k) => !res.methods.includes(k) && !['preset', 'methods', 'seeds', 'test_episodes', 'format'].includes(k))) expect(doc, key).toContain(`\`${key}\``);
     for (const key of Object.keys(methodResult(res.tasks.smoke, 'infopo')!)) expect(doc, key).toContain(`\`${key}\``);
+    for (const key of Object.keys(res.tasks.smoke.by_difficulty!)) expect(doc, `by_difficulty.${key}`).toContain(`\`${key}\``);
   });
 });
 

@@ -5,6 +5,7 @@
  * Node modules); docs/replicate.md documents every key.
  */
 import type { EvaluationEntry, GroupTrace, MetricName, Metrics, RunRecord } from '../run';
+import type { Split } from '../tasks/types';
 import { episodeOptions, type Config } from '../config';
 import { getTask, TASKS } from '../tasks';
 import { MechanismTally, questionsInformative } from '../rl/mechanism';
@@ -22,6 +23,42 @@ export interface RunData {
   record: Pick<RunRecord, 'config' | 'evaluations' | 'traces' | 'status'> & { steps: readonly { step: number; metrics: Partial<Metrics> }[] };
   /** Test success per test persona on the shared paired episodes (absent if not evaluated). */
   personas?: Record<string, { success: number; return: number; turns: number; episodes: number }>;
+  /** Success of the final policy per instance label (difficultySuccess; absent if not evaluated). */
+  byDifficulty?: Record<string, number>;
+}
+
+/**
+ * How `npm run replicate -- --by-difficulty` re-evaluates each final policy: `groups` instances of
+ * the split x G sampled episodes, from the regime probe's streams of `seed` (the same instances,
+ * users and sampling for every run, so success is paired by seed and by instance). The defaults
+ * are the protocol of the by-difficulty tables in docs/results.
+ */
+export interface DifficultyProtocol {
+  groups: number;
+  seed: number;
+  split: Split;
+}
+
+export const BY_DIFFICULTY: DifficultyProtocol = { groups: 256, seed: 2, split: 'test' };
+
+/**
+ * One run's success per instance label from the regime probe's cells (`probeRegime`): "all", each
+ * difficulty the family names ("3 missing") and each demonstrator slip of uneven warm-start skill
+ * ("demo slip 0.9"); in a mix of families, a family's own labels are prefixed with it ("intent: all").
+ */
+export function difficultySuccess(cells: readonly { family: string; difficulty: string; success: number }[]): Record<string, number> {
+  const mixed = cells.some((c) => c.family === 'all');
+  return Object.fromEntries(cells.map((c) => [mixed && c.family !== 'all' ? `${c.family}: ${c.difficulty}` : c.difficulty, c.success]));
+}
+
+/** Final success by instance label, per method, and the first method (InfoPO when present) minus each other, paired by seed. */
+export interface DifficultyResult extends DifficultyProtocol {
+  labels: string[];
+  /** The method every difference starts from. */
+  reference: string;
+  success: Record<string, Record<string, Estimate & { per_seed: Record<string, number> }>>;
+  /** Per label: `<reference>_minus_<method>` for every other method. */
+  difference: Record<string, Record<string, Comparison>>;
 }
 
 export interface CurvePoint {
@@ -134,6 +171,8 @@ export interface TaskResult {
   test_episodes: number;
   methods: string[];
   seeds: number[];
+  /** Success by instance difficulty, when the final policies were re-evaluated so (`--by-difficulty`). */
+  by_difficulty: DifficultyResult | null;
   /** Per method: `tasks.<task>.<method>` (kept flat so the documented keys hold). */
   [method: string]: unknown;
 }
@@ -259,6 +298,39 @@ export interface AnalyseOptions {
   resamples?: number;
   /** Resamples for the per-step bands of the curves (many points; default 2,000). */
   curveResamples?: number;
+  /** The protocol of the runs' `byDifficulty` evaluations, when they were made. */
+  byDifficulty?: DifficultyProtocol;
+}
+
+/** a - b over the seeds both hold, with its interval; null when they share none. */
+function pairedComparison(a: Record<string, number | null> | undefined, b: Record<string, number | null> | undefined, opts: BootstrapOptions, censorAt?: number): Comparison | null {
+  const toMap = (rec: Record<string, number | null> | undefined) => new Map(Object.entries(rec ?? {}).map(([k, v]) => [k, v ?? censorAt ?? NaN] as const).filter(([, v]) => Number.isFinite(v)));
+  const d = pairedDifference(toMap(a), toMap(b), opts);
+  if (!d.keys.length) return null;
+  return { mean: d.mean, ci95: d.ci95, n: d.n, per_seed: Object.fromEntries(d.keys.map((k, i) => [k, d.differences[i]])) };
+}
+
+function byDifficultyOf(taskRuns: readonly RunData[], methods: string[], protocol: DifficultyProtocol | undefined, opts: BootstrapOptions): DifficultyResult | null {
+  const evaluated = taskRuns.filter((r) => r.byDifficulty);
+  if (!protocol || !evaluated.length) return null;
+  const labels = [...new Set(evaluated.flatMap((r) => Object.keys(r.byDifficulty!)))];
+  const ordered = methods.includes('infopo') ? ['infopo', ...methods.filter((m) => m !== 'infopo')] : methods;
+  const reference = ordered[0];
+  const success: DifficultyResult['success'] = {};
+  const difference: DifficultyResult['difference'] = {};
+  for (const label of labels) {
+    success[label] = {};
+    for (const m of ordered) {
+      const v = perSeed(evaluated.filter((r) => r.method === m), (r) => r.byDifficulty![label]);
+      if (v.size) success[label][m] = perSeedEstimate(v, opts);
+    }
+    difference[label] = {};
+    for (const m of ordered.slice(1)) {
+      const d = pairedComparison(success[label][reference]?.per_seed, success[label][m]?.per_seed, opts);
+      if (d) difference[label][`${reference}_minus_${m}`] = d;
+    }
+  }
+  return { ...protocol, labels, reference, success, difference };
 }
 
 /** One value per seed of `runs` (one method's), leaving out seeds where it is missing or not finite. */
@@ -364,13 +436,8 @@ function methodResultOf(runs: readonly RunData[], frame: TaskFrame, personaIds: 
 
 /** InfoPO against the other methods of a task, paired by seed. */
 function comparisonsOf(perMethod: Record<string, MethodResult>, frame: TaskFrame, infopoTraces: readonly GroupTrace[], personaIds: readonly string[], trainPersona: string, opts: BootstrapOptions): TaskComparisons {
-  const cmp = (a: string, b: string, f: (m: MethodResult) => Record<string, number | null> | undefined, censorAt?: number): Comparison | null => {
-    if (!perMethod[a] || !perMethod[b]) return null;
-    const toMap = (rec: Record<string, number | null> | undefined) => new Map(Object.entries(rec ?? {}).map(([k, v]) => [k, v ?? censorAt ?? NaN] as const).filter(([, v]) => Number.isFinite(v)));
-    const d = pairedDifference(toMap(f(perMethod[a])), toMap(f(perMethod[b])), opts);
-    if (!d.keys.length) return null;
-    return { mean: d.mean, ci95: d.ci95, n: d.n, per_seed: Object.fromEntries(d.keys.map((k, i) => [k, d.differences[i]])) };
-  };
+  const cmp = (a: string, b: string, f: (m: MethodResult) => Record<string, number | null> | undefined, censorAt?: number): Comparison | null =>
+    perMethod[a] && perMethod[b] ? pairedComparison(f(perMethod[a]), f(perMethod[b]), opts, censorAt) : null;
   const personaShift: Record<string, Comparison> = {};
   for (const p of personaIds) {
     const d = cmp('infopo', 'grpo', (m) => m.personas[p]?.per_seed);
@@ -443,6 +510,7 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
       test_episodes: c0.evalEpisodes,
       methods,
       seeds: [...new Set(taskRuns.map((r) => r.seed))].sort((a, b) => a - b),
+      by_difficulty: byDifficultyOf(taskRuns, methods, options.byDifficulty, opts),
       ...perMethod,
     };
     tasks[task] = { ...entry, ...comparisonsOf(perMethod, frame, infopoTraces, options.personas, c0.persona, opts) };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyse, type RunData } from './replicate-analysis';
-import { renderReport, verdict } from './replicate-report';
+import { analyse, BY_DIFFICULTY, type RunData } from './replicate-analysis';
+import { renderByDifficulty, renderReport, verdict } from './replicate-report';
 import { syntheticRun as synthRun } from '../test-support';
 
 const SEEDS = [1001, 1002, 1003, 1004, 1005];
@@ -47,6 +47,28 @@ describe('report.md on synthetic runs', () => {
     expect(report).toContain('`smoke/infopo-1006: exit 1`');
     expect(report).toContain('**Warnings:**\n\n- evaluation paths differ');
     expect(report).toContain('| higher final success than GRPO | InfoPO ahead on 0, behind on 1, no difference shown on 0 (of 1) tasks |');
+  });
+
+  it('section 8 and by-difficulty.md: success per instance label and method, InfoPO minus the others with intervals', () => {
+    const runs = SEEDS.flatMap((s) => ['infopo', 'grpo', 'rloo'].map((m) => ({ ...synthRun(m, s, 0.1), byDifficulty: { all: 0.3, '1 missing': 0.6, '3 missing': m === 'infopo' ? 0.2 : 0.15 } })));
+    const res = analyse(runs, { profile: 'test', personas: [], resamples: 500, curveResamples: 50, byDifficulty: BY_DIFFICULTY });
+    const table = renderByDifficulty(res);
+    expect(table).toBe(
+      [
+        'smoke: final success by instance, 256 test instances x G sampled episodes per run (seed 2), 5 seeds',
+        '',
+        '| instances | infopo | grpo | rloo | infopo − grpo [95% CI] | infopo − rloo [95% CI] |',
+        '|---|---:|---:|---:|---:|---:|',
+        '| all | 0.300 | 0.300 | 0.300 | +0.000 [+0.000, +0.000] | +0.000 [+0.000, +0.000] |',
+        '| 1 missing | 0.600 | 0.600 | 0.600 | +0.000 [+0.000, +0.000] | +0.000 [+0.000, +0.000] |',
+        '| 3 missing | 0.200 | 0.150 | 0.150 | +0.050 [+0.050, +0.050] | +0.050 [+0.050, +0.050] |',
+        '',
+      ].join('\n'),
+    );
+    const report = renderReport(res);
+    expect(report).toContain(`## 8. Success by instance difficulty\n\n`);
+    expect(report).toContain(table.trimEnd());
+    expect(renderReport(analyse(runs.map(({ byDifficulty: _, ...r }) => r), { profile: 'test', personas: [], resamples: 50, curveResamples: 10 }))).not.toContain('## 8.');
   });
 
   it('verdicts need two seeds and paired runs', () => {

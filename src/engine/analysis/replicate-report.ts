@@ -64,6 +64,8 @@ export function renderReport(results: Results, options: ReportOptions = {}): str
   L.push(...section('5. Cost (paper: about 1.6x wall clock)', 'Median step time per run, InfoPO over GRPO paired by seed. Runs shared the 2 cores with another run, so this is indicative; `npm run bench` measures the ratio under control.', tasks.map(costLine)));
   L.push(...section('6. Does total information gain per dialogue predict success?', 'Pearson correlation of the summed exact IG of a traced InfoPO dialogue with its success (0/1), pooled over seeds and traced steps; the interval resamples whole groups (dialogues of a group share an instance).', tasks.map(igLine)));
   L.push(...mechanism(tasks, results.methods));
+  const byDifficulty = byDifficultyTables(results);
+  if (byDifficulty.length) L.push(...section('8. Success by instance difficulty', "The report's final test success is one episode on each test instance (about ±0.03 per run). Here each final policy is re-evaluated on more episodes and broken down by the family's instance labels: its difficulty (`family.difficulty`, e.g. intent's \"1 missing\" / \"3 missing\") and, for a warm start of uneven skill, the demonstrator's slip in each instance's area (\"demo slip 0.9\": where the warm start is bad). Every run meets the same instances, users and sampling, so success is paired by seed and by instance; differences are paired by seed, with 95% bootstrap intervals.", byDifficulty));
   if (options.plots?.length) L.push(...section('Plots', null, options.plots.flatMap((p) => ['', `![${p.title}](${p.file})`]).slice(1)));
   return L.join('\n').replace(/\n{3,}/g, '\n\n') + '\n';
 }
@@ -130,6 +132,30 @@ function simulatorShift(tasks: TaskEntry[], methods: string[], personas: string[
       if (t.persona_drop[p]) L.push(`  ${verdict(t.persona_drop[p], `Drop in success from ${t.train_persona} (training) to ${p}`, { better: 'lower' })}`);
     }
   return section(heading, "Each final policy (trained with its preset's persona) is evaluated on every test persona on the same paired episodes. Test success, mean over seeds [95% CI]:", L);
+}
+
+/** Per task re-evaluated by difficulty: one line on the protocol and a table of success per label and method, with the paired differences. */
+function byDifficultyTables(results: Results): string[] {
+  return Object.entries(results.tasks).flatMap(([name, t]) => {
+    const d = t.by_difficulty;
+    if (!d) return [];
+    const others = Object.keys(d.difference[d.labels[0]] ?? {});
+    const methods = [d.reference, ...others.map((k) => k.slice(d.reference.length + '_minus_'.length))];
+    const seeds = Math.max(...Object.values(d.success[d.labels[0]] ?? {}).map((e) => e.n));
+    return [
+      `${name}: final success by instance, ${d.groups} ${d.split} instances x G sampled episodes per run (seed ${d.seed}), ${seeds} seeds`,
+      '',
+      `| instances | ${methods.join(' | ')} | ${others.map((k) => `${k.replace('_minus_', ' − ')} [95% CI]`).join(' | ')} |`,
+      `|---|${methods.map(() => '---:|').join('')}${others.map(() => '---:|').join('')}`,
+      ...d.labels.map((label) => `| ${label} | ${methods.map((m) => (d.success[label][m] ? d.success[label][m].mean.toFixed(3) : '–')).join(' | ')} | ${others.map((k) => (d.difference[label][k] ? `${sgn(d.difference[label][k].mean)} ${ci(d.difference[label][k], 3, true)}` : '–')).join(' | ')} |`),
+      '',
+    ];
+  });
+}
+
+/** `by-difficulty.md` of `npm run replicate -- --by-difficulty`: the report's section 8 on its own (empty when no task was re-evaluated). */
+export function renderByDifficulty(results: Results): string {
+  return byDifficultyTables(results).join('\n').trimEnd() + '\n';
 }
 
 function costLine([name, t]: TaskEntry): string {
