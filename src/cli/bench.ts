@@ -11,7 +11,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, curveArea, DEMO_CHECK_SEEDS, setDepthwiseProducts, firstRise, median, pairedDifference, raceVerdict, runExperiment, VISIBLE_RISE, type ConfigInput, type DecodeTiming, type EvaluationEntry, type KernelTiming, type PrefixReuseTiming, type RaceVerdict, type StepTiming } from '../engine';
+import { BOOTSTRAP_SEED, benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, curveArea, DEMO_CHECK_SEEDS, setDepthwiseProducts, firstRise, median, pairedDifference, raceVerdict, runExperiment, VISIBLE_RISE, type ConfigInput, type DecodeTiming, type EvaluationEntry, type KernelTiming, type PrefixReuseTiming, type RaceVerdict, type StepTiming } from '../engine';
 import { parseSeeds, ROOT, runNode } from './processes';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 import { CHROMIUM_ARGS, systemChromium } from './browser';
@@ -270,7 +270,7 @@ async function demoRaces(seeds: number[]) {
     races.push({ seed, infopo, grpo, verdict: raceVerdict(infopo.evaluations, grpo.evaluations) });
   }
   const per = (m: 'infopo' | 'grpo', f: (l: DemoLane) => number) => new Map(races.map((r) => [r.seed, f(r[m])] as [number, number]));
-  const paired = (f: (l: DemoLane) => number) => (races.length >= 2 ? pairedDifference(per('infopo', f), per('grpo', f), { seed: 20262 }) : null);
+  const paired = (f: (l: DemoLane) => number) => (races.length >= 2 ? pairedDifference(per('infopo', f), per('grpo', f), { seed: BOOTSTRAP_SEED }) : null);
   const brief = (e: ReturnType<typeof paired>) => e && { mean: e.mean, ci95: e.ci95, n: e.n, per_seed: Object.fromEntries(e.keys.map((k, i) => [String(k), e.differences[i]])) };
   return { races, across: brief(paired((l) => curveArea(l.evaluations))), uninformative: brief(paired((l) => l.uninformative_share)) };
 }

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertFolder } from '../../scripts/convert-checkpoint';
-import { checkpointLayout, ConfigError, configFromPresets, exportPolicy, loadTokenizer, Policy, policyFromFiles, Rng, type WordTokenizer } from '../engine';
-import { checkpointFolderOf, MODELS_DIR, nodePretrained, readCheckpointFolder, writeCheckpointFolder } from './checkpoint-folder';
+import { checkpointLayout, ConfigError, configFromPresets, encodeLegacyCheckpoint, loadTokenizer, newRunRecord, Policy, policyFromFiles, Rng, type CheckpointFiles, type WordTokenizer } from '../engine';
+import { checkpointFolderOf, MODELS_DIR, nodePretrained, readCheckpointFolder, readRunFolder, RunFolderError, writeCheckpointFolder } from './checkpoint-folder';
 import { buildConfig } from './config-flags';
 
 let tokenizer: WordTokenizer;
@@ -16,6 +15,10 @@ beforeAll(async () => {
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'infopo-ckpt-'));
 const bits = (p: Policy, n: string) => Buffer.from((p.get(n).dataSync() as Float32Array).buffer);
+const writeFiles = (dir: string, files: CheckpointFiles) => Object.entries(files).forEach(([f, bytes]) => writeFileSync(join(dir, f), bytes));
+const small = (seed: number) => new Policy({ vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 1, nHeads: 2, maxContext: 32 }, new Rng(seed));
+/** A run.json as npm run experiment writes it (the record's content does not matter to the reader). */
+const runJson = (seed: number) => JSON.stringify(newRunRecord({ config: configFromPresets(['smoke'], { seed }), environment: { backend: 'cpu', fallback_reason: null, adapter: null, runtime: 'vitest', versions: {}, started_at: '' }, status: 'complete' }));
 
 describe('checkpoint folders on disk', () => {
   it('writes a Hugging Face folder and reads it back with the same weights', async () => {
@@ -66,51 +69,57 @@ describe('checkpoint folders on disk', () => {
     expect(() => buildConfig({ preset: [], set: ['init=Bad Name'] })).toThrow(/init/);
   });
 
-  it('convert-checkpoint rewrites a legacy folder in place, card from training.json, weights identical', async () => {
-    const dir = join(tmp(), 'legacy-warm');
-    mkdirSync(dir);
-    const p = new Policy({ vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 2, nHeads: 2, maxContext: 32 }, new Rng(8));
-    const { modelJson, weights } = await exportPolicy(p);
-    writeFileSync(join(dir, 'model.json'), modelJson);
-    writeFileSync(join(dir, 'weights.bin'), new Uint8Array(weights));
-    const config = configFromPresets(['smoke'], { seed: 3, steps: 0, sftSteps: 40 });
-    const evaluation = { step: 40, split: 'test', persona: 'cooperative', episodes: 10, success: 0.3, return: 0.5, turns: 4, per_task: {} };
-    writeFileSync(join(dir, 'training.json'), JSON.stringify({ made_by: 'npm run make-warm-start -- --steps 40', config, final_loss: 1.25, evaluations: [evaluation] }));
-    expect(await convertFolder(dir)).toMatch(/converted .* weights identical/);
-    expect(readdirSync(dir).sort()).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'training.json']);
-    const card = readFileSync(join(dir, 'README.md'), 'utf8');
-    expect(card).toContain('npm run make-warm-start -- --steps 40');
-    expect(card).toContain('success **30.0%**');
-    expect(card).toContain('seed 3');
-    expect(card).toContain('Final warm-start loss: 1.2500');
-    const { policy: q } = policyFromFiles(readCheckpointFolder(dir), tokenizer);
+  it('reads a run folder: its record through parseRunRecord and its checkpoint in the Hugging Face layout', async () => {
+    const dir = join(tmp(), 'run');
+    const p = small(5);
+    await writeCheckpointFolder(dir, p, { name: 'run', madeBy: 'test' });
+    writeFileSync(join(dir, 'run.json'), runJson(3));
+    const run = readRunFolder(dir);
+    expect(run.record.config.seed).toBe(3);
+    expect(checkpointLayout(run.files)).toBe('hf');
+    const { policy: q } = policyFromFiles(run.files, tokenizer);
     for (const n of p.names()) expect(bits(q, n).equals(bits(p, n)), n).toBe(true);
-    q.dispose();
-    expect(await convertFolder(dir)).toMatch(/already in the Hugging Face layout/);
-
-    // The old exporter writes a new legacy pair into the converted folder: loading refuses the mix,
-    // and convert-checkpoint rebuilds the Hugging Face files from the legacy pair.
-    const retrained = new Policy({ vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 2, nHeads: 2, maxContext: 32 }, new Rng(9));
-    const fresh = await exportPolicy(retrained);
-    writeFileSync(join(dir, 'model.json'), fresh.modelJson);
-    writeFileSync(join(dir, 'weights.bin'), new Uint8Array(fresh.weights));
-    expect(() => policyFromFiles(readCheckpointFolder(dir), tokenizer)).toThrow(/holds both layouts .* different weights/);
-    mkdirSync(join(dir, 'onnx'));
-    writeFileSync(join(dir, 'onnx', 'model.onnx'), 'stale');
-    expect(await convertFolder(dir)).toMatch(/converted .* weights identical.*onnx\/model.onnx: \d+ bytes, logits within/);
-    const { policy: r } = policyFromFiles(readCheckpointFolder(dir), tokenizer);
-    for (const n of retrained.names()) expect(bits(r, n).equals(bits(retrained, n)), n).toBe(true);
-    r.dispose();
-    retrained.dispose();
-
-    // A broken legacy folder is reported and left untouched.
-    const bad = join(tmp(), 'broken');
-    mkdirSync(bad);
-    writeFileSync(join(bad, 'model.json'), modelJson);
-    writeFileSync(join(bad, 'weights.bin'), new Uint8Array(weights).slice(0, 100));
-    await expect(convertFolder(bad)).rejects.toThrow(/weights file has 100 bytes/);
-    expect(readdirSync(bad).sort()).toEqual(['model.json', 'weights.bin']);
-    expect(existsSync(join(bad, 'config.json'))).toBe(false);
     p.dispose();
+    q.dispose();
+  });
+
+  it('still reads an old run folder whose policy is the legacy pair (model.json + weights.bin)', async () => {
+    const dir = tmp();
+    const p = small(6);
+    writeFiles(dir, await encodeLegacyCheckpoint(p));
+    writeFileSync(join(dir, 'run.json'), runJson(4));
+    const run = readRunFolder(dir);
+    expect(Object.keys(run.files).sort()).toEqual(['model.json', 'weights.bin']);
+    expect(run.record.config.seed).toBe(4);
+    const { policy: q, decoded } = policyFromFiles(run.files, tokenizer);
+    expect(decoded.layout).toBe('legacy');
+    for (const n of p.names()) expect(bits(q, n).equals(bits(p, n)), n).toBe(true);
+    p.dispose();
+    q.dispose();
+  });
+
+  it('says in one line, naming the folder once, what a run folder lacks', async () => {
+    const oneLine = (dir: string, what: string, pattern: RegExp) => {
+      let message = '';
+      try {
+        readRunFolder(dir, what);
+      } catch (e) {
+        expect(e).toBeInstanceOf(RunFolderError);
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(pattern);
+      expect(message).not.toContain('\n');
+      expect(message.split(what).length, message).toBe(2);
+    };
+    oneLine('/nonexistent/run', '--run /nonexistent/run', /^--run \/nonexistent\/run: no such folder \(expected the output folder of npm run experiment\)$/);
+    const dir = tmp();
+    oneLine(dir, '--run x', /^--run x: run\.json is missing/);
+    writeFileSync(join(dir, 'run.json'), '{"format": "infopo-sandbox/run@1", "steps": "many"}');
+    oneLine(dir, '--run x', /^--run x\/run\.json: Not a valid run\.json/);
+    writeFileSync(join(dir, 'run.json'), runJson(1));
+    oneLine(dir, '--run x', /^--run x: no checkpoint files .* found nothing/);
+    writeFileSync(join(dir, 'model.json'), '{}');
+    oneLine(dir, '--run x', /^--run x: weights\.bin missing/);
+    oneLine(join(dir, 'run.json'), '--run y', /^--run y is a file/);
   });
 });

@@ -1,11 +1,12 @@
 /**
- * Checkpoint folders on disk (Node): write a policy as a Hugging Face model folder, read either
- * layout back, and resolve an `init` value to a folder. The bytes come from engine/checkpoints/hf-checkpoint.ts,
+ * Checkpoint and run folders on disk (Node): write a policy as a Hugging Face model folder, read
+ * either layout back, read a run folder (its record and its checkpoint), and resolve an `init`
+ * value to a folder. The bytes come from engine/checkpoints/hf-checkpoint.ts,
  * the same code the page uses.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type CheckpointFiles, checkpointLayout, type CheckpointMeta, checkpointNameOf, checkpointToFiles, HF_FILES, IMPORTED_INIT, isCheckpointPath, LEGACY_FILES, type Policy, TOKENIZER_NAME, type TokenizerFiles } from '../engine';
+import { type CheckpointFiles, checkpointLayout, type CheckpointMeta, checkpointNameOf, checkpointToFiles, HF_FILES, IMPORTED_INIT, isCheckpointPath, LEGACY_FILES, parseRunRecord, type Policy, type RunRecord, TOKENIZER_NAME, type TokenizerFiles } from '../engine';
 
 export const MODELS_DIR = resolve(import.meta.dirname, '..', '..', 'models');
 
@@ -38,14 +39,58 @@ export async function writeCheckpointFolder(dir: string, policy: Policy, meta: C
   });
 }
 
+/** The checkpoint files the loaders read in an existing folder, their layout checked (`what` names the folder in errors). */
+function checkpointFilesIn(dir: string, what: string): CheckpointFiles {
+  const files: CheckpointFiles = {};
+  for (const f of readdirSync(dir)) if (READ.has(f)) files[f] = new Uint8Array(readFileSync(join(dir, f)));
+  checkpointLayout(files, what);
+  return files;
+}
+
 /** A checkpoint folder's files (either layout); errors say what is missing. */
 export function readCheckpointFolder(dir: string): CheckpointFiles {
   if (!existsSync(dir)) throw new Error(`${dir}: no such folder`);
   if (!statSync(dir).isDirectory()) throw new Error(`${dir} is a file; init takes a checkpoint folder (with config.json and model.safetensors)`);
-  const files: CheckpointFiles = {};
-  for (const f of readdirSync(dir)) if (READ.has(f)) files[f] = new Uint8Array(readFileSync(join(dir, f)));
-  checkpointLayout(files, dir);
-  return files;
+  return checkpointFilesIn(dir, dir);
+}
+
+/** A run folder that cannot be read: one line for the user, who named the folder (exit 2). */
+export class RunFolderError extends Error {
+  override name = 'RunFolderError';
+}
+
+/** A run folder as `npm run experiment -- --out DIR` leaves it: the record and the policy's checkpoint. */
+export interface RunFolder {
+  dir: string;
+  /** run.json, read by the one parser (parseRunRecord). */
+  record: RunRecord;
+  /** The checkpoint beside it: the Hugging Face layout, or the legacy pair of older runs. */
+  files: CheckpointFiles;
+}
+
+const EXPECTED_RUN = 'expected the output folder of npm run experiment';
+
+/**
+ * The one reader of run folders (evaluate --run, the probes' --run, replicate, learning-speed,
+ * convert-checkpoint). `what` names the folder in errors (e.g. `--run DIR`); every error is a
+ * RunFolderError of one line.
+ */
+export function readRunFolder(dir: string, what = dir): RunFolder {
+  if (!existsSync(dir)) throw new RunFolderError(`${what}: no such folder (${EXPECTED_RUN})`);
+  if (!statSync(dir).isDirectory()) throw new RunFolderError(`${what} is a file (${EXPECTED_RUN})`);
+  const recordFile = join(dir, 'run.json');
+  if (!existsSync(recordFile)) throw new RunFolderError(`${what}: run.json is missing (${EXPECTED_RUN})`);
+  let record: RunRecord;
+  try {
+    record = parseRunRecord(readFileSync(recordFile, 'utf8'));
+  } catch (e) {
+    throw new RunFolderError(`${what}/run.json: ${(e as Error).message}`);
+  }
+  try {
+    return { dir, record, files: checkpointFilesIn(dir, what) };
+  } catch (e) {
+    throw new RunFolderError((e as Error).message);
+  }
 }
 
 /**

@@ -11,29 +11,12 @@
  * --personas axis. With --run, the first run's config is the base and --set changes it.
  */
 import { Command, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BASELINES, ConfigError, evaluate, importPolicy, parseRunRecord, PERSONA_IDS, type Config, type EvaluatedAgent, type Evaluation, type Rollout, type Split } from '../engine';
+import { BASELINES, ConfigError, evaluate, policyFromFiles, PERSONA_IDS, type Config, type EvaluatedAgent, type Evaluation, type Rollout, type Split } from '../engine';
+import { readRunFolder, RunFolderError } from './checkpoint-folder';
 import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
 import { nodeBackend, nodeTokenizer, quietTfjsBanner } from './node-env';
-
-/** A trained run (`npm run experiment -- --out DIR`): its record and the files of its policy. */
-export function readRun(dir: string): { config: Config; modelJson: string; weights: ArrayBuffer } {
-  const need = (f: string) => {
-    const p = join(dir, f);
-    if (!existsSync(p)) throw new Error(`--run ${dir}: ${f} is missing (expected the output folder of npm run experiment)`);
-    return p;
-  };
-  let record;
-  try {
-    record = parseRunRecord(readFileSync(need('run.json'), 'utf8'));
-  } catch (e) {
-    throw new Error(`--run ${dir}: ${(e as Error).message}`);
-  }
-  const bin = readFileSync(need('weights.bin'));
-  return { config: record.config, modelJson: readFileSync(need('model.json'), 'utf8'), weights: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer };
-}
 
 const fmt = (x: number, digits = 2): string => x.toFixed(digits);
 
@@ -86,7 +69,7 @@ const list = (value: string, all: readonly string[], what: string): string[] => 
 
 export function buildProgram(): Command {
   return addConfigOptions(new Command('evaluate').name('npm run evaluate --'))
-    .description('Evaluate scripted baselines and trained policies (greedy) on the test split: success, return R, turns. Knobs: --preset, --set, --config, as for npm run experiment.')
+    .description('Evaluate scripted baselines and trained policies (greedy, or sampled at evalTemperature) on the test split: success, return R, turns. Knobs: --preset, --set, --config, as for npm run experiment.')
     .option('--run <dirs>', 'trained run folder(s) (npm run experiment -- --out DIR), comma-separated: evaluate their policies, each under its run\'s whole config (+ --set)')
     .option('--baseline <names>', `scripted baselines: ${BASELINES.join(', ')}, comma-separated, all or none (default: all, or none with --run)`)
     .option('--personas <ids>', `user personas to evaluate with: ${PERSONA_IDS.join(', ')}, comma-separated, or all (default: evalPersona, else persona)`)
@@ -108,9 +91,9 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const dirs = o.run ? o.run.split(',').map((d) => d.trim()) : [];
-  const runs = dirs.map((dir) => ({ dir, ...readRun(dir) }));
+  const runs = dirs.map((dir) => readRunFolder(dir, `--run ${dir}`));
   // Each run under its own whole config; --set applies to all. Baselines use the first run's (or the flags').
-  const configs = runs.map((r) => buildConfig(o, { values: r.config, from: `--run ${r.dir}` }));
+  const configs = runs.map((r) => buildConfig(o, { values: r.record.config, from: `--run ${r.dir}` }));
   const config = configs[0] ?? buildConfig(o);
   const baselines = list(o.baseline ?? (runs.length ? 'none' : 'all'), BASELINES, 'baseline');
   const personas = o.personas ? list(o.personas, PERSONA_IDS, 'persona') : [config.evalPersona || config.persona];
@@ -122,7 +105,7 @@ export async function main(argv: string[]): Promise<void> {
     await nodeBackend(o.backend);
     runs.forEach((r, i) => {
       const c = configs[i];
-      agents.unshift({ agent: { policy: importPolicy(r.modelJson, r.weights, tokenizer.vocabSize), name: `${basename(r.dir)} [${c.method}, trained with ${c.persona}]` }, config: c });
+      agents.unshift({ agent: { policy: policyFromFiles(r.files, tokenizer, `--run ${r.dir}`).policy, name: `${basename(r.dir)} [${c.method}, trained with ${c.persona}]` }, config: c });
     });
   }
   const results: Evaluation[] = [];
@@ -146,6 +129,6 @@ export async function main(argv: string[]): Promise<void> {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv).catch((e: Error) => {
     console.error(e.message);
-    process.exit(e instanceof ConfigError ? 2 : 1);
+    process.exit(e instanceof ConfigError || e instanceof RunFolderError ? 2 : 1);
   });
 }

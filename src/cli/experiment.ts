@@ -2,15 +2,16 @@
  * npm run experiment -- --preset NAME [--set key=value ...] [--config FILE.json] [--out DIR] [--backend cpu|wasm]
  *                       [--checkpoint-every N] [--resume DIR]
  * npm run experiment -- --url "<share link>"   (reproduce a run from its link; exit 3 if the fingerprint differs)
- * Trains, shows progress on stderr, prints a summary table on stdout, writes DIR/run.json and DIR/metrics.csv.
+ * Trains, shows progress on stderr, prints a summary table on stdout, writes DIR/run.json, DIR/metrics.csv
+ * and the policy as a Hugging Face model folder (config.json, model.safetensors, tokenizer, README.md).
  * With --checkpoint-every N, DIR/resume.safetensors holds a snapshot every N steps; --resume DIR continues it.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { checkResources, decodeShare, ignoredKeysLine, reproductionVerdict, shareParamsOfLink, shareUrl, type ShareProof, ConfigError, decodeSnapshot, diffFromDefaults, encodeSnapshot, runExperiment, exportPolicy, metricsCsv, RunFault, SNAPSHOT_FILE, SnapshotError, verifySnapshot, type Config, type MetricName, type RunRecord, type RunSnapshot } from '../engine';
+import { checkResources, decodeShare, ignoredKeysLine, reproductionVerdict, shareParamsOfLink, shareUrl, type ShareProof, ConfigError, decodeSnapshot, diffFromDefaults, encodeSnapshot, runExperiment, LEGACY_FILES, metricsCsv, RunFault, SNAPSHOT_FILE, SnapshotError, verifySnapshot, type Config, type MetricName, type RunRecord, type RunSnapshot } from '../engine';
 import { writeCheckpointFolder } from './checkpoint-folder';
 import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
@@ -197,10 +198,10 @@ async function main(): Promise<void> {
     fingerprint: record.fingerprint,
     createdAt: new Date().toISOString(),
   });
-  // The legacy pair too, for readers of the old layout (npm run evaluate -- --run DIR reads it).
-  const { modelJson, weights } = await exportPolicy(trainer.policy);
-  writeFileSync(join(out, 'model.json'), modelJson + '\n');
-  writeFileSync(join(out, 'weights.bin'), new Uint8Array(weights));
+  // A legacy pair left by an older run into this folder would contradict the new checkpoint (loading refuses the mix).
+  const stale = LEGACY_FILES.filter((f) => existsSync(join(out, f)));
+  for (const f of stale) rmSync(join(out, f));
+  if (stale.length) console.error(`removed ${stale.join(' and ')} (an older run's checkpoint in the legacy layout) from ${out}`);
   trainer.dispose();
   console.log(summaryTable(record));
   if (expected) {
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
     console.log(`link: ${verdict.text} (expected ${expected.fingerprint.slice(0, 16)}… on ${expected.backend}, got ${record.fingerprint.slice(0, 16)}… on ${record.environment.backend})`);
     if (verdict.kind !== 'reproduced') process.exitCode = 3;
   }
-  console.error(`wrote run.json, metrics.csv and the checkpoint (Hugging Face layout: config.json, model.safetensors, tokenizer, README.md; legacy: model.json, weights.bin) to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.error(`wrote run.json, metrics.csv and the checkpoint (Hugging Face layout: config.json, model.safetensors, tokenizer, README.md) to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Refuse with one line on stderr and exit 2 (bad input: no stack trace). */

@@ -99,12 +99,10 @@ describe('ONNX export for transformers.js', () => {
     expect(existsSync(join(dir, 'onnx', 'model.onnx'))).toBe(true);
     const legacy = join(mkdtempSync(join(tmpdir(), 'infopo-onnx-')), 'legacy');
     cpSync(dir, legacy, { recursive: true });
-    const { exportPolicy } = await import('../engine');
+    const { encodeLegacyCheckpoint } = await import('../engine');
     const { writeFileSync, rmSync } = await import('node:fs');
-    const { modelJson, weights } = await exportPolicy(p);
     for (const f of ['config.json', 'model.safetensors']) rmSync(join(legacy, f));
-    writeFileSync(join(legacy, 'model.json'), modelJson);
-    writeFileSync(join(legacy, 'weights.bin'), new Uint8Array(weights));
+    for (const [f, bytes] of Object.entries(await encodeLegacyCheckpoint(p))) writeFileSync(join(legacy, f), bytes);
     await expect(exportOnnx(legacy)).rejects.toThrow(/legacy layout: run npm run convert-checkpoint/);
     p.dispose();
   });

@@ -9,11 +9,11 @@
  * independent batches (analysis/noise.ts) and writes noise.json and noise.md.
  */
 import { Command } from 'commander';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { analyseSpeed, loadFilesInto, measureGradientNoise, METHODS, planSpeedRuns, renderSpeedReport, speedRun, SPEED_STUDIES, Trainer, isSpeedRunDone, type Method, type PlannedSpeedRun, type RunRecord, type SpeedRunResult } from '../engine';
+import { analyseSpeed, loadFilesInto, measureGradientNoise, METHODS, planSpeedRuns, renderSpeedReport, speedRun, SPEED_STUDIES, Trainer, type Method, type PlannedSpeedRun, type SpeedRunResult, type SpeedStudy } from '../engine';
 import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
-import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, readJson, runWhenEntry, shellQuote, stopChildrenOnInterrupt, tail } from './processes';
+import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, reusableRun, runWhenEntry, shellQuote, stopChildrenOnInterrupt, sweepOptions, tail } from './processes';
 
 export function buildProgram(): Command {
   return new Command('learning-speed')
@@ -41,10 +41,6 @@ interface Options {
   noise?: number;
 }
 
-const finishedRecord = (run: PlannedSpeedRun, dir: string): RunRecord | null => {
-  const record = readJson<RunRecord>(join(dir, 'run.json'));
-  return isSpeedRunDone(run, record) ? record : null;
-};
 
 /** The gradient noise scale of each distinct (setting, method) at its warm start, seed of the first planned run. */
 async function noiseTable(plan: PlannedSpeedRun[], batches: number, out: string, command: string): Promise<void> {
@@ -80,12 +76,7 @@ async function noiseTable(plan: PlannedSpeedRun[], batches: number, out: string,
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  program.parse(argv);
-  const o = program.opts<Options>();
-  const study = SPEED_STUDIES[o.study];
-  if (!study) throw new Error(`unknown study "${o.study}" (known: ${Object.keys(SPEED_STUDIES).join(', ')})`);
-  if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new Error(`--jobs ${o.jobs}: expected a positive integer`);
+  const { o, entry: study } = sweepOptions<Options, SpeedStudy>(buildProgram(), argv, SPEED_STUDIES, 'study', 'study');
   if (o.noise !== undefined && !(Number.isInteger(o.noise) && o.noise >= 2)) throw new Error(`--noise ${o.noise}: expected an integer of at least 2 (batches)`);
   const methods = o.methods ? parseList(o.methods) : undefined;
   for (const m of methods ?? []) if (!(METHODS as readonly string[]).includes(m)) throw new Error(`unknown method "${m}" (known: ${METHODS.join(', ')})`);
@@ -97,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
     await noiseTable(plan, o.noise, out, command);
     return 0;
   }
-  const pending = plan.filter((r) => !finishedRecord(r, join(out, r.dir)));
+  const pending = plan.filter((r) => !reusableRun(r, join(out, r.dir)).record);
   if (o.dryRun) {
     console.log(`study ${o.study}: ${study.help}`);
     console.log(`output ${out}; ${plan.length} runs (${plan.length - pending.length} already finished), ${o.jobs} at a time\n`);
@@ -117,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
         const started = Date.now();
         const r = await experimentInto(dir, study.base, run.sets);
         done++;
-        if (r.code !== 0 || !finishedRecord(run, dir)) {
+        if (r.code !== 0 || !reusableRun(run, dir).record) {
           failures.push(`${run.dir}: npm run experiment exited with ${r.code}\n${tail(r.stderr)}`);
           console.error(`FAILED ${run.dir} (exit ${r.code}); stderr in ${join(dir, 'stderr.log')}:\n${tail(r.stderr)}`);
         } else console.error(`[${done}/${plan.length}] ${run.dir} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -129,10 +120,9 @@ export async function main(argv: string[]): Promise<number> {
   const missing: string[] = [];
   let testEpisodes = 0;
   for (const run of plan) {
-    const dir = join(out, run.dir);
-    const record = finishedRecord(run, dir);
+    const { record, why } = reusableRun(run, join(out, run.dir), run.dir);
     if (!record) {
-      missing.push(`${run.dir}: ${existsSync(join(dir, 'run.json')) ? 'run.json incomplete or of another config' : 'not run'}`);
+      missing.push(why);
       continue;
     }
     testEpisodes = record.config.evalEpisodes;

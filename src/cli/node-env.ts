@@ -70,10 +70,10 @@ export function quietTfjsBanner(): void {
 
 /**
  * The command line of a tool that works on checkpoint folders one at a time (convert-checkpoint,
- * export-onnx): one line per folder, the others go on after a failure, exit 1 if any failed.
+ * export-onnx), after its flags are parsed: one line per folder, the others go on after a failure,
+ * exit 1 if any failed.
  */
-export async function eachFolderMain(command: string, work: (dir: string) => Promise<string>): Promise<never> {
-  const dirs = process.argv.slice(2);
+export async function eachFolderMain(command: string, work: (dir: string) => Promise<string>, dirs = process.argv.slice(2)): Promise<never> {
   if (!dirs.length) {
     console.error(`usage: npm run ${command} -- DIR [DIR ...]`);
     process.exit(2);

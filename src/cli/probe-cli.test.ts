@@ -41,7 +41,7 @@ describe('the probes\' policy', () => {
   });
 
   it('names what is wrong with --run and init=scratch', async () => {
-    await expect(probedPolicy(flags({ run: '/nonexistent/run' }), tokenizer)).rejects.toThrow(/run\.json is missing/);
+    await expect(probedPolicy(flags({ run: '/nonexistent/run' }), tokenizer)).rejects.toThrow(/^--run \/nonexistent\/run: no such folder/);
     await expect(probedPolicy(flags({ set: ['init=scratch'] }), tokenizer)).rejects.toThrow(/init=scratch: a random policy has nothing to probe/);
   });
 });

@@ -4,10 +4,8 @@
  * the config's `init` names) and their aligned text tables.
  */
 import { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigError, policyFromFiles, type Config, type Policy, type WordTokenizer } from '../engine';
-import { checkpointFolderOf, readCheckpointFolder } from './checkpoint-folder';
+import { checkpointFolderOf, readRunFolder } from './checkpoint-folder';
 import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
 import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 
@@ -25,10 +23,10 @@ export function probeCommand(name: string, description: string, seedHelp: string
 
 export async function probedPolicy(o: ConfigFlags & { run?: string }, tokenizer: WordTokenizer): Promise<{ config: Config; policy: Policy; source: string }> {
   if (o.run) {
-    if (!existsSync(join(o.run, 'run.json'))) throw new ConfigError([`--run ${o.run}: run.json is missing (expected the output folder of npm run experiment)`]);
-    if (o.preset.length || o.config) throw new ConfigError([`--run ${o.run} carries its run's whole config: change it with --set, not --preset or --config`]);
-    const config = buildConfig({ preset: [], set: o.set, config: join(o.run, 'run.json') });
-    return { config, policy: policyFromFiles(readCheckpointFolder(o.run), tokenizer, `--run ${o.run}`).policy, source: `the trained policy of ${o.run}` };
+    const what = `--run ${o.run}`;
+    const run = readRunFolder(o.run, what);
+    const config = buildConfig(o, { values: run.record.config, from: what });
+    return { config, policy: policyFromFiles(run.files, tokenizer, what).policy, source: `the trained policy of ${o.run}` };
   }
   const config = buildConfig(o);
   if (config.init === 'scratch') throw new ConfigError(['init=scratch: a random policy has nothing to probe; use a preset whose init names a checkpoint, --set init=NAME, or --run DIR']);

@@ -1,12 +1,15 @@
 /**
  * What the command-line drivers of many runs share (replicate, learning-speed): spawning a CLI
- * script of this project as its own Node process, reading JSON files that may be absent or
- * partial, and parsing list flags.
+ * script of this project as its own Node process, which finished run a planned one may reuse,
+ * reading JSON files that may be absent or partial, and parsing list flags.
  */
+import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isReusable, type Config, type RunRecord } from '../engine';
+import { readRunFolder } from './checkpoint-folder';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 const TSX = ['--import', 'tsx'];
@@ -50,6 +53,24 @@ export async function experimentInto(dir: string, preset: string, sets: readonly
   const r = await runNode('experiment.ts', ['--preset', preset, ...sets.flatMap((s) => ['--set', s]), '--backend', 'wasm', '--quiet', '--out', dir]);
   writeFileSync(join(dir, 'stderr.log'), r.stderr);
   return r;
+}
+
+/**
+ * The finished run in `dir` that a planned run may reuse (read by readRunFolder; the one rule,
+ * isReusable: complete and of exactly the planned config; its policy beside it), or why not, in
+ * one line that starts with `what` (the folder as the user knows it).
+ */
+export function reusableRun(planned: { config: Config }, dir: string, what = dir): { record: RunRecord; why?: undefined } | { record: null; why: string } {
+  if (!existsSync(join(dir, 'run.json'))) return { record: null, why: `${what}: not run` };
+  let record: RunRecord;
+  try {
+    record = readRunFolder(dir, what).record;
+  } catch (e) {
+    return { record: null, why: (e as Error).message };
+  }
+  const status = record.status;
+  if (isReusable(planned, record)) return { record };
+  return { record: null, why: `${what}: ${status === 'complete' ? 'run.json of another config' : `run.json ${status}`}` };
 }
 
 /** `work` on every item of `items` (consumed), at most `jobs` at a time. */
@@ -109,6 +130,19 @@ export function parseSeeds(v: string): number[] {
     if (!/^\d+$/.test(item)) throw new Error(`--seeds: "${item}" is not a seed (use e.g. 1001,1002 or 1001-1005)`);
     return [Number(item)];
   });
+}
+
+/** A sweep's parsed flags and the entry of `table` its `flag` names (a profile, a study), with --jobs checked. */
+export function sweepOptions<O extends { jobs: number }, E>(program: Command, argv: string[], table: Record<string, E>, flag: keyof O & string, what: string): { o: O; entry: E } {
+  // A flag commander cannot read is bad input, as the checks below are: exit 2 after its one line.
+  program.exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
+  program.parse(argv);
+  const o = program.opts<O>();
+  const name = String(o[flag]);
+  const entry = table[name];
+  if (!entry) throw new Error(`unknown ${what} "${name}" (known: ${Object.keys(table).join(', ')})`);
+  if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new Error(`--jobs ${o.jobs}: expected a positive integer`);
+  return { o, entry };
 }
 
 /** A sweep's exit code: 1 after listing the runs that failed, else 0. */

@@ -49,7 +49,7 @@ describe('npm run replicate (smoke profile, end to end)', () => {
     expect(() => statSync(join(out, 'runs'))).toThrow();
   });
 
-  it('runs, writes results, report and plots; resumes; redoes a partial run', { timeout: 180_000 }, () => {
+  it('runs, writes results, report and plots; resumes; redoes a partial run; adds success by difficulty', { timeout: 400_000 }, () => {
     const first = replicate(...TINY);
     expect(first.code, first.stderr).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
@@ -114,5 +114,33 @@ describe('npm run replicate (smoke profile, end to end)', () => {
     const again = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(again.command).toBe(`npm run replicate -- --profile smoke --tasks smoke --methods infopo,grpo --seeds 1001,1002 --out ${out}`);
     expect(again.tasks.smoke.infopo.test_success).toEqual(results.tasks.smoke.infopo.test_success);
+    expect(again.tasks.smoke.by_difficulty).toBeNull();
+
+    // --by-difficulty: the finished runs are kept and only re-evaluated, each through npm run probe-regime.
+    const fifth = replicate(...TINY, '--personas', 'none', '--by-difficulty', '3');
+    expect(fifth.code, fifth.stderr).toBe(0);
+    expect(fifth.stderr).toContain('4 runs, 4 already finished, 0 to run');
+    expect(runDirs.map((d) => statSync(join(d, 'run.json')).mtimeMs)).toEqual([...mtimes.slice(0, 3), redoneMtime]);
+    const by = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).tasks.smoke.by_difficulty;
+    expect(by).toMatchObject({ groups: 3, seed: 2, split: 'test', labels: ['all'], reference: 'infopo' });
+    for (const [i, d] of runDirs.entries()) {
+      const kept = JSON.parse(readFileSync(join(d, 'by-difficulty.json'), 'utf8'));
+      expect(kept).toMatchObject({ fingerprint: JSON.parse(readFileSync(join(d, 'run.json'), 'utf8')).fingerprint, groups: 3, seed: 2, split: 'test' });
+      const [method, seed] = ['infopo', 'infopo', 'grpo', 'grpo'][i] === 'infopo' ? ['infopo', 1001 + i] : ['grpo', 1001 + i - 2];
+      expect(by.success.all[method].per_seed[seed], d).toBe(kept.success.all);
+    }
+    const perSeed = (m: string) => by.success.all[m].per_seed;
+    expect(by.difference.all.infopo_minus_grpo.mean).toBeCloseTo((perSeed('infopo')[1001] - perSeed('grpo')[1001] + perSeed('infopo')[1002] - perSeed('grpo')[1002]) / 2, 12);
+    const table = readFileSync(join(out, 'by-difficulty.md'), 'utf8');
+    expect(table).toMatch(/^smoke: final success by instance, 3 test instances x G sampled episodes per run \(seed 2\), 2 seeds\n/);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(`## 8. Success by instance difficulty`);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(table.trimEnd());
+    // Another protocol under --report-only evaluates nothing and says which runs lack it.
+    const sixth = replicate(...TINY, '--personas', 'none', '--by-difficulty', '5', '--report-only');
+    expect(sixth.code, sixth.stderr).toBe(0);
+    const warned = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(warned.tasks.smoke.by_difficulty).toBeNull();
+    expect(warned.warnings).toContain('runs/smoke/infopo-1001: no evaluation by difficulty of this run on 5 test instances (seed 2): left out of section 8; run without --report-only to make it');
+    expect(replicate(...TINY, '--by-difficulty', '0', '--dry-run').code).toBe(2);
   });
 });

@@ -1,93 +1,47 @@
 /**
  * npm run replicate -- [--profile quick|full] [--seeds LIST] [--tasks LIST] [--methods LIST] [--out DIR] [--jobs 2] [--dry-run]
+ * npm run replicate -- ... --by-difficulty [GROUPS]
  *
  * Runs every (task, method, seed) of a profile as its own `npm run experiment` process (wasm),
  * `--jobs` at a time, skipping runs whose folder already holds a complete run.json of the same
- * config; evaluates each final policy on every test persona through `npm run evaluate`; then
- * writes results.json, report.md and SVG plots (docs/replicate.md).
+ * config; evaluates each final policy on every test persona through `npm run evaluate` and, with
+ * --by-difficulty, by instance difficulty through `npm run probe-regime` (replicate-evaluations.ts);
+ * then writes results.json, report.md, SVG plots and, with --by-difficulty, by-difficulty.md
+ * (docs/replicate.md).
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { analyse, DEFAULT_COSTS, estimateRun, isReusable, median, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, renderReport, scheduleMs, type PlannedRun, type RunData, type RunRecord } from '../engine';
+import { analyse, BY_DIFFICULTY, DEFAULT_COSTS, estimateRun, median, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, renderByDifficulty, renderReport, scheduleMs, type DifficultyProtocol, type PlannedRun, type Profile, type RunData, type RunRecord } from '../engine';
 import { renderPlots } from './replicate-plots';
-import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, readJson, runNode, runWhenEntry, shellQuote, stopChildrenOnInterrupt, tail } from './processes';
-
-
-export interface PersonaEvaluation {
-  fingerprint: string;
-  episodes: number;
-  seed: number;
-  personas: Record<string, { success: number; return: number; turns: number; episodes: number }>;
-}
-
-/** A run folder holds a finished run of this config, with its policy. */
-function finished(run: PlannedRun, dir: string): RunRecord | null {
-  const record = readJson<RunRecord>(join(dir, 'run.json'));
-  return record && isReusable(run, record) && existsSync(join(dir, 'model.json')) && existsSync(join(dir, 'weights.bin')) ? record : null;
-}
-
-/**
- * The persona-shift evaluation of one finished run, through `npm run evaluate` (one adapter, so
- * the evaluation code can change underneath): success per test persona on the paired episodes.
- */
-export async function evaluatePersonas(dir: string, personas: string[], episodes: number, seed: number): Promise<PersonaEvaluation['personas']> {
-  const r = await runNode('evaluate.ts', ['--run', dir, '--personas', personas.join(','), '--set', `evalEpisodes=${episodes}`, '--set', `evalSeed=${seed}`, '--json']);
-  if (r.code !== 0) throw new Error(`npm run evaluate -- --run ${dir} failed (exit ${r.code}):\n${tail(r.stderr)}`);
-  const start = r.stdout.indexOf('[');
-  let rows: { persona: string; success: number; return: number; turns: number; episodes: number }[];
-  try {
-    // One evaluation per persona (engine/evaluation.ts `Evaluation`), its means over every task of the run.
-    rows = (JSON.parse(r.stdout.slice(start)) as { persona: string; mean: { success: number; return: number; turns: number; episodes: number } }[]).map((e) => ({ persona: e.persona, ...e.mean }));
-  } catch (e) {
-    throw new Error(`npm run evaluate -- --run ${dir}: output is not JSON (${(e as Error).message})`);
-  }
-  const out: PersonaEvaluation['personas'] = {};
-  for (const p of personas) {
-    const mine = rows.filter((x) => x.persona === p);
-    if (!mine.length) throw new Error(`npm run evaluate -- --run ${dir}: no result for persona ${p}`);
-    const n = mine.reduce((a, x) => a + x.episodes, 0);
-    const w = (k: 'success' | 'return' | 'turns') => mine.reduce((a, x) => a + x[k] * x.episodes, 0) / n;
-    out[p] = { success: w('success'), return: w('return'), turns: w('turns'), episodes: n };
-  }
-  return out;
-}
-
-/**
- * The persona evaluation must meet the same episodes as the run's own final evaluation: on the
- * persona the run was evaluated with, both give the same success. A difference means the two
- * evaluation paths drifted apart (and the persona matrix is not paired with the run's numbers).
- */
-export function checkSameEpisodes(run: PlannedRun, record: RunRecord, res: PersonaEvaluation['personas']): string | null {
-  const persona = record.config.evalPersona || record.config.persona;
-  const last = record.evaluations.at(-1);
-  if (!last || !res[persona] || record.config.task.includes(',')) return null;
-  if (Math.abs(res[persona].success - last.success) <= 1e-9 && res[persona].episodes === last.episodes) return null;
-  return `${run.dir}: npm run evaluate gives success ${res[persona].success} on ${res[persona].episodes} ${persona} episodes, the run's own final evaluation ${last.success} on ${last.episodes}: the two evaluation paths no longer meet the same episodes`;
-}
+import { checkSameEpisodes, DIFFICULTY_FILE, evaluateByDifficulty, evaluateFinished, evaluatePersonas, keptEvaluation, PERSONAS_FILE, type DifficultyEvaluation, type FinishedRun, type PersonaEvaluation } from './replicate-evaluations';
+import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, reusableRun, runWhenEntry, shellQuote, stopChildrenOnInterrupt, sweepOptions, tail } from './processes';
 
 /** Median step time of finished runs in the output folder, per task and method: the estimate's measured costs. */
-function measuredCosts(plan: PlannedRun[], out: string): Record<string, Record<string, number>> {
+function measuredCosts(plan: PlannedRun[], finished: (run: PlannedRun) => RunRecord | null): Record<string, Record<string, number>> {
   const byKey: Record<string, Record<string, number[]>> = {};
   for (const run of plan) {
-    const record = readJson<RunRecord>(join(out, run.dir, 'run.json'));
-    if (!record || record.status !== 'complete' || !record.steps.length) continue;
-    const { seed: _a, method: _b, ...rest } = record.config;
-    const { seed: _c, method: _d, ...want } = run.config;
-    if (JSON.stringify(rest) !== JSON.stringify(want)) continue;
+    const record = finished(run);
+    if (!record?.steps.length) continue;
     ((byKey[run.task] ??= {})[run.method] ??= []).push(...record.steps.map((s) => s.metrics.step_ms).filter(Number.isFinite));
   }
   return Object.fromEntries(Object.entries(byKey).map(([t, m]) => [t, Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]))]));
 }
+
+/** A kept persona evaluation serves while it holds these personas on the run's own test episodes. */
+const personasCurrent = (personas: string[]) => (have: PersonaEvaluation, f: FinishedRun) => have.episodes === f.run.config.evalEpisodes && have.seed === f.run.config.evalSeed && personas.every((p) => p in have.personas);
+
+/** A kept evaluation by difficulty serves while it was made on the same instances. */
+const difficultyCurrent = (p: DifficultyProtocol) => (have: DifficultyEvaluation) => have.groups === p.groups && have.seed === p.seed && have.split === p.split;
 
 const minutes = (ms: number) => `${(ms / 60000).toFixed(1)} min`;
 
 export function buildProgram(): Command {
   return new Command('replicate')
     .description('Run InfoPO, GRPO and RLOO x tasks x seeds (resumable), evaluate on paired test episodes and personas, write results.json, report.md and SVG plots.')
-    .option('--profile <name>', `profile: ${Object.keys(PROFILES).join(', ')} (src/engine/analysis/replicate.ts)`, 'quick')
+    .option('--profile <name>', `profile: ${Object.keys(PROFILES).join(', ')} (src/engine/analysis/replicate-profiles.ts)`, 'quick')
     .option('--tasks <list>', "task presets, comma-separated (default: the profile's)")
     .option('--methods <list>', "methods, comma-separated (default: the profile's)")
     .option('--seeds <list>', "seeds, comma-separated or a range such as 1001-1005 (default: the profile's)")
@@ -96,7 +50,11 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'output folder (default runs/replicate-<profile>)')
     .option('--jobs <n>', 'runs at a time', (v) => Number(v), 2)
     .option('--dry-run', 'print the plan and the estimated time, run nothing')
-    .option('--report-only', 'run nothing: analyse the finished runs in --out and write the report');
+    .option('--by-difficulty [groups]', `also re-evaluate each final policy on GROUPS ${BY_DIFFICULTY.split} instances x G sampled episodes (default ${BY_DIFFICULTY.groups}, seed ${BY_DIFFICULTY.seed}) and report success by instance difficulty (section 8, by-difficulty.md)`, (v: string) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a positive whole number of instances');
+      return Number(v);
+    })
+    .option('--report-only', 'run nothing: analyse the finished runs in --out (and their kept evaluations) and write the report');
 }
 
 interface Options {
@@ -110,15 +68,11 @@ interface Options {
   jobs: number;
   dryRun?: boolean;
   reportOnly?: boolean;
+  byDifficulty?: true | number;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  program.parse(argv);
-  const o = program.opts<Options>();
-  const profile = PROFILES[o.profile];
-  if (!profile) throw new Error(`unknown profile "${o.profile}" (known: ${Object.keys(PROFILES).join(', ')})`);
-  if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new Error(`--jobs ${o.jobs}: expected a positive integer`);
+  const { o, entry: profile } = sweepOptions<Options, Profile>(buildProgram(), argv, PROFILES, 'profile', 'profile');
   const overrides: Record<string, unknown> = {};
   for (const pair of o.set) {
     const eq = pair.indexOf('=');
@@ -131,10 +85,15 @@ export async function main(argv: string[]): Promise<number> {
   const personas = o.personas === 'none' ? [] : o.personas ? parseList(o.personas) : profile.personas;
   for (const p of personas) if (!(PERSONA_IDS as readonly string[]).includes(p)) throw new Error(`unknown persona "${p}" (known: ${PERSONA_IDS.join(', ')}, none)`);
   const out = resolve(o.out ?? join('runs', `replicate-${o.profile}`));
-  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, ...o.set.map((x) => `--set ${shellQuote(x)}`), o.out && `--out ${shellQuote(o.out)}`].filter(Boolean).join(' ');
+  const byDifficulty: DifficultyProtocol | undefined = o.byDifficulty === undefined ? undefined : { ...BY_DIFFICULTY, groups: o.byDifficulty === true ? BY_DIFFICULTY.groups : o.byDifficulty };
+  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, ...o.set.map((x) => `--set ${shellQuote(x)}`), o.out && `--out ${shellQuote(o.out)}`, byDifficulty && `--by-difficulty${byDifficulty.groups === BY_DIFFICULTY.groups ? '' : ` ${byDifficulty.groups}`}`].filter(Boolean).join(' ');
 
-  const measured = measuredCosts(plan, out);
-  const pending = plan.filter((r) => !finished(r, join(out, r.dir)));
+  // Which planned runs are finished, read once per run folder (a run.json with traces is megabytes) and again after a run.
+  const reuse = new Map<PlannedRun, ReturnType<typeof reusableRun>>();
+  const reusable = (run: PlannedRun) => reuse.get(run) ?? reuse.set(run, reusableRun(run, join(out, run.dir), run.dir)).get(run)!;
+  const finished = (run: PlannedRun) => reusable(run).record;
+  const measured = measuredCosts(plan, finished);
+  const pending = plan.filter((r) => !finished(r));
   const estimates = new Map(plan.map((r) => [r, estimateRun(r, personas.length, DEFAULT_COSTS, measured)]));
   if (o.dryRun) {
     console.log(`profile ${o.profile}: ${profile.help}`);
@@ -144,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`${pending.includes(r) ? 'run ' : 'done'}  ${r.dir.padEnd(34)} ${r.config.steps} steps x ${r.config.promptsPerStep}x${r.config.groupSize} rollouts, ${r.config.evalEpisodes} test episodes  ~${minutes(e.ms)} (${e.source} step cost)`);
     }
     const total = scheduleMs(pending.map((r) => estimates.get(r)!.ms), o.jobs);
-    console.log(`\nestimated wall clock for the ${pending.length} runs to do: ${minutes(total)} with --jobs ${o.jobs} (step costs: measured from finished runs of the same config where present, otherwise the defaults in src/engine/analysis/replicate.ts)`);
+    console.log(`\nestimated wall clock for the ${pending.length} runs to do: ${minutes(total)} with --jobs ${o.jobs} (step costs: measured from finished runs of the same config where present, otherwise the defaults in src/engine/analysis/replicate-estimate.ts)`);
     const [load] = loadavg();
     if (load > availableParallelism()) console.log(`note: load average ${load.toFixed(1)} on ${availableParallelism()} cores: other processes are running, and the runs will take longer than estimated`);
     console.log(`e.g. the first run: npm run experiment -- --preset ${plan[0].task} ${plan[0].sets.map((s) => `--set ${s}`).join(' ')} --backend wasm --out ${join(out, plan[0].dir)}`);
@@ -189,11 +148,12 @@ export async function main(argv: string[]): Promise<number> {
       note(`running ${[...running].join(', ')}`);
       const started = Date.now();
       const r = await experimentInto(dir, run.task, run.sets);
+      reuse.delete(run);
       running.delete(run.dir);
       startedAt.delete(run);
       spentMs += Date.now() - started;
       estimatedMs += runOnly.get(run)!;
-      if (r.code !== 0 || !finished(run, dir)) {
+      if (r.code !== 0 || !finished(run)) {
         const why = r.code !== 0 ? `npm run experiment exited with ${r.code}` : 'npm run experiment exited with 0 but left no complete run.json of the planned config';
         failures.push(`${run.dir}: ${why}\n${tail(r.stderr)}`);
         console.error(`\nFAILED ${run.dir}: ${why}; stderr (also in ${join(dir, 'stderr.log')}):\n${tail(r.stderr)}`);
@@ -206,38 +166,30 @@ export async function main(argv: string[]): Promise<number> {
       if (tick) clearInterval(tick);
       bar?.stop();
 
+      const finishedRuns = (): FinishedRun[] => plan.flatMap((run) => (finished(run) ? [{ run, dir: join(out, run.dir), record: finished(run)! }] : []));
       // Persona shift: every finished run on every test persona, the same paired episodes (resumable too).
       if (personas.length) {
-        // A run without test episodes has nothing to pair the personas with.
-        const pq = plan.filter((r) => r.config.evalEpisodes > 0 && finished(r, join(out, r.dir)));
-        let evaluated = 0;
-        const pbar = interactive ? new cliProgress.SingleBar({ stream: process.stderr, format: 'personas  [{bar}] {value}/{total} runs | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
-        pbar?.start(pq.length, 0);
-        await inPool(pq, o.jobs, async (run) => {
-          const dir = join(out, run.dir);
-          const record = finished(run, dir)!;
-          const file = join(dir, 'personas.json');
-          const have = readJson<PersonaEvaluation>(file);
-          const wanted = { episodes: run.config.evalEpisodes, seed: run.config.evalSeed };
-          if (!(have && have.fingerprint === record.fingerprint && have.episodes === wanted.episodes && have.seed === wanted.seed && personas.every((p) => p in have.personas))) {
-            try {
-              const res = await evaluatePersonas(dir, personas, wanted.episodes, wanted.seed);
-              const warning = checkSameEpisodes(run, record, res);
-              if (warning) {
-                warnings.push(warning);
-                console.error(`\nWARNING ${warning}`);
-              }
-              writeFileSync(file, JSON.stringify({ fingerprint: record.fingerprint, ...wanted, personas: res } satisfies PersonaEvaluation, null, 1) + '\n');
-            } catch (e) {
-              failures.push(`${run.dir} (personas): ${(e as Error).message}`);
-              console.error(`\nFAILED persona evaluation of ${run.dir}: ${(e as Error).message}`);
+        await evaluateFinished<PersonaEvaluation>({
+          name: 'personas',
+          file: PERSONAS_FILE,
+          // A run without test episodes has nothing to pair the personas with.
+          runs: finishedRuns().filter((f) => f.run.config.evalEpisodes > 0),
+          jobs: o.jobs,
+          failures,
+          current: personasCurrent(personas),
+          make: async ({ run, dir, record }) => {
+            const res = await evaluatePersonas(dir, personas, run.config.evalEpisodes, run.config.evalSeed);
+            const warning = checkSameEpisodes(run, record, res);
+            if (warning) {
+              warnings.push(warning);
+              console.error(`\nWARNING ${warning}`);
             }
-          }
-          evaluated++;
-          pbar?.update(evaluated);
+            return { episodes: run.config.evalEpisodes, seed: run.config.evalSeed, personas: res };
+          },
         });
-        pbar?.stop();
       }
+      if (byDifficulty)
+        await evaluateFinished<DifficultyEvaluation>({ name: 'difficulty', file: DIFFICULTY_FILE, runs: finishedRuns(), jobs: o.jobs, failures, current: difficultyCurrent(byDifficulty), make: async ({ dir }) => ({ ...byDifficulty, success: await evaluateByDifficulty(dir, byDifficulty) }) });
     });
   }
 
@@ -245,26 +197,28 @@ export async function main(argv: string[]): Promise<number> {
   const runs: RunData[] = [];
   const missing: string[] = [];
   for (const run of plan) {
-    const dir = join(out, run.dir);
-    const record = finished(run, dir);
+    const { record, why } = reusable(run);
     if (!record) {
-      missing.push(`${run.dir}: ${existsSync(join(dir, 'run.json')) ? 'run.json incomplete or of another config' : 'not run'}`);
+      missing.push(why);
       continue;
     }
-    const p = readJson<PersonaEvaluation>(join(dir, 'personas.json'));
-    runs.push({ task: run.task, method: run.method, seed: run.seed, record, personas: p && p.fingerprint === record.fingerprint ? p.personas : undefined });
+    const f = { run, dir: join(out, run.dir), record };
+    const byLabel = byDifficulty && keptEvaluation<DifficultyEvaluation>(f, DIFFICULTY_FILE, difficultyCurrent(byDifficulty));
+    if (byDifficulty && !byLabel) warnings.push(`${run.dir}: no evaluation by difficulty of this run on ${byDifficulty.groups} ${byDifficulty.split} instances (seed ${byDifficulty.seed}): left out of section 8${o.reportOnly ? '; run without --report-only to make it' : ''}`);
+    runs.push({ task: run.task, method: run.method, seed: run.seed, record, personas: keptEvaluation<PersonaEvaluation>(f, PERSONAS_FILE)?.personas, byDifficulty: byLabel ? byLabel.success : undefined });
   }
   if (!runs.length) {
     console.error(`no finished runs in ${out}: nothing to report${failures.length ? ` (${failures.length} failed)` : ''}`);
     return 1;
   }
-  const results = analyse(runs, { profile: o.profile, command, personas, missing, warnings });
+  const results = analyse(runs, { profile: o.profile, command, personas, missing, warnings, byDifficulty });
   const plots = renderPlots(results);
   mkdirSync(join(out, 'plots'), { recursive: true });
   for (const p of plots) writeFileSync(join(out, 'plots', p.file), p.svg);
   writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 1) + '\n');
   writeFileSync(join(out, 'report.md'), renderReport(results, { plots: plots.map((p) => ({ title: p.title, file: `plots/${p.file}` })) }));
-  console.error(`wrote results.json, report.md and ${plots.length} plots to ${out}`);
+  if (byDifficulty) writeFileSync(join(out, 'by-difficulty.md'), renderByDifficulty(results));
+  console.error(`wrote results.json, report.md${byDifficulty ? ', by-difficulty.md' : ''} and ${plots.length} plots to ${out}`);
   return failuresExitCode(failures);
 }
 

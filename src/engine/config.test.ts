@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configFromPresets, episodeOptions, DEFAULT_CONFIG, diffFromDefaults, helpOf, CONFIG_KEYS, ignoredKeysLine, KNOB_GROUPS, parseKnobValue, PRESETS, resolveConfig, SHOWN_KEY_CHARS } from './config';
+import { ConfigError, configFromPresets, episodeOptions, evaluationDecoding, trainingDecoding, DEFAULT_CONFIG, diffFromDefaults, helpOf, CONFIG_KEYS, ignoredKeysLine, KNOB_GROUPS, parseKnobValue, PRESETS, resolveConfig, SHOWN_KEY_CHARS } from './config';
 
 describe('config schema', () => {
   it('has the reference defaults for InfoPO (docs/infopo.md §4-§5)', () => {
@@ -69,5 +69,14 @@ describe('ignoredKeysLine', () => {
     expect(ignoredKeysLine(['a\u202eevil', 'b\nc', 'x'.repeat(500)], 'the link')).toBe(`Ignored 3 unknown keys in the link: "a?evil", "b?c", "${'x'.repeat(SHOWN_KEY_CHARS)}… (500 chars)".`);
     expect(ignoredKeysLine(['\u2067k\u2069'], 'f.json')).toBe('Ignored an unknown key in f.json: "?k?".');
     expect(ignoredKeysLine(['k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'], 'x')).toMatch(/"k5" and 2 more\.$/);
+  });
+});
+
+describe('decoding options', () => {
+  it('training samples with the config\'s temperature, top-k and top-p; evaluation is greedy at evalTemperature 0, else sampled at it alone', () => {
+    const c = configFromPresets(['smoke'], { temperature: 0.7, topK: 5, topP: 0.9, evalTemperature: 0 });
+    expect(trainingDecoding(c)).toEqual({ temperature: 0.7, topK: 5, topP: 0.9, greedy: false });
+    expect(evaluationDecoding(c)).toEqual({ temperature: 1, topK: 0, topP: 1, greedy: true });
+    expect(evaluationDecoding({ ...c, evalTemperature: 1.5 })).toEqual({ temperature: 1.5, topK: 0, topP: 1, greedy: false });
   });
 });

@@ -11,6 +11,7 @@ import { ALL_KINDS } from './tasks/twenty-questions';
 import { DEFAULT_DEMO_SLIP, parseSlipList } from './tasks/common';
 import type { EpisodeOptions } from './tasks/types';
 import { NON_ANSWER, PERSONA_IDS } from './users';
+import { GREEDY, type SamplingOptions } from './policy/sampler';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.number().min(min).max(max);
@@ -318,4 +319,14 @@ export type EpisodeSettings = EpisodeOptions & { maxActionTokens: number; maxCon
 export function episodeOptions(config: Config, persona: string = config.persona): EpisodeSettings {
   const c = config;
   return { maxTurns: c.maxTurns, persona, noise: c.noise, wrongGuess: c.wrongGuess, implicitRate: c.implicitRate, kinds: c.kinds, intentMissing: c.intentMissing, reward: c.reward, maxActionTokens: c.maxActionTokens, maxContext: c.maxContext };
+}
+
+/** How training draws the agent's tokens (and the probes, which look at a policy as RL samples it): assembled here only. */
+export function trainingDecoding(config: Config): SamplingOptions {
+  return { temperature: config.temperature, topK: config.topK, topP: config.topP, greedy: false };
+}
+
+/** How evaluation decodes: greedy at evalTemperature 0, else sampled at that temperature with neither top-k nor top-p. */
+export function evaluationDecoding(config: Config): SamplingOptions {
+  return config.evalTemperature === 0 ? GREEDY : { temperature: config.evalTemperature, topK: 0, topP: 1, greedy: false };
 }

@@ -12,9 +12,8 @@
  * randomness from streams fixed by (seed, T, split, i): every agent meets the same instances and
  * the same user randomness, so two agents' numbers are a paired comparison.
  */
-import { episodeOptions, type Config } from './config';
+import { episodeOptions, evaluationDecoding, type Config } from './config';
 import type { Policy } from './policy/model';
-import { GREEDY } from './policy/sampler';
 import { Rng } from './random';
 import type { EvaluationEntry } from './run';
 import { generateRollouts, type EndReason, type Rollout, type RolloutRequest } from './rl/rollout';
@@ -144,7 +143,7 @@ export async function evaluate(agent: EvaluatedAgent, o: EvaluateOptions): Promi
     // Greedy decoding (evalTemperature 0) draws nothing from the sampling stream; sampled decoding
     // draws from a stream fixed by the seed. Every request has its own user stream.
     const sampling = Rng.derive(seed, 'eval-sampling');
-    const decoding = config.evalTemperature === 0 ? GREEDY : { temperature: config.evalTemperature, topK: 0, topP: 1, greedy: false };
+    const decoding = evaluationDecoding(config);
     for (let start = 0; start < requests.length; start += size) {
       rollouts.push(...(await generateRollouts(agent.policy, tokenizer, requests.slice(start, start + size), { ...options, ...decoding }, { sampling, user: sampling })));
     }

@@ -12,9 +12,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromPresets, type Config } from './config';
-import { legacyFiles, policyFromFiles } from './checkpoints/hf-checkpoint';
+import { policyFromFiles, type CheckpointFiles } from './checkpoints/hf-checkpoint';
 import { runExperiment } from './experiment';
-import { exportPolicy } from './checkpoints/tfjs-checkpoint';
+import { encodeLegacyCheckpoint } from './checkpoints/tfjs-checkpoint';
 import { specAdvantages } from './rl/advantage-spec';
 import type { EnvironmentInfo } from './run';
 import { loadTokenizer, type WordTokenizer } from './text/tokenizer';
@@ -25,7 +25,7 @@ const folderFiles = (dir: string) => Object.fromEntries(readdirSync(dir).filter(
 let tokenizer: WordTokenizer;
 const env: EnvironmentInfo = { backend: 'wasm', fallback_reason: null, adapter: null, runtime: 'vitest', versions: {}, started_at: '' };
 const K = 20;
-let sharpened: { modelJson: string; weights: ArrayBuffer };
+let sharpened: CheckpointFiles;
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -34,14 +34,14 @@ beforeAll(async () => {
   const { policy } = policyFromFiles(folderFiles(dir), tokenizer);
   const head = policy.get('head');
   head.assign(tf.mul(head, K));
-  sharpened = await exportPolicy(policy);
+  sharpened = await encodeLegacyCheckpoint(policy);
   policy.dispose();
 });
 
 describe('traced advantages with spread outcomes and a binding cap (wasm)', () => {
   it('match docs/infopo.md §3-§4 recomputed independently, gates and cap included', async () => {
     const config: Config = configFromPresets(['quick', 'ref-userrl'], { task: 'intent', steps: 2, promptsPerStep: 3, groupSize: 4, evalEpisodes: 0, traceEvery: 1, temperature: K / 2, miniBatches: 2, normalizeIntrinsic: false, betaDecay: 0.1 });
-    const { record, trainer } = await runExperiment(config, tokenizer, env, {}, { loadPretrained: async () => legacyFiles(sharpened) });
+    const { record, trainer } = await runExperiment(config, tokenizer, env, {}, { loadPretrained: async () => sharpened });
     trainer.dispose();
     const caps: number[] = [];
     const gates: number[] = [];

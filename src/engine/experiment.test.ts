@@ -6,8 +6,7 @@ import { experimentPlan, runExperiment, type ExperimentEvent } from './experimen
 import { specAdvantages } from './rl/advantage-spec';
 import { Trainer } from './rl/trainer';
 import { Policy } from './policy/model';
-import { exportPolicy } from './checkpoints/tfjs-checkpoint';
-import { legacyFiles } from './checkpoints/hf-checkpoint';
+import { encodeLegacyCheckpoint } from './checkpoints/tfjs-checkpoint';
 import { Rng } from './random';
 import { METRIC_NAMES, METRICS_UNDEFINED_WHEN_EMPTY, parseRunRecord } from './run';
 import type { WordTokenizer } from './text/tokenizer';
@@ -96,7 +95,7 @@ describe('experiment (smoke preset, cpu backend)', () => {
   it('init=pretrained starts from the host-provided checkpoint, and says clearly when its shape does not fit', async () => {
     const shape = { vocabSize: tokenizer.vocabSize, dModel: 16, nLayers: 1, nHeads: 2, maxContext: 96 };
     const source = new Policy(shape, new Rng(77));
-    const files = legacyFiles(await exportPolicy(source));
+    const files = await encodeLegacyCheckpoint(source);
     const config = smoke({ init: 'pretrained', sftSteps: 0, steps: 0, evalEpisodes: 0 });
     const { trainer } = await runExperiment(config, tokenizer, env, {}, { loadPretrained: async () => files });
     expect(trainer.policy.get('head').arraySync()).toEqual(source.get('head').arraySync());

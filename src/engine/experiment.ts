@@ -4,8 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from './config';
-import { loadFilesInto, type CheckpointFiles } from './checkpoints/hf-checkpoint';
-import { checkpointNameOf, IMPORTED_INIT, isCheckpointPath } from './checkpoints/tfjs-checkpoint';
+import { checkpointNameOf, IMPORTED_INIT, isCheckpointPath, loadFilesInto, type CheckpointFiles } from './checkpoints/hf-checkpoint';
 import { evaluate as evaluateAgent, evaluationEntry } from './evaluation';
 import { Trainer } from './rl/trainer';
 import { fingerprint, newRunRecord, type EnvironmentInfo, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from './run';

@@ -26,9 +26,10 @@ export { TASKS, TASK_IDS, getTask } from './tasks';
 export type * from './tasks/types';
 export { PERSONAS, PERSONA_IDS, getPersona, isPersona, type Persona, type PersonaId } from './users';
 export { Policy, causalMask, type ModelShape, type KV } from './policy/model';
-export { exportPolicy, importPolicy, checkpointNameOf, isCheckpointPath, IMPORTED_INIT, CHECKPOINT_FORMAT, WARM_START_NAME } from './checkpoints/tfjs-checkpoint';
 // Checkpoints that leave the sandbox (docs/models.md):
-export { checkpointToFiles, policyFromFiles, loadFilesInto, decodeCheckpointFiles, checkpointLayout, hfTensorName, modelCard, HF_FILES, LEGACY_FILES, type CheckpointFiles, type CheckpointMeta, type TokenizerFiles } from './checkpoints/hf-checkpoint';
+export { checkpointToFiles, policyFromFiles, loadFilesInto, decodeCheckpointFiles, checkpointLayout, hfTensorName, modelCard, cardFromConfig, checkpointNameOf, isCheckpointPath, IMPORTED_INIT, WARM_START_NAME, HF_FILES, LEGACY_FILES, type CheckpointFiles, type CheckpointMeta, type TokenizerFiles } from './checkpoints/hf-checkpoint';
+// The legacy layout is read (above) but no longer written; its encoder serves the tests of reading old folders.
+export { encodeLegacyCheckpoint } from './checkpoints/tfjs-checkpoint';
 export { encodeSafetensors, decodeSafetensors, f32Tensor, f32Values, type SafetensorsTensor } from './checkpoints/safetensors';
 export { buildOnnxModel, policyToOnnx } from './checkpoints/onnx-export';
 export { verlExportFiles, verlRows, knobMap, hydraOverrides, type VerlRow, type KnobMapping } from './checkpoints/verl-export';
@@ -49,16 +50,18 @@ export { decodeSnapshot, encodeSnapshot, makeSnapshot, snapshotBytes, verifySnap
 export { PlaySession, playInstance, type PlayState } from './play';
 export { firstRise } from './analysis/first-rise';
 export { curveArea, raceVerdict, type RaceVerdict } from './analysis/race';
-export { analyseSpeed, budgetOf, isSpeedRunDone, planSpeedRuns, renderSpeedReport, speedRun, DEMO_CHECK_SEEDS, SPEED_SEEDS, SPEED_STUDIES, VISIBLE_RISE, type PlannedSpeedRun, type SpeedResults, type SpeedRunResult, type SpeedStudy } from './analysis/learning-speed';
+export { analyseSpeed, budgetOf, planSpeedRuns, renderSpeedReport, speedRun, DEMO_CHECK_SEEDS, SPEED_SEEDS, SPEED_STUDIES, VISIBLE_RISE, type PlannedSpeedRun, type SpeedResults, type SpeedRunResult, type SpeedStudy } from './analysis/learning-speed';
 export { gradientNoise, measureGradientNoise, type GradientNoise, type NoiseGroup } from './analysis/noise';
 export { questionsInformative, MechanismTally } from './rl/mechanism';
 export { learningRateAt } from './rl/trainer';
 export { probeInfoGain, summariseProbe, type ProbeCell, type ProbeOptions, type ProbeSummary, type ProbeTurn } from './analysis/ig-probe';
 export { probeRegime, tiedIfAlike, type RegimeCell, type RegimeOptions, type RegimeReport } from './analysis/regime';
 // Replication (npm run replicate): profiles, analysis, report, statistics.
-export { analyse, DEFAULT_COSTS, estimateRun, isReusable, methodResult, planRuns, PROFILES, REPORT_SEEDS, scheduleMs, type CurvePoint, type PlannedRun, type Results, type RunData } from './analysis/replicate';
-export { renderReport, ci, sgn } from './analysis/replicate-report';
-export { mean, median, movingAverage, pairedDifference, quantileSorted, stdUnbiased } from './analysis/stats';
+export { isReusable, planRuns, PROFILES, REPORT_SEEDS, type PlannedRun, type Profile } from './analysis/replicate-profiles';
+export { DEFAULT_COSTS, estimateRun, scheduleMs } from './analysis/replicate-estimate';
+export { analyse, difficultySuccess, methodResult, BY_DIFFICULTY, type CurvePoint, type DifficultyProtocol, type Results, type RunData } from './analysis/replicate-analysis';
+export { renderByDifficulty, renderReport, ci, sgn } from './analysis/replicate-report';
+export { BOOTSTRAP_SEED, mean, median, movingAverage, pairedDifference, quantileSorted, stdUnbiased } from './analysis/stats';
 export { AdamW } from './rl/optimizer';
 // Measurements for `npm run bench` and the kernel lab:
 // The wasm depthwise path for batched products can be switched off to measure what it gains.

@@ -4,8 +4,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, configFromPresets, METHODS, type ConfigInput } from './config';
-import { exportPolicy } from './checkpoints/tfjs-checkpoint';
-import { legacyFiles, loadFilesInto, policyFromFiles } from './checkpoints/hf-checkpoint';
+import { encodeLegacyCheckpoint } from './checkpoints/tfjs-checkpoint';
+import { loadFilesInto, policyFromFiles, type CheckpointFiles } from './checkpoints/hf-checkpoint';
 import { METRICS_UNDEFINED_WHEN_EMPTY, VOLATILE_METRICS } from './run';
 import { Trainer } from './rl/trainer';
 import { TASK_IDS } from './tasks';
@@ -48,12 +48,12 @@ describe('every method on every task (wasm backend)', () => {
  */
 describe('every knob changes the result (wasm)', () => {
   const K = 20;
-  let sharpened: { modelJson: string; weights: ArrayBuffer };
+  let sharpened: CheckpointFiles;
   beforeAll(async () => {
     const dir = resolve(import.meta.dirname, '../../models/infopo-warm');
     const { policy } = policyFromFiles(folderFiles(dir), tokenizer);
     policy.get('head').assign(tf.mul(policy.get('head'), K));
-    sharpened = await exportPolicy(policy);
+    sharpened = await encodeLegacyCheckpoint(policy);
     policy.dispose();
   });
   const BASE: ConfigInput = { task: 'intent', init: 'pretrained', sftSteps: 0, promptsPerStep: 2, groupSize: 4, temperature: K / 2, normalizeIntrinsic: false, miniBatches: 2, beta: 0.5, gateTemperature: 0.5, evalEpisodes: 0 };
@@ -61,7 +61,7 @@ describe('every knob changes the result (wasm)', () => {
   /** Weights after two steps, and every step metric that is not a timing. */
   async function train(overrides: ConfigInput): Promise<{ weights: Float32Array; metrics: Record<string, number>[] }> {
     const trainer = new Trainer(configFromPresets(['quick'], { ...BASE, ...overrides }), tokenizer);
-    loadFilesInto(trainer.policy, legacyFiles(sharpened));
+    loadFilesInto(trainer.policy, sharpened);
     await trainer.warmStart();
     const metrics: Record<string, number>[] = [];
     for (let s = 0; s < 2; s++) {

@@ -7,7 +7,7 @@
  * informative answers scoring far above uninformative ones ("i do not mind").
  */
 import * as tf from '@tensorflow/tfjs';
-import { episodeOptions, type Config } from '../config';
+import { episodeOptions, trainingDecoding, type Config } from '../config';
 import type { Policy } from '../policy/model';
 import { tidy } from '../policy/ops';
 import { Rng } from '../random';
@@ -69,7 +69,7 @@ export async function probeInfoGain(policy: Policy, tokenizer: WordTokenizer, co
   const split = o.split ?? 'test';
   const root = Rng.derive(o.seed, 'probe');
   const instances = root.fork('instances');
-  const options = { ...episodeOptions(config, o.persona), temperature: config.temperature, topK: config.topK, topP: config.topP, greedy: false };
+  const options = { ...episodeOptions(config, o.persona), ...trainingDecoding(config) };
   const requests: RolloutRequest[] = families.flatMap((family) => Array.from({ length: o.episodes }, (_, i) => ({ family, instance: family.sample(instances, split, options), group: i })));
   const placeholderIds = tokenizer.encode(config.placeholder);
   const streams = { sampling: root.fork('sampling'), user: root.fork('user') };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyseSpeed, budgetOf, isSpeedRunDone, planSpeedRuns, renderSpeedReport, speedRun, DEMO_CHECK_SEEDS, SPEED_SEEDS, SPEED_STUDIES, VISIBLE_RISE, type SpeedRunResult } from './learning-speed';
-import { REPORT_SEEDS } from './replicate';
+import { analyseSpeed, budgetOf, planSpeedRuns, renderSpeedReport, speedRun, DEMO_CHECK_SEEDS, SPEED_SEEDS, SPEED_STUDIES, VISIBLE_RISE, type SpeedRunResult } from './learning-speed';
+import { isReusable, REPORT_SEEDS } from './replicate-profiles';
 import { newRunRecord, type RunRecord } from '../run';
 import { testEnvironment } from '../test-support';
 
@@ -77,11 +77,11 @@ describe('learning-speed analysis', () => {
     expect(md).toContain('| lr 1e-3 | infopo |');
     expect(md).toContain('**slower**');
   });
-  it('reuses a finished run only when its config is the planned one', () => {
+  it('reuses a finished run only when its config is the planned one (the replication\'s rule)', () => {
     const p = plan[0];
-    expect(isSpeedRunDone(p, record(p, [0.1, 0.2, 0.3]))).toBe(true);
-    expect(isSpeedRunDone(p, { ...record(p, [0.1]), config: { ...p.config, lr: 0.5 } })).toBe(false);
-    expect(isSpeedRunDone(p, { ...record(p, [0.1]), status: 'stopped' })).toBe(false);
-    expect(isSpeedRunDone(p, null)).toBe(false);
+    expect(isReusable(p, record(p, [0.1, 0.2, 0.3]))).toBe(true);
+    expect(isReusable(p, { ...record(p, [0.1]), config: { ...p.config, lr: 0.5 } })).toBe(false);
+    expect(isReusable(p, { ...record(p, [0.1]), status: 'stopped' })).toBe(false);
+    expect(isReusable(p, null)).toBe(false);
   });
 });

@@ -6,10 +6,9 @@
  * that spawns the runs is src/cli/learning-speed.ts.
  */
 import type { RunRecord } from '../run';
-import { isReusable } from './replicate';
 import { configFromPresets, resolveConfig, type Config, type ConfigInput, type Method } from '../config';
 import { curveArea } from './race';
-import { estimateMean, mean, pairedDifference, type BootstrapOptions, type Estimate } from './stats';
+import { BOOTSTRAP_SEED, estimateMean, mean, pairedDifference, type BootstrapOptions, type Estimate } from './stats';
 
 export const SPEED_FORMAT = 'infopo-sandbox/learning-speed@1';
 
@@ -21,9 +20,6 @@ export const SPEED_SEEDS = [601, 602, 603, 604, 605];
 
 /** Fresh seeds for the demo's claims (InfoPO vs GRPO, the +0.20 rise): used for nothing else. */
 export const DEMO_CHECK_SEEDS = [2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009, 2010];
-
-/** Seed of the bootstrap: the same runs give the same intervals. */
-const BOOTSTRAP_SEED = 20261;
 
 /** The rise a lecturer must see (test success over the step-0 evaluation). */
 export const VISIBLE_RISE = 0.2;
@@ -154,10 +150,6 @@ export function planSpeedRuns(study: SpeedStudy, sel: { settings?: string[]; met
 }
 
 /** A finished run.json is this planned run: complete, with the same config. */
-export function isSpeedRunDone(run: PlannedSpeedRun, record: unknown): record is RunRecord {
-  // The one rule the sweeps share: complete, and of the planned config (keys a record lacks at their defaults).
-  return isReusable(run, record);
-}
 
 export interface SpeedPoint {
   step: number;

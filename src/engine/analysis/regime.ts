@@ -9,7 +9,7 @@
  * that way. A family that names its instances' difficulty (`family.difficulty`) is also broken
  * down by it, and a warm start of uneven skill (`demoSlipByArea`) by the slip of each area.
  */
-import { episodeOptions, type Config } from '../config';
+import { episodeOptions, trainingDecoding, type Config } from '../config';
 import type { Policy } from '../policy/model';
 import { Rng } from '../random';
 import { getTask } from '../tasks';
@@ -71,7 +71,7 @@ export async function probeRegime(policy: Policy, tokenizer: WordTokenizer, conf
   const g = config.groupSize;
   const root = Rng.derive(o.seed, 'regime');
   const instances = root.fork('instances');
-  const options = { ...episodeOptions(config), temperature: config.temperature, topK: config.topK, topP: config.topP, greedy: false };
+  const options = { ...episodeOptions(config), ...trainingDecoding(config) };
   const plan = families.flatMap((family) => Array.from({ length: o.groups }, () => ({ family, instance: family.sample(instances, split, options) })));
   const requests: RolloutRequest[] = plan.flatMap((p, i) => Array.from({ length: g }, (_, j) => ({ family: p.family, instance: p.instance, group: i, userRng: Rng.derive(o.seed, `regime/user/${i}/${j}`) })));
   const streams = { sampling: root.fork('sampling'), user: root.fork('user') };

@@ -3,7 +3,7 @@
  * numbers and intervals of a Results object. Every verdict is generated from an interval (never
  * written by hand): an interval that includes zero says "no difference shown".
  */
-import { methodResult, type Comparison, type Results, type TaskResult } from './replicate';
+import { methodResult, type Comparison, type Results, type TaskResult } from './replicate-analysis';
 import { signOfInterval, type Estimate } from './stats';
 
 const f = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
@@ -37,6 +37,13 @@ export interface ReportOptions {
   plots?: { title: string; file: string }[];
 }
 
+type TaskEntry = [string, Results['tasks'][string]];
+
+/** A section of the report: its heading, a paragraph on what is measured (when it needs one), its lines. */
+function section(heading: string, intro: string | null, lines: string[]): string[] {
+  return [`## ${heading}`, '', ...(intro ? [intro, ''] : []), ...lines, ''];
+}
+
 /** The report as Markdown. */
 export function renderReport(results: Results, options: ReportOptions = {}): string {
   const tasks = Object.entries(results.tasks);
@@ -49,11 +56,22 @@ export function renderReport(results: Results, options: ReportOptions = {}): str
   if (results.missing.length) L.push('', `**Missing or failed runs** (left out of every number below): ${results.missing.map((m) => `\`${m}\``).join(', ')}.`);
   L.push('');
   L.push(...summary(results), '');
+  L.push(...finalSuccess(tasks, results.methods));
+  L.push(...learningSpeed(tasks, results.methods));
+  L.push(...simulatorShift(tasks, results.methods, results.personas));
+  const envTasks = tasks.filter(([, t]) => t.role === 'env');
+  L.push(...section('4. Environment-interactive task (paper: InfoPO generalises when the feedback is an observation)', null, envTasks.length ? envTasks.map(([name, t]) => `- ${verdict(t.infopo_minus_grpo, `\`${name}\` (${t.family}, environment feedback) final test success`)}`) : ['No task of this profile is environment-interactive (e.g. mastermind): the claim is not tested here.']));
+  L.push(...section('5. Cost (paper: about 1.6x wall clock)', 'Median step time per run, InfoPO over GRPO paired by seed. Runs shared the 2 cores with another run, so this is indicative; `npm run bench` measures the ratio under control.', tasks.map(costLine)));
+  L.push(...section('6. Does total information gain per dialogue predict success?', 'Pearson correlation of the summed exact IG of a traced InfoPO dialogue with its success (0/1), pooled over seeds and traced steps; the interval resamples whole groups (dialogues of a group share an instance).', tasks.map(igLine)));
+  L.push(...mechanism(tasks, results.methods));
+  const byDifficulty = byDifficultyTables(results);
+  if (byDifficulty.length) L.push(...section('8. Success by instance difficulty', "The report's final test success is one episode on each test instance (about ±0.03 per run). Here each final policy is re-evaluated on more episodes and broken down by the family's instance labels: its difficulty (`family.difficulty`, e.g. intent's \"1 missing\" / \"3 missing\") and, for a warm start of uneven skill, the demonstrator's slip in each instance's area (\"demo slip 0.9\": where the warm start is bad). Every run meets the same instances, users and sampling, so success is paired by seed and by instance; differences are paired by seed, with 95% bootstrap intervals.", byDifficulty));
+  if (options.plots?.length) L.push(...section('Plots', null, options.plots.flatMap((p) => ['', `![${p.title}](${p.file})`]).slice(1)));
+  return L.join('\n').replace(/\n{3,}/g, '\n\n') + '\n';
+}
 
-  // 1. Final success
-  L.push('## 1. Final test success (paper: InfoPO beats GRPO by about 14-16%)');
-  L.push('');
-  const methods = results.methods;
+function finalSuccess(tasks: TaskEntry[], methods: string[]): string[] {
+  const L: string[] = [];
   L.push(table(['task', ...methods.map((m) => `${m} start → final [95% CI]`), 'InfoPO − GRPO [95% CI]'], tasks.map(([name, t]) => [`\`${name}\` (${t.family})`, ...methods.map((m) => {
     const r = methodResult(t, m);
     return r ? `${f(r.test_success_start.mean)} → ${est(r.test_success)}` : '–';
@@ -71,13 +89,11 @@ export function renderReport(results: Results, options: ReportOptions = {}): str
   }
   L.push('');
   L.push(compared === 0 ? 'No task has InfoPO and GRPO runs on at least two common seeds: the claim is not tested.' : ahead === 0 ? `**Not reproduced:** on none of ${compared} task${compared === 1 ? '' : 's'} does InfoPO's interval lie above GRPO's.` : `InfoPO is ahead with an interval that excludes zero on ${ahead} of ${compared} task${compared === 1 ? '' : 's'}${ahead < compared ? '; on the others the claim is not reproduced' : ''}.`);
-  L.push('');
+  return section('1. Final test success (paper: InfoPO beats GRPO by about 14-16%)', null, L);
+}
 
-  // 2. Learning speed and tied groups
-  L.push("## 2. Learning speed and tied groups (paper: InfoPO learns earlier when most groups are tied)");
-  L.push('');
-  L.push("Steps to GRPO's final level: the first step at which a run's smoothed train success (moving average over a tenth of the steps) reaches GRPO's final mean; a run that never reaches it counts as the last step + 1. Tied groups: the share of groups whose outcomes are all equal (GRPO's advantage is 0 there), over the first quarter of the steps; beside it, the share to expect if every instance were equally hard (p^G + (1 - p)^G at each step's train success p). With G = 5 that is below one half for any p between 0.13 and 0.87, so a task is both mostly tied and 0.2-0.6 successful only when its instances differ in difficulty.");
-  L.push('');
+function learningSpeed(tasks: TaskEntry[], methods: string[]): string[] {
+  const L: string[] = [];
   L.push(table(['task', 'method', 'tied groups (first 1/4)', 'if instances were alike', 'gate (first 1/4)', 'train success, first half', "steps to GRPO's final (reached)"], tasks.flatMap(([name, t]) => methods.map((m) => {
     const r = methodResult(t, m);
     if (!r) return [`\`${name}\``, m, '–', '–', '–', '–', '–'];
@@ -96,70 +112,69 @@ export function renderReport(results: Results, options: ReportOptions = {}): str
     const tiedText = signal.length ? ` In traced tied groups, action tokens with a non-zero advantage: ${signal.join('; ')}.` : '';
     L.push(`- \`${name}\`: ${regime}.${tiedText} ${verdict(t.early_train_success, 'Train success over the first half')} ${verdict(t.speed_train, "Steps to GRPO's final train success", { digits: 1, better: 'lower' })}${t.speed_test ? ` ${verdict(t.speed_test, "Steps to GRPO's final test success", { digits: 1, better: 'lower' })}` : ''}`);
   }
-  L.push('');
+  return section(
+    '2. Learning speed and tied groups (paper: InfoPO learns earlier when most groups are tied)',
+    "Steps to GRPO's final level: the first step at which a run's smoothed train success (moving average over a tenth of the steps) reaches GRPO's final mean; a run that never reaches it counts as the last step + 1. Tied groups: the share of groups whose outcomes are all equal (GRPO's advantage is 0 there), over the first quarter of the steps; beside it, the share to expect if every instance were equally hard (p^G + (1 - p)^G at each step's train success p). With G = 5 that is below one half for any p between 0.13 and 0.87, so a task is both mostly tied and 0.2-0.6 successful only when its instances differ in difficulty.",
+    L,
+  );
+}
 
-  // 3. Simulator shift
-  L.push('## 3. Simulator shift (paper: robust when the user simulator changes)');
-  L.push('');
-  const personas = results.personas;
+function simulatorShift(tasks: TaskEntry[], methods: string[], personas: string[]): string[] {
+  const heading = '3. Simulator shift (paper: robust when the user simulator changes)';
   const anyPersona = tasks.some(([, t]) => Object.keys(t.persona_shift).length || methods.some((m) => Object.keys(methodResult(t, m)?.personas ?? {}).length));
-  if (!anyPersona) L.push('No persona-shift evaluation in these runs: the claim is not tested.');
-  else {
-    L.push('Each final policy (trained with its preset\'s persona) is evaluated on every test persona on the same paired episodes. Test success, mean over seeds [95% CI]:');
-    L.push('');
-    L.push(table(['task', 'method', ...personas], tasks.flatMap(([name, t]) => methods.map((m) => [`\`${name}\``, m, ...personas.map((p) => est(methodResult(t, m)?.personas[p], 2))]))));
-    L.push('');
-    for (const [name, t] of tasks)
-      for (const p of personas) {
-        if (t.persona_shift[p]) L.push(`- ${verdict(t.persona_shift[p], `\`${name}\`, tested with the ${p} persona`)}`);
-        if (t.persona_drop[p]) L.push(`  ${verdict(t.persona_drop[p], `Drop in success from ${t.train_persona} (training) to ${p}`, { better: 'lower' })}`);
-      }
-  }
+  if (!anyPersona) return section(heading, null, ['No persona-shift evaluation in these runs: the claim is not tested.']);
+  const L: string[] = [];
+  L.push(table(['task', 'method', ...personas], tasks.flatMap(([name, t]) => methods.map((m) => [`\`${name}\``, m, ...personas.map((p) => est(methodResult(t, m)?.personas[p], 2))]))));
   L.push('');
-
-  // 4. Environment task
-  L.push('## 4. Environment-interactive task (paper: InfoPO generalises when the feedback is an observation)');
-  L.push('');
-  const envTasks = tasks.filter(([, t]) => t.role === 'env');
-  if (!envTasks.length) L.push('No task of this profile is environment-interactive (e.g. mastermind): the claim is not tested here.');
-  for (const [name, t] of envTasks) L.push(`- ${verdict(t.infopo_minus_grpo, `\`${name}\` (${t.family}, environment feedback) final test success`)}`);
-  L.push('');
-
-  // 5. Cost
-  L.push('## 5. Cost (paper: about 1.6x wall clock)');
-  L.push('');
-  L.push('Median step time per run, InfoPO over GRPO paired by seed. Runs shared the 2 cores with another run, so this is indicative; `npm run bench` measures the ratio under control.');
-  L.push('');
-  for (const [name, t] of tasks) {
-    const c = t.cost_ratio;
-    if (!c || !c.n) L.push(`- \`${name}\`: no paired InfoPO and GRPO step times.`);
-    else {
-      const rel = c.ci95[1] < 1.6 ? 'below the paper\'s 1.6x' : c.ci95[0] > 1.6 ? "above the paper's 1.6x" : "consistent with the paper's 1.6x";
-      L.push(`- \`${name}\`: InfoPO step / GRPO step = ${f(c.mean, 2)}x, 95% interval [${f(c.ci95[0], 2)}, ${f(c.ci95[1], 2)}] (${c.n} seeds): ${rel}.`);
+  for (const [name, t] of tasks)
+    for (const p of personas) {
+      if (t.persona_shift[p]) L.push(`- ${verdict(t.persona_shift[p], `\`${name}\`, tested with the ${p} persona`)}`);
+      if (t.persona_drop[p]) L.push(`  ${verdict(t.persona_drop[p], `Drop in success from ${t.train_persona} (training) to ${p}`, { better: 'lower' })}`);
     }
-  }
-  L.push('');
+  return section(heading, "Each final policy (trained with its preset's persona) is evaluated on every test persona on the same paired episodes. Test success, mean over seeds [95% CI]:", L);
+}
 
-  // 6. IG predicts success
-  L.push('## 6. Does total information gain per dialogue predict success?');
-  L.push('');
-  L.push('Pearson correlation of the summed exact IG of a traced InfoPO dialogue with its success (0/1), pooled over seeds and traced steps; the interval resamples whole groups (dialogues of a group share an instance).');
-  L.push('');
-  for (const [name, t] of tasks) {
-    const c = t.ig_success;
-    if (!c) L.push(`- \`${name}\`: no traced InfoPO dialogues.`);
-    else if (!Number.isFinite(c.r)) L.push(`- \`${name}\`: correlation undefined (IG or success constant over ${c.n} dialogues).`);
-    else {
-      const s = signOfInterval(c.ci95);
-      L.push(`- \`${name}\`: r = ${f(c.r)}, 95% interval ${ci(c, 3, true)} (${c.n} dialogues in ${c.clusters} groups): ${s === 0 ? 'the interval includes zero: no relation shown' : s > 0 ? 'dialogues with more information gain succeed more often' : 'dialogues with more information gain succeed less often'}.`);
-    }
-  }
-  L.push('');
-  // 7. Mechanism
-  L.push('## 7. Mechanism: what InfoPO credits where the outcome is tied, and whether asking changes');
-  L.push('');
-  L.push("Every question of the traced training rollouts (every turn but a dialogue's last) is classified by its feedback with the family's `describeFeedback`: informative when it changed what the agent can know (an answer that rules items out, a detail not known yet, a narrowing example), uninformative otherwise (an implied answer, a detail already known, \"i do not mind\"). In tied groups GRPO's advantage is 0, so whatever InfoPO gives there is its information term. If the idea works, InfoPO credits informative questions above uninformative ones there, and its policies stop asking uninformative questions sooner than GRPO's.");
-  L.push('');
+/** Per task re-evaluated by difficulty: one line on the protocol and a table of success per label and method, with the paired differences. */
+function byDifficultyTables(results: Results): string[] {
+  return Object.entries(results.tasks).flatMap(([name, t]) => {
+    const d = t.by_difficulty;
+    if (!d) return [];
+    const others = Object.keys(d.difference[d.labels[0]] ?? {});
+    const methods = [d.reference, ...others.map((k) => k.slice(d.reference.length + '_minus_'.length))];
+    const seeds = Math.max(...Object.values(d.success[d.labels[0]] ?? {}).map((e) => e.n));
+    return [
+      `${name}: final success by instance, ${d.groups} ${d.split} instances x G sampled episodes per run (seed ${d.seed}), ${seeds} seeds`,
+      '',
+      `| instances | ${methods.join(' | ')} | ${others.map((k) => `${k.replace('_minus_', ' − ')} [95% CI]`).join(' | ')} |`,
+      `|---|${methods.map(() => '---:|').join('')}${others.map(() => '---:|').join('')}`,
+      ...d.labels.map((label) => `| ${label} | ${methods.map((m) => (d.success[label][m] ? d.success[label][m].mean.toFixed(3) : '–')).join(' | ')} | ${others.map((k) => (d.difference[label][k] ? `${sgn(d.difference[label][k].mean)} ${ci(d.difference[label][k], 3, true)}` : '–')).join(' | ')} |`),
+      '',
+    ];
+  });
+}
+
+/** `by-difficulty.md` of `npm run replicate -- --by-difficulty`: the report's section 8 on its own (empty when no task was re-evaluated). */
+export function renderByDifficulty(results: Results): string {
+  return byDifficultyTables(results).join('\n').trimEnd() + '\n';
+}
+
+function costLine([name, t]: TaskEntry): string {
+  const c = t.cost_ratio;
+  if (!c || !c.n) return `- \`${name}\`: no paired InfoPO and GRPO step times.`;
+  const rel = c.ci95[1] < 1.6 ? "below the paper's 1.6x" : c.ci95[0] > 1.6 ? "above the paper's 1.6x" : "consistent with the paper's 1.6x";
+  return `- \`${name}\`: InfoPO step / GRPO step = ${f(c.mean, 2)}x, 95% interval [${f(c.ci95[0], 2)}, ${f(c.ci95[1], 2)}] (${c.n} seeds): ${rel}.`;
+}
+
+function igLine([name, t]: TaskEntry): string {
+  const c = t.ig_success;
+  if (!c) return `- \`${name}\`: no traced InfoPO dialogues.`;
+  if (!Number.isFinite(c.r)) return `- \`${name}\`: correlation undefined (IG or success constant over ${c.n} dialogues).`;
+  const s = signOfInterval(c.ci95);
+  return `- \`${name}\`: r = ${f(c.r)}, 95% interval ${ci(c, 3, true)} (${c.n} dialogues in ${c.clusters} groups): ${s === 0 ? 'the interval includes zero: no relation shown' : s > 0 ? 'dialogues with more information gain succeed more often' : 'dialogues with more information gain succeed less often'}.`;
+}
+
+function mechanism(tasks: TaskEntry[], methods: string[]): string[] {
+  const L: string[] = [];
   L.push(table(['task', 'method', 'questions classified', 'uninformative share, first 1/4', 'last 1/4', 'change', 'tied groups: mean advantage, informative', 'uninformative', 'gap'], tasks.flatMap(([name, t]) => methods.map((m) => {
     const r = methodResult(t, m)?.mechanism;
     if (!r) return [`\`${name}\``, m, '–', '–', '–', '–', '–', '–', '–'];
@@ -168,16 +183,14 @@ export function renderReport(results: Results, options: ReportOptions = {}): str
   L.push('');
   for (const [name, t] of tasks) {
     const info = methodResult(t, 'infopo')?.mechanism.tied_credit_gap;
-    const credit = info && info.n >= 2 ? (signOfInterval(info.ci95) > 0 ? 'in tied groups InfoPO credits questions with informative feedback above the others' : signOfInterval(info.ci95) < 0 ? 'in tied groups InfoPO credits questions with uninformative feedback above the informative ones' : 'in tied groups InfoPO\'s credit does not separate informative from uninformative questions') : 'too few tied InfoPO groups to tell what its credit rewards';
+    const credit = info && info.n >= 2 ? (signOfInterval(info.ci95) > 0 ? 'in tied groups InfoPO credits questions with informative feedback above the others' : signOfInterval(info.ci95) < 0 ? 'in tied groups InfoPO credits questions with uninformative feedback above the informative ones' : "in tied groups InfoPO's credit does not separate informative from uninformative questions") : 'too few tied InfoPO groups to tell what its credit rewards';
     L.push(`- \`${name}\`: ${credit}${info && info.n >= 2 ? ` (gap ${sgn(info.mean)} ${ci(info, 3, true)})` : ''}. ${verdict(t.uninformative_change, 'Change in the share of uninformative questions', { better: 'lower' })}`);
   }
-  L.push('');
-  if (options.plots?.length) {
-    L.push('## Plots');
-    L.push('');
-    for (const p of options.plots) L.push(`![${p.title}](${p.file})`, '');
-  }
-  return L.join('\n').replace(/\n{3,}/g, '\n\n') + '\n';
+  return section(
+    '7. Mechanism: what InfoPO credits where the outcome is tied, and whether asking changes',
+    "Every question of the traced training rollouts (every turn but a dialogue's last) is classified by its feedback with the family's `describeFeedback`: informative when it changed what the agent can know (an answer that rules items out, a detail not known yet, a narrowing example), uninformative otherwise (an implied answer, a detail already known, \"i do not mind\"). In tied groups GRPO's advantage is 0, so whatever InfoPO gives there is its information term. If the idea works, InfoPO credits informative questions above uninformative ones there, and its policies stop asking uninformative questions sooner than GRPO's.",
+    L,
+  );
 }
 
 function gainContext(t: TaskResult & { infopo_minus_grpo: Comparison | null }): string {

@@ -21,7 +21,10 @@ export interface BootstrapOptions {
   level?: number;
 }
 
-const DEFAULTS = { resamples: 10_000, seed: 20260, level: 0.95 };
+/** Seed of every bootstrap in the project's analyses: the same data always give the same intervals. */
+export const BOOTSTRAP_SEED = 20260;
+
+const DEFAULTS = { resamples: 10_000, seed: BOOTSTRAP_SEED, level: 0.95 };
 
 /**
  * Arithmetic mean; `empty` for no values (NaN by default, so an empty cell shows as missing; the

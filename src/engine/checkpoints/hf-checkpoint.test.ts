@@ -8,7 +8,6 @@ import {
   checkpointToFiles,
   decodeCheckpointFiles,
   hfTensorName,
-  legacyFiles,
   loadFilesInto,
   modelCard,
   parameterNames,
@@ -17,7 +16,7 @@ import {
   type CheckpointMeta,
   type TokenizerFiles,
 } from './hf-checkpoint';
-import { exportPolicy } from './tfjs-checkpoint';
+import { encodeLegacyCheckpoint } from './tfjs-checkpoint';
 import { Policy, type ModelShape } from '../policy/model';
 import { decodeSafetensors, encodeSafetensors, f32Values } from './safetensors';
 import { Rng } from '../random';
@@ -141,7 +140,7 @@ describe('Hugging Face checkpoint folder', () => {
 
   it('reads the legacy tfjs layout too, and prefers nothing silently: layouts are named', async () => {
     const p = new Policy(shape, new Rng(5));
-    const legacy = legacyFiles(await exportPolicy(p));
+    const legacy = await encodeLegacyCheckpoint(p);
     expect(checkpointLayout(legacy)).toBe('legacy');
     const target = new Policy(shape, new Rng(6));
     const decoded = loadFilesInto(target, legacy, tokenizer);
@@ -149,6 +148,16 @@ describe('Hugging Face checkpoint folder', () => {
     const [a, b] = [await allWeights(p), await allWeights(target)];
     for (const [n, w] of a) expect(sameBits(w, b.get(n)!), n).toBe(true);
     expect(() => checkpointLayout({ 'model.json': legacy['model.json'] })).toThrow(/weights.bin missing/);
+    // What is wrong with a legacy pair is named.
+    const text = new TextDecoder().decode(legacy['model.json']);
+    const enc = (t: string) => new TextEncoder().encode(t);
+    expect(() => decodeCheckpointFiles({ ...legacy, 'weights.bin': legacy['weights.bin'].slice(0, 100) })).toThrow(/weights file has 100 bytes, model.json describes \d+/);
+    expect(() => decodeCheckpointFiles({ ...legacy, 'model.json': enc(text.replace('infopo-sandbox/policy@1', 'x')) })).toThrow(/model.json: format is "x"/);
+    expect(() => decodeCheckpointFiles({ ...legacy, 'model.json': enc('not json') })).toThrow(/model.json is not valid JSON/);
+    const otherVocab = new Policy({ ...shape, vocabSize: shape.vocabSize + 1 }, new Rng(5));
+    const otherFiles = await encodeLegacyCheckpoint(otherVocab);
+    expect(() => policyFromFiles(otherFiles, tokenizer, 'runs/old')).toThrow(/runs\/old: its vocabulary has \d+ tokens, this run's tokenizer \d+/);
+    otherVocab.dispose();
     expect(() => checkpointLayout({ 'config.json': new Uint8Array() })).toThrow(/model.safetensors missing/);
     expect(() => checkpointLayout({ 'notes.txt': new Uint8Array() }, 'models/x')).toThrow(/models\/x: no checkpoint files .* found notes.txt/);
     p.dispose();
@@ -221,13 +230,13 @@ describe('a folder with both layouts', () => {
   it('loads when both hold the same weights, and refuses stale Hugging Face files', async () => {
     const p = new Policy(shape, new Rng(21));
     const hf = await checkpointToFiles(p, tokFiles, meta());
-    const both = { ...hf, ...legacyFiles(await exportPolicy(p)) };
+    const both = { ...hf, ...(await encodeLegacyCheckpoint(p)) };
     const before = tf.memory().numTensors;
     const ok = decodeCheckpointFiles(both, 'runs/a');
     expect(ok.layout).toBe('hf');
     tf.dispose([...ok.tensors.values()]);
     const newer = new Policy(shape, new Rng(22));
-    const stale = { ...hf, ...legacyFiles(await exportPolicy(newer)) };
+    const stale = { ...hf, ...(await encodeLegacyCheckpoint(newer)) };
     expect(() => decodeCheckpointFiles(stale, 'models/infopo-warm')).toThrow(/models\/infopo-warm holds both layouts .* with different weights; rebuild .* npm run convert-checkpoint -- models\/infopo-warm/);
     newer.dispose();
     expect(tf.memory().numTensors).toBe(before);

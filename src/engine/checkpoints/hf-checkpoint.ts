@@ -9,15 +9,17 @@
  *   tokenizer.json, tokenizer_config.json   the word-level tokenizer the weights were trained with
  *   README.md               model card: data, config and seed, measured test success, command
  *
- * Reading also accepts the legacy tfjs layout (model.json + weights.bin). Every mismatch with the
- * run that loads a checkpoint (shape, special ids, tokenizer vocabulary) is an error naming it.
+ * Reading also accepts the legacy tfjs layout (model.json + weights.bin, tfjs-checkpoint.ts), which
+ * nothing writes any more. Every mismatch with the run that loads a checkpoint (shape, special ids,
+ * tokenizer vocabulary) is an error naming it.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
-import { decodeCheckpoint } from './tfjs-checkpoint';
+import { decodeLegacyCheckpoint } from './tfjs-checkpoint';
 import { Policy, type ModelShape } from '../policy/model';
 import { decodeSafetensors, encodeSafetensors, f32Tensor, f32Values } from './safetensors';
 import { Rng } from '../random';
+import { parameterCount } from '../runtime/resources';
 import type { EvaluationEntry } from '../run';
 import { BOS, EOT, PAD, SPECIAL_TOKENS, UNK } from '../text/special';
 import type { WordTokenizer } from '../text/tokenizer';
@@ -136,6 +138,7 @@ export function hfConfig(shape: ModelShape, meta?: CheckpointMeta, tokenizerName
       ...(meta?.config ? { config: meta.config } : {}),
       ...(meta?.evaluations ? { evaluations: meta.evaluations } : {}),
       ...(meta && meta.warmStartLoss !== undefined ? { warm_start_loss: meta.warmStartLoss } : {}),
+      ...(meta?.notes ? { notes: meta.notes } : {}),
     },
   };
 }
@@ -214,6 +217,27 @@ export function modelCard(shape: ModelShape, params: number, meta: CheckpointMet
     '',
   );
   return lines.join('\n');
+}
+
+/**
+ * The model card of a Hugging Face folder written afresh from its own config.json (after a change
+ * to `modelCard`), titled `name`: what config.json's `infopo_sandbox` block recorded, the notes
+ * included. Cards written before config.json kept the notes keep their conversion line.
+ */
+export function cardFromConfig(files: CheckpointFiles, name: string, what = 'checkpoint'): string {
+  if (!files['config.json']) throw new Error(`${what}: config.json is missing (the card is written from it; a legacy folder needs npm run convert-checkpoint first)`);
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(dec(files['config.json']));
+  } catch (e) {
+    throw new Error(`${what}: config.json is not valid JSON (${(e as Error).message})`);
+  }
+  const m = (config.infopo_sandbox ?? {}) as { made_by?: string; fingerprint?: string | null; created_at?: string | null; config?: Config; evaluations?: EvaluationEntry[]; warm_start_loss?: number | null; notes?: string };
+  const shape: ModelShape = { vocabSize: num(config, 'vocab_size'), dModel: num(config, 'n_embd'), nLayers: num(config, 'n_layer'), nHeads: num(config, 'n_head'), maxContext: num(config, 'n_positions') };
+  const oldCard = files['README.md'] ? dec(files['README.md']) : '';
+  const notes = m.notes ?? /\n(Converted from the legacy[^\n]*)\n/.exec(oldCard)?.[1];
+  const meta: CheckpointMeta = { name, madeBy: m.made_by ?? 'unknown (config.json records no command)', fingerprint: m.fingerprint ?? undefined, createdAt: m.created_at ?? undefined, config: m.config, evaluations: m.evaluations, warmStartLoss: m.warm_start_loss, notes };
+  return modelCard(shape, parameterCount(shape, shape.vocabSize), meta);
 }
 
 /** A policy (+ its tokenizer files and card metadata) as the files of a Hugging Face model folder. */
@@ -303,9 +327,9 @@ function num(config: Record<string, unknown>, key: string): number {
 
 /**
  * Decode a checkpoint folder's files (either layout) into our parameter tensors. A folder holding
- * both layouts (npm run experiment writes both) must hold the same weights in each: the old
- * exporter writing model.json + weights.bin into a converted folder would otherwise leave stale
- * Hugging Face files that win silently.
+ * both layouts (older runs of npm run experiment wrote both) must hold the same weights in each:
+ * an old exporter writing model.json + weights.bin into a converted folder would otherwise leave
+ * stale Hugging Face files that win silently.
  */
 export function decodeCheckpointFiles(files: CheckpointFiles, what = 'checkpoint'): DecodedCheckpoint {
   const layout = checkpointLayout(files, what);
@@ -353,7 +377,7 @@ function decodeOneLayout(files: CheckpointFiles, what: string): DecodedCheckpoin
   }
   if (layout === 'legacy') {
     const w = files['weights.bin'];
-    const { shape, tensors } = decodeCheckpoint(dec(files['model.json']), w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer);
+    const { shape, tensors } = decodeLegacyCheckpoint(dec(files['model.json']), w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer);
     return { layout, shape, tensors, sandbox: training, vocab };
   }
   let config: Record<string, unknown>;
@@ -467,7 +491,18 @@ export function loadFilesInto(policy: Policy, files: CheckpointFiles, tokenizer?
   }
 }
 
-/** The legacy pair (as the current exporter returns it) as folder files. */
-export function legacyFiles(legacy: { modelJson: string; weights: ArrayBuffer }): CheckpointFiles {
-  return { 'model.json': enc(legacy.modelJson), 'weights.bin': new Uint8Array(legacy.weights) };
+/** Where the shipped all-task warm-start checkpoint lives under models/. */
+export const WARM_START_NAME = 'infopo-warm';
+
+/** `init=imported`: the checkpoint the page's user imported (held by the worker). */
+export const IMPORTED_INIT = 'imported';
+
+/** The models/ folder an `init` value names (`pretrained` is the all-task warm start), or a path as given. */
+export function checkpointNameOf(init: string): string {
+  return init === 'pretrained' ? WARM_START_NAME : init;
+}
+
+/** An `init` value with a path separator names a folder on disk (command line only), not one under models/. */
+export function isCheckpointPath(init: string): boolean {
+  return /[/\\]/.test(init);
 }

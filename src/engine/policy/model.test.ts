@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../random';
 import { causalMask, Policy } from './model';
-import { exportPolicy, importPolicy } from '../checkpoints/tfjs-checkpoint';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -81,18 +80,5 @@ describe('policy transformer', () => {
       p.dispose();
     }
     await tf.setBackend('cpu');
-  });
-
-  it('exports and imports a checkpoint in the tfjs weights format', async () => {
-    const p = new Policy(shape, new Rng(5));
-    const { modelJson, weights } = await exportPolicy(p);
-    const q = importPolicy(modelJson, weights, 23);
-    expect(q.get('head').arraySync()).toEqual(p.get('head').arraySync());
-    expect(() => importPolicy(modelJson, weights, 24)).toThrow(/vocabulary has 23 tokens, the tokenizer 24/);
-    expect(() => importPolicy(modelJson, weights.slice(0, 100), 23)).toThrow(/weights file has 100 bytes/);
-    expect(() => importPolicy('{"format":"x"}', weights)).toThrow(/format is "x"/);
-    expect(() => importPolicy('not json', weights)).toThrow(/not valid JSON/);
-    p.dispose();
-    q.dispose();
   });
 });

@@ -2,7 +2,7 @@
  * What InfoPO changes, per question: whether the feedback a question drew was informative (it
  * changed what the agent can know: the family's describeFeedback), and which advantage tied groups
  * gave it. One classification for the trainer's step metrics (the race's mechanism charts) and the
- * replication report's analysis of traces (replicate.ts).
+ * replication report's analysis of traces (analysis/replicate-analysis.ts).
  */
 import type { AgentView, Exchange, TaskFamily } from '../tasks/types';
 import type { EpisodeSettings } from '../config';

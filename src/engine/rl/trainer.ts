@@ -4,7 +4,7 @@
  * metrics and traces. Readable in one sitting, like a CleanRL file.
  */
 import * as tf from '@tensorflow/tfjs';
-import { episodeOptions, type Config } from '../config';
+import { episodeOptions, trainingDecoding, type Config } from '../config';
 import type { Dialogue } from '../dialogue';
 import { Policy } from '../policy/model';
 import { tidy } from '../policy/ops';
@@ -229,7 +229,7 @@ export class Trainer {
     const c = this.config;
     const t0 = now();
     const requests = this.sampleRequests();
-    const rollouts = await generateRollouts(this.policy, this.tokenizer, requests, { ...episodeOptions(c), temperature: c.temperature, topK: c.topK, topP: c.topP, greedy: false }, { sampling: this.streams.sampling, user: this.streams.user });
+    const rollouts = await generateRollouts(this.policy, this.tokenizer, requests, { ...episodeOptions(c), ...trainingDecoding(c) }, { sampling: this.streams.sampling, user: this.streams.user });
     const rolloutMs = now() - t0;
 
     // Teacher-forced pass of the rollout policy: log-probs for the PPO ratio, logits for the information gain.
