@@ -1,9 +1,9 @@
 /**
- * npm run bench -- [--backends cpu,wasm,webgpu] [--out FILE.json] [--steps N] [--repeats N] [--no-page-threads]
+ * npm run bench -- [--backends cpu,wasm,webgpu,webgpu-page] [--out FILE.json] [--steps N] [--repeats N] [--no-page-threads]
  * Ratios measured in one run: fused kernel vs tfjs ops, InfoPO step vs GRPO step, prefix reuse,
  * KV-cache decoding, training throughput vs the measured matmul bound (wasm), and the page's wasm
- * training with all cores vs one thread; Node backends here, webgpu and the page in headless
- * Chromium through the lab page.
+ * training with all cores vs one thread; cpu, wasm and webgpu (Dawn, node-webgpu.ts) in Node,
+ * webgpu-page and the page's threads in headless Chromium through the lab page.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
@@ -11,7 +11,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { BOOTSTRAP_SEED, benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, curveArea, DEMO_CHECK_SEEDS, setDepthwiseProducts, firstRise, median, pairedDifference, raceVerdict, runExperiment, VISIBLE_RISE, type ConfigInput, type DecodeTiming, type EvaluationEntry, type KernelTiming, type PrefixReuseTiming, type RaceVerdict, type StepTiming } from '../engine';
+import { BOOTSTRAP_SEED, compareToReference, counterfactualDivergence, divergenceReference, makeDivergenceCase, PARITY_CASES, benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, curveArea, DEMO_CHECK_SEEDS, setDepthwiseProducts, firstRise, median, pairedDifference, raceVerdict, runExperiment, VISIBLE_RISE, type ConfigInput, type DecodeTiming, type EvaluationEntry, type KernelTiming, type PrefixReuseTiming, type RaceVerdict, type StepTiming } from '../engine';
 import { parseSeeds, ROOT, runNode } from './processes';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 import { CHROMIUM_ARGS, systemChromium } from './browser';
@@ -114,11 +114,15 @@ function summarise(backend: string, config: ConfigInput, divergence: KernelTimin
   };
 }
 
-async function benchNode(backend: 'cpu' | 'wasm', steps: number, repeats: number): Promise<BackendResult> {
-  await nodeBackend(backend);
+async function benchNode(backend: 'cpu' | 'wasm' | 'webgpu', steps: number, repeats: number): Promise<BackendResult> {
+  const choice = await nodeBackend(backend);
+  if (backend === 'webgpu') console.error(`bench: webgpu adapter ${choice.adapter}`);
   const tokenizer = await nodeTokenizer();
-  const shape = backend === 'cpu' ? SMALL_CONFIG : NODE_CONFIG;
-  const config = configFromPresets(backend === 'cpu' ? ['smoke'] : [], { ...shape, steps: 1 });
+  // cpu (plain JS) and a software WebGPU adapter would take minutes per step at wasm's shape.
+  const small = backend === 'cpu' || (backend === 'webgpu' && choice.software);
+  const shape = small ? SMALL_CONFIG : NODE_CONFIG;
+  const config = configFromPresets(small ? ['smoke'] : [], { ...shape, steps: 1 });
+  const fidelity = backend === 'webgpu' ? kernelFidelity() : undefined;
   const sizes = SIZES;
   const divergence: KernelTiming[] = [];
   for (const [p, v] of sizes) divergence.push(await benchDivergence(p, v, repeats));
@@ -127,7 +131,7 @@ async function benchNode(backend: 'cpu' | 'wasm', steps: number, repeats: number
   const decode = await benchDecode({ vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext }, 16, 96);
   // The cpu backend (plain JS) would take minutes per step at d 128; the bound figure is wasm's.
   const lm = backend === 'wasm' ? await benchLmTrain(Math.max(6, steps)) : undefined;
-  return { ...summarise(backend, shape, divergence, stepTimes, prefix, decode), lm_train: lm };
+  return { ...summarise(backend === 'webgpu' ? `webgpu (Node: ${choice.adapter})` : backend, shape, divergence, stepTimes, prefix, decode), lm_train: lm, fidelity_max_abs: await fidelity };
 }
 
 /** The latest modification time of any file under `dir`. */
@@ -199,7 +203,24 @@ async function benchPageThreads(steps: number, rounds: number): Promise<PageThre
   });
 }
 
-async function benchWebgpu(steps: number, repeats: number): Promise<BackendResult> {
+/** Worst absolute error of the fused kernel against the float64 reference over the parity cases (up to 300k entries). */
+async function kernelFidelity(): Promise<{ log_ratio: number; kl: number }> {
+  let logRatio = 0;
+  let kl = 0;
+  for (const spec of PARITY_CASES.filter((c) => c.positions * c.vocab <= 300_000)) {
+    const c = makeDivergenceCase(spec);
+    const [real, masked, tokens] = [tf.tensor2d(c.real, [c.positions, c.vocab]), tf.tensor2d(c.masked, [c.positions, c.vocab]), tf.tensor1d(c.tokens, 'int32')];
+    const out = counterfactualDivergence(real, masked, tokens, 'kernel');
+    const [lr, k] = await Promise.all([out.logRatio.data(), out.kl.data()]);
+    tf.dispose([real, masked, tokens, out.logRatio, out.kl]);
+    const ref = divergenceReference(c.real, c.masked, c.tokens, c.positions, c.vocab);
+    logRatio = Math.max(logRatio, compareToReference(lr, ref.logRatio).maxAbs);
+    kl = Math.max(kl, compareToReference(k, ref.kl).maxAbs);
+  }
+  return { log_ratio: logRatio, kl };
+}
+
+async function benchWebgpuPage(steps: number, repeats: number): Promise<BackendResult> {
   return withLabBrowser(async (open) => {
     const { page, problems } = await open('');
     const fidelity = await page.evaluate(async () => {
@@ -215,7 +236,7 @@ async function benchWebgpu(steps: number, repeats: number): Promise<BackendResul
     });
     const r = await page.evaluate((o) => window.infopoLab.benchEngine(o), { config: { ...configFromPresets(['smoke'], SMALL_CONFIG) }, steps, repeats, sizes: SIZES, decode: { batch: 8, length: 32 } });
     if (problems.length) throw new Error(`the lab page reported errors: ${problems.join(' | ')}`);
-    return { ...summarise('webgpu', SMALL_CONFIG, r.divergence, r.steps, r.prefix, r.decode), fidelity_max_abs: fidelity };
+    return { ...summarise('webgpu (Chromium lab page)', SMALL_CONFIG, r.divergence, r.steps, r.prefix, r.decode), fidelity_max_abs: fidelity };
   });
 }
 
@@ -308,7 +329,7 @@ async function main(): Promise<void> {
   const program = new Command()
     .name('npm run bench --')
     .description('Benchmark the divergence kernel, InfoPO vs GRPO step time, prefix reuse and decoding on each backend.')
-    .option('--backends <list>', 'comma-separated: cpu, wasm, webgpu', 'wasm,webgpu,cpu')
+    .option('--backends <list>', 'comma-separated: cpu, wasm, webgpu (Node, Dawn), webgpu-page (Chromium)', 'wasm,webgpu,cpu')
     .option('--steps <n>', 'timed training steps per method (after one warm-up step)', '3')
     .option('--repeats <n>', 'repeats of each micro-benchmark (median reported)', '5')
     .option('--out <file.json>', 'write the results as JSON')
@@ -347,7 +368,7 @@ async function main(): Promise<void> {
     return;
   }
   const backends = o.backends.split(',').map((b) => b.trim());
-  for (const b of backends) if (!['cpu', 'wasm', 'webgpu'].includes(b)) throw new Error(`--backends: unknown backend "${b}" (cpu, wasm, webgpu)`);
+  for (const b of backends) if (!['cpu', 'wasm', 'webgpu', 'webgpu-page'].includes(b)) throw new Error(`--backends: unknown backend "${b}" (cpu, wasm, webgpu, webgpu-page)`);
   const steps = Number(o.steps);
   const repeats = Number(o.repeats);
   if (!(steps >= 1) || !(repeats >= 1)) throw new Error('--steps and --repeats must be at least 1');
@@ -356,7 +377,7 @@ async function main(): Promise<void> {
   for (const b of backends) {
     const t0 = Date.now();
     console.error(`bench: ${b}...`);
-    results.push(b === 'webgpu' ? await benchWebgpu(steps, repeats) : await benchNode(b as 'cpu' | 'wasm', steps, repeats));
+    results.push(b === 'webgpu-page' ? await benchWebgpuPage(steps, repeats) : await benchNode(b as 'cpu' | 'wasm' | 'webgpu', steps, repeats));
     console.error(`bench: ${b} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   let pageThreads: PageThreadsResult | null = null;

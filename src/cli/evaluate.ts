@@ -74,13 +74,13 @@ export function buildProgram(): Command {
     .option('--baseline <names>', `scripted baselines: ${BASELINES.join(', ')}, comma-separated, all or none (default: all, or none with --run)`)
     .option('--personas <ids>', `user personas to evaluate with: ${PERSONA_IDS.join(', ')}, comma-separated, or all (default: evalPersona, else persona)`)
     .addOption(new Option('--split <split>', 'instance split').choices(['train', 'test']).default('test'))
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend for policies').choices(['wasm', 'cpu']).default('wasm'))
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend for policies').choices(['wasm', 'cpu', 'webgpu']).default('wasm'))
     .option('--show <n>', 'print the first n dialogues of each task and evaluation', (v) => parseInt(v, 10), 0)
     .option('--json', 'print the results as JSON (per-episode outcomes and per-task means)', false)
     .showHelpAfterError();
 }
 
-type EvaluateFlags = ConfigFlags & { run?: string; baseline?: string; personas?: string; split: Split; backend: 'wasm' | 'cpu'; show: number; json: boolean };
+type EvaluateFlags = ConfigFlags & { run?: string; baseline?: string; personas?: string; split: Split; backend: 'wasm' | 'cpu' | 'webgpu'; show: number; json: boolean };
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();

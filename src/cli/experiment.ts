@@ -1,5 +1,5 @@
 /**
- * npm run experiment -- --preset NAME [--set key=value ...] [--config FILE.json] [--out DIR] [--backend cpu|wasm]
+ * npm run experiment -- --preset NAME [--set key=value ...] [--config FILE.json] [--out DIR] [--backend wasm|cpu|webgpu]
  *                       [--checkpoint-every N] [--resume DIR]
  * npm run experiment -- --url "<share link>"   (reproduce a run from its link; exit 3 if the fingerprint differs)
  * Trains, shows progress on stderr, prints a summary table on stdout, writes DIR/run.json, DIR/metrics.csv
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const program = addConfigOptions(new Command().name('npm run experiment --'))
     .description('Train a policy with InfoPO or a baseline method and write the run record.')
     .option('--out <dir>', 'output folder (default runs/<method>-<task>-seed<seed>)')
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['wasm', 'cpu']).default('wasm'))
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['wasm', 'cpu', 'webgpu']).default('wasm'))
     .option('--quiet', 'no progress bar')
     .option('--checkpoint-every <n>', `write a resumable snapshot (DIR/${SNAPSHOT_FILE}) after every n-th RL step and when stopped with Ctrl-C`, (v) => {
       if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a whole number of steps, at least 1');
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     .option('--page-url <url>', "the page's address that run.json's share_url points at", process.env.INFOPO_PAGE_URL ?? 'http://localhost:5173/')
     .showHelpAfterError();
   program.parse();
-  const opts = program.opts<ConfigFlags & { out?: string; backend: 'wasm' | 'cpu'; quiet?: boolean; checkpointEvery?: number; resume?: string; url?: string; pageUrl: string }>();
+  const opts = program.opts<ConfigFlags & { out?: string; backend: 'wasm' | 'cpu' | 'webgpu'; quiet?: boolean; checkpointEvery?: number; resume?: string; url?: string; pageUrl: string }>();
   if (opts.listKeys) {
     console.log(listKeys());
     return;
@@ -95,11 +95,8 @@ async function main(): Promise<void> {
       } catch (e) {
         fail((e as Error).message);
       }
-      // The link's backend, unless --backend says otherwise; the command line has no WebGPU.
-      if (expected && program.getOptionValueSource('backend') !== 'cli') {
-        if (expected.backend === 'webgpu') console.error("The link's run used webgpu, which the command line does not have: running on wasm, so the fingerprint will differ.");
-        else opts.backend = expected.backend;
-      }
+      // The link's backend, unless --backend says otherwise (webgpu is Dawn's in Node: node-webgpu.ts).
+      if (expected && program.getOptionValueSource('backend') !== 'cli') opts.backend = expected.backend;
     } else if (opts.resume) {
       resume = readSnapshot(opts.resume);
       // Flags that set the config must give the snapshot's config exactly; none: the snapshot's own.
@@ -186,7 +183,9 @@ async function main(): Promise<void> {
   }
   const { record, trainer } = result;
   bar?.stop();
-  if (choice.backend === 'wasm' || choice.backend === 'cpu') record.share_url = shareUrl(opts.pageUrl, record.config, { backend: choice.backend, fingerprint: record.fingerprint });
+  // A link carries the fingerprint only where the page can repeat it bit for bit: wasm and cpu. Dawn in
+  // Node and the browser's WebGPU are not shown to agree (docs/kernels.md): a webgpu run links its setup only.
+  record.share_url = shareUrl(opts.pageUrl, record.config, choice.backend === 'webgpu' ? null : { backend: choice.backend, fingerprint: record.fingerprint });
   writeFileSync(join(out, 'run.json'), JSON.stringify(record, null, 1) + '\n');
   writeFileSync(join(out, 'metrics.csv'), metricsCsv(record.steps));
   await writeCheckpointFolder(out, trainer.policy, {

@@ -3,13 +3,13 @@
  * at (a finished run's, --run DIR, with its whole config changed only by --set; or the checkpoint
  * the config's `init` names) and their aligned text tables.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { ConfigError, policyFromFiles, type Config, type Policy, type WordTokenizer } from '../engine';
 import { checkpointFolderOf, readRunFolder } from './checkpoint-folder';
 import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
 import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 
-export type ProbeFlags = ConfigFlags & { run?: string; seed: number; backend: 'wasm' | 'cpu'; json: boolean };
+export type ProbeFlags = ConfigFlags & { run?: string; seed: number; backend: 'wasm' | 'cpu' | 'webgpu'; json: boolean };
 
 /** The config flags plus --run, --seed, --backend and --json; the command adds its own after. */
 export function probeCommand(name: string, description: string, seedHelp: string, jsonHelp: string): Command {
@@ -17,7 +17,7 @@ export function probeCommand(name: string, description: string, seedHelp: string
     .description(description)
     .option('--run <dir>', 'probe the trained policy of a run folder (npm run experiment -- --out DIR), with its config')
     .option('--seed <n>', seedHelp, (v) => parseInt(v, 10), 1)
-    .option('--backend <name>', 'wasm or cpu', 'wasm')
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['wasm', 'cpu', 'webgpu']).default('wasm'))
     .option('--json', jsonHelp, false);
 }
 
