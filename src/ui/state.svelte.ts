@@ -7,7 +7,7 @@ import { link } from './link-state.svelte';
 import { TrainerClient, type BackendPreference, type ImportedCheckpoint, type ModelExport, type WorkerEvent } from './trainer-client';
 import { LANDING_PRESET, displayValue, setupFromConfig, validateSetup, withOverride, type Overrides, type RawValue } from './setup-logic';
 import { partialRecord } from './run-file';
-import { fractionDone, kindOf, recentStepMs, remainingMs, type WorkKind } from './progress';
+import { fractionDone, kindOf, modelUnitMs, recentStepMs, remaining, type WorkKind } from './progress';
 import { library } from './library.svelte';
 import { autosaveEvery, newRunId } from './library';
 
@@ -57,7 +57,7 @@ class SetupStore {
     this.touched = true;
   }
   resetAll(): void {
-    this.preset = '';
+    this.preset = LANDING_PRESET;
     this.overrides = {};
     this.touched = true;
   }
@@ -178,10 +178,10 @@ class RunStore {
     const rl = recentStepMs(this.stepStamps) ?? this.steps[this.steps.length - 1]?.metrics.step_ms;
     if (rl !== undefined && Number.isFinite(rl)) perUnitMs.rl = rl;
     const phaseElapsedMs = this.currentPhase ? Math.max(0, this.now - this.phaseStartedAt) : 0;
-    return { plan: this.plan, index: this.phaseIndex, done: this.phaseDone, phaseElapsedMs, perUnitMs };
+    return { plan: this.plan, index: this.phaseIndex, done: this.phaseDone, phaseElapsedMs, perUnitMs, modelMs: this.config ? modelUnitMs(this.config) : undefined };
   });
-  /** Milliseconds left over every remaining phase; null until each kind of work ahead was timed once. */
-  readonly etaMs = $derived(this.active && !this.paused ? remainingMs(this.progressInput) : null);
+  /** Milliseconds left over every remaining phase (estimated while a kind of work ahead is untimed); null when it cannot be told. */
+  readonly eta = $derived(this.active && !this.paused ? remaining(this.progressInput) : null);
   /** Fraction of the whole run done (every phase counted). */
   readonly progress = $derived(this.phase === 'complete' ? 1 : fractionDone(this.progressInput, this.elapsedMs ?? 0));
   private ticker: ReturnType<typeof setInterval> | undefined;
