@@ -86,6 +86,8 @@ test('after a demo run at 390 px: an overall ETA before the first RL step; tiles
     for (let g = 0; g < (await groups.count()); g++) {
       await groups.nth(g).click();
       const length = ((await inspector.locator('.instance code').textContent()) ?? '').length;
+      // The demo's R is 1 or 0 (reward = success): the task's step rewards are not part of it and are not shown beside it.
+      expect(await inspector.getByText(/step reward/).count()).toBe(0);
       if (length > longest.length) longest = { step, group: g, length };
     }
   }
@@ -118,6 +120,8 @@ test.describe('first visit', () => {
       if (i < 4) await page.getByTestId('tour-next').click();
     }
     expect(titles).toEqual(['The agent', 'The user', 'A group', 'The gate', 'The information gain']);
+    // The landing demo masks answers with the non-answer its warm start has seen, and the tour says so.
+    await expect(tour).toContainText('this setup masks it with "i have to think ."');
     await page.getByTestId('tour-done').click();
     await expect(tour).toHaveCount(0);
     await page.reload();
