@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, specAdvantages, type GroupTrace, type TurnTrace } from '../engine';
-import { explainTurn } from './explain-logic';
+import { resolve } from 'node:path';
+import { episodeOptions, getTask, loadTokenizer, resolveConfig, Rng, scriptedRollout, specAdvantages, type GroupTrace, type TurnTrace } from '../engine';
+import { explainTurn, stepRewardInOutcome } from './explain-logic';
 
 const turn = (action: string, feedback: string, tokens: number, ig: number | null): TurnTrace => ({
   action,
@@ -105,5 +106,40 @@ describe('explain this turn', () => {
     traces[0].rollouts[1].turns[0].info_gain_exact = 0.01;
     expect(explainTurn(config, traces, 0, 1, 0).estimatesDisagree).toBe(false);
     expect(explainTurn(config, traces, 0, 0, 0).estimatesDisagree).toBe(false);
+  });
+});
+
+describe('step rewards beside the outcome', () => {
+  // Real episodes of the engine (rl/rollout.ts makes R), traced the way the trainer traces a turn.
+  async function episodes(reward: 'task' | 'success') {
+    const tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../models') });
+    const config = resolveConfig({ task: 'intent', reward, maxTurns: 3 });
+    const family = getTask('intent');
+    return ['ask-all', 'oracle', 'random'].flatMap((agent) =>
+      [1, 2, 3, 4].map((seed) => {
+        const instance = family.sample(new Rng(seed), 'train', episodeOptions(config));
+        const r = scriptedRollout(family, instance, family.agents[agent], episodeOptions(config), { agent: new Rng(seed + 10), user: new Rng(seed + 20) }, tokenizer);
+        const turns = r.dialogue.turns.map((t) => turn(t.action, t.feedback, 2, null)).map((t, k) => ({ ...t, step_reward: r.dialogue.turns[k].stepReward }));
+        return { rollout: r, turns };
+      }),
+    );
+  }
+
+  it('with reward = task, the step rewards shown and the final score add up to R', async () => {
+    const all = await episodes('task');
+    // The fixture must exercise both rules: a rewarded turn counted in R, and a rewarded last turn that is not.
+    expect(all.some(({ turns }) => turns.slice(0, -1).some((t) => t.step_reward !== 0))).toBe(true);
+    expect(all.some(({ turns }) => turns[turns.length - 1].step_reward !== 0)).toBe(true);
+    for (const { rollout, turns } of all) {
+      const shown = turns.map((_, k) => stepRewardInOutcome('task', turns, k) ?? 0);
+      expect(shown.reduce((a, b) => a + b, 0) + rollout.finalReward).toBeCloseTo(rollout.outcome, 12);
+    }
+  });
+
+  it('with reward = success (R is 1 or 0), no step reward is shown', async () => {
+    for (const { rollout, turns } of await episodes('success')) {
+      expect(rollout.outcome).toBe(rollout.success ? 1 : 0);
+      expect(turns.map((_, k) => stepRewardInOutcome('success', turns, k))).toEqual(turns.map(() => null));
+    }
   });
 });

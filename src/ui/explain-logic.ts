@@ -82,6 +82,19 @@ export function unscoredReason(turns: readonly TurnTrace[], t: number, method: C
   return null;
 }
 
+/**
+ * The part of R_i a turn's step reward makes, or null when it makes none: the family's own per-turn
+ * reward (a fresh question, a misunderstood move) is summed into R only with `reward = task`, and
+ * only on the turns before the last (the last one's final score replaces it; rl/rollout.ts
+ * `toRollout`). With `reward = success` R is 1 or 0 whatever the step rewards were, so showing
+ * one beside R = 0 would contradict the outcome.
+ */
+export function stepRewardInOutcome(reward: Config['reward'], turns: readonly TurnTrace[], t: number): number | null {
+  if (reward !== 'task' || t >= turns.length - 1) return null;
+  const value = turns[t].step_reward;
+  return value === 0 ? null : value;
+}
+
 /** `stepTraces`: every group trace of the step (the cap and batch statistics span the step). */
 export function explainTurn(config: Config, stepTraces: readonly GroupTrace[], groupIndex: number, rolloutIndex: number, turnIndex: number): TurnExplanation {
   const groups = [...stepTraces].sort((a, b) => a.group - b.group);

@@ -1,10 +1,11 @@
+import { modelUnitMs } from './progress';
 import { describe, expect, it } from 'vitest';
 import { configFromPresets, experimentPlan, METRIC_NAMES, newRunRecord, type BackendReport, type Config, type EvaluationEntry, type GroupTrace, type Metrics, type RunRecord, type RunSnapshot, type ShareProof, type StepEntry } from '../engine';
 import type { WorkerEvent } from '../worker/protocol';
 import {
   abortRun,
   elapsedMsOf,
-  etaMsOf,
+  etaOf,
   failRun,
   initialRunState,
   isUnsaved,
@@ -165,7 +166,7 @@ describe('the run state: each worker event', () => {
   it('paused and resumed: the pause flag; resuming restarts the ETA’s step clock', () => {
     let s = running([[200, phase(2)], [300, { type: 'step', entry: stepEntry(1), traces: [], total: 4 }], [310, { type: 'paused' }]]);
     expect(s.paused).toBe(true);
-    expect(etaMsOf(s)).toBeNull();
+    expect(etaOf(s)).toBeNull();
     s = reduceRun(s, { type: 'resumed' }, at(5000));
     expect(s).toMatchObject({ paused: false, stepStamps: [] });
     expect(s.logs.slice(-2)).toEqual(['t310  paused', 't5000  resumed']);
@@ -259,16 +260,16 @@ describe('the run state: progress and ETA', () => {
     s = reduceRun(s, { type: 'step', entry: stepEntry(1, { step_ms: 999 }), traces: [], total: 4 }, at(1900));
     const input = progressInputOf({ ...s, now: 2400 });
     // RL from the stamps (1000 ms), not from the step's own step_ms.
-    expect(input).toEqual({ plan, index: 2, done: 1, phaseElapsedMs: 1500, perUnitMs: { 'warm-start': 100, evaluation: 200, rl: 1000 } });
+    expect(input).toEqual({ plan, index: 2, done: 1, phaseElapsedMs: 1500, perUnitMs: { 'warm-start': 100, evaluation: 200, rl: 1000 }, modelMs: modelUnitMs(s.config!) });
     // 1 RL step left in this stretch, an evaluation (2 x 200), 2 RL steps, the final evaluation (2 x 200).
-    expect(etaMsOf(s)).toBe(1000 + 400 + 2000 + 400);
+    expect(etaOf(s)).toEqual({ ms: 1000 + 400 + 2000 + 400, estimated: false });
     // By time: 1800 ms since Start against 3800 ms left (the clock's last tick at 1900).
     expect(progressOf({ ...s, now: 1900 })).toBeCloseTo(1800 / (1800 + 3800), 10);
   });
 
-  it('uses the last step’s own time when the stretch has one stamp only, and has no ETA before the first step', () => {
+  it('uses the last step’s own time when the stretch has one stamp only, and only an estimated ETA before the first step', () => {
     const s = running([[200, phase(0)], [500, phase(1)], [900, phase(2)]]);
-    expect(etaMsOf(s)).toBeNull();
+    expect(etaOf(s)?.estimated).toBe(true);
     const resumed = reduceRun(reduceRun(s, { type: 'step', entry: stepEntry(1, { step_ms: 700 }), traces: [], total: 4 }, at(1000)), { type: 'resumed' }, at(1100));
     expect(progressInputOf(resumed).perUnitMs.rl).toBe(700);
   });

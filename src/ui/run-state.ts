@@ -7,7 +7,7 @@
  */
 import { isBackendName, reportOf, reproductionVerdict, type BackendReport, type Config, type EvaluationEntry, type GroupTrace, type Integrity, type PhasePlan, type RunRecord, type RunSnapshot, type ShareProof, type StepEntry, type VerdictKind } from '../engine';
 import type { BackendPreference, WorkerEvent } from '../worker/protocol';
-import { fractionDone, kindOf, recentStepMs, remainingMs, type ProgressInput, type WorkKind } from './progress';
+import { fractionDone, kindOf, modelUnitMs, recentStepMs, remaining, type Eta, type ProgressInput, type WorkKind } from './progress';
 
 /** What the page shows as the run's state; the running ones follow the engine's phase events. */
 export type Phase = 'idle' | 'starting' | 'preparing' | 'loading' | 'warm-start' | 'evaluating' | 'training' | 'complete' | 'stopped' | 'failed' | 'imported';
@@ -311,18 +311,18 @@ export function elapsedMsOf(s: Pick<RunState, 'startedAt' | 'endedAt' | 'now'>):
 }
 
 /** The progress module's input: the plan, where the run is in it, and the measured time per unit of each kind of work. */
-export function progressInputOf(s: Pick<RunState, 'plan' | 'phaseIndex' | 'phaseDone' | 'phaseStartedAt' | 'now' | 'perUnitMs' | 'stepStamps' | 'steps'>): ProgressInput {
+export function progressInputOf(s: Pick<RunState, 'plan' | 'phaseIndex' | 'phaseDone' | 'phaseStartedAt' | 'now' | 'perUnitMs' | 'stepStamps' | 'steps' | 'config'>): ProgressInput {
   const perUnitMs = { ...s.perUnitMs };
   // RL: the recent step intervals (pauses excluded), else the last step's own time.
   const rl = recentStepMs(s.stepStamps) ?? s.steps[s.steps.length - 1]?.metrics.step_ms;
   if (rl !== undefined && Number.isFinite(rl)) perUnitMs.rl = rl;
   const phaseElapsedMs = currentPhaseOf(s) ? Math.max(0, s.now - s.phaseStartedAt) : 0;
-  return { plan: s.plan, index: s.phaseIndex, done: s.phaseDone, phaseElapsedMs, perUnitMs };
+  return { plan: s.plan, index: s.phaseIndex, done: s.phaseDone, phaseElapsedMs, perUnitMs, modelMs: s.config ? modelUnitMs(s.config) : undefined };
 }
 
-/** Milliseconds left over every remaining phase; null while paused, not running, or until each kind of work ahead was timed once. */
-export function etaMsOf(s: RunState): number | null {
-  return isActive(s.phase) && !s.paused ? remainingMs(progressInputOf(s)) : null;
+/** Time left over every remaining phase (estimated while a kind of work ahead is untimed); null while paused, not running, or when it cannot be told. */
+export function etaOf(s: RunState): Eta | null {
+  return isActive(s.phase) && !s.paused ? remaining(progressInputOf(s)) : null;
 }
 
 /** Fraction of the whole run done (every phase counted). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, DEFAULT_CONFIG, PRESETS, configFromPresets, resolveConfig } from '../engine';
-import { LANDING_PRESET, displayValue, knobKind, overridesFromConfig, setupFromConfig, validateSetup, withOverride } from './setup-logic';
+import { LANDING_PRESET, displayValue, isLandingSetup, knobKind, overridesFromConfig, setupFromConfig, validateSetup, withOverride } from './setup-logic';
 
 describe('setup form model', () => {
   it('gives every knob a widget matching its default type', () => {
@@ -84,5 +84,14 @@ describe('setupFromConfig (opening a shared link)', () => {
     const config = configFromPresets([], { seed: 9 });
     const s = setupFromConfig(config);
     expect(validateSetup(s.preset, s.overrides).config).toEqual(config);
+  });
+
+  it('the landing setup is the demo preset with no edits (reset all is disabled there only)', () => {
+    expect(isLandingSetup(LANDING_PRESET, {})).toBe(true);
+    expect(validateSetup(LANDING_PRESET, {}).config).toEqual(configFromPresets(['demo']));
+    // The schema's defaults are a from-scratch 20 questions run, not the page's landing demo.
+    expect(isLandingSetup('', {})).toBe(false);
+    expect(isLandingSetup(LANDING_PRESET, { seed: '2' })).toBe(false);
+    expect(isLandingSetup(LANDING_PRESET, { seed: undefined })).toBe(true);
   });
 });

@@ -116,6 +116,11 @@ export function overridesFromConfig(config: Config): Overrides {
 /** The setup a page opens with when its link names none: the `demo` preset (a short run from a shipped checkpoint). */
 export const LANDING_PRESET = 'demo';
 
+/** The form holds the landing setup (what "reset all" returns to: the demo, no edits). */
+export function isLandingSetup(preset: string, overrides: Overrides): boolean {
+  return preset === LANDING_PRESET && Object.values(overrides).every((v) => v === undefined);
+}
+
 /**
  * The preset and edits that reproduce a config with the fewest edits (a shared link of the smoke
  * preset opens as "smoke", not as the defaults with 12 edits). Ties go to no preset, then to the

@@ -9,7 +9,7 @@ import { TrainerClient, type BackendPreference, type ImportedCheckpoint, type Mo
 import { LANDING_PRESET, displayValue, setupFromConfig, validateSetup, withOverride, type Overrides, type RawValue } from './setup-logic';
 import { recordOfRun } from './run-file';
 import type { WorkKind } from './progress';
-import { abortRun, currentPhaseOf, elapsedMsOf, etaMsOf, failRun, isActive, isUnsaved, lastStepOf, openedRunLabel, openRecord, progressOf, reduceRun, requestStop, RUN_STATE_KEYS, snapshotSaved, startRun, type Moment, type OpenedFrom, type Phase, type RunState } from './run-state';
+import { abortRun, currentPhaseOf, elapsedMsOf, etaOf, failRun, isActive, isUnsaved, lastStepOf, openedRunLabel, openRecord, progressOf, reduceRun, requestStop, RUN_STATE_KEYS, snapshotSaved, startRun, type Moment, type OpenedFrom, type Phase, type RunState } from './run-state';
 import { library } from './library.svelte';
 import { autosaveEvery, newRunId } from './library';
 
@@ -46,7 +46,7 @@ class SetupStore {
     this.touched = true;
   }
   resetAll(): void {
-    this.preset = '';
+    this.preset = LANDING_PRESET;
     this.overrides = {};
     this.touched = true;
   }
@@ -160,8 +160,8 @@ class RunStore implements RunState {
   readonly unsaved = $derived(isUnsaved(this));
   readonly currentPhase = $derived(currentPhaseOf(this));
   readonly elapsedMs = $derived(elapsedMsOf(this));
-  /** Milliseconds left over every remaining phase; null until each kind of work ahead was timed once. */
-  readonly etaMs = $derived(etaMsOf(this));
+  /** Time left over every remaining phase (estimated while a kind of work ahead is untimed); null when it cannot be told. */
+  readonly eta = $derived(etaOf(this));
   readonly progress = $derived(progressOf(this));
   /** The phase line's words for a run shown without training ("Imported run", "Saved run"). */
   readonly openedLabel = $derived(openedRunLabel(this.openedFrom));
