@@ -3,22 +3,47 @@
  * at (a finished run's, --run DIR, with its whole config changed only by --set; or the checkpoint
  * the config's `init` names) and their aligned text tables.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, policyFromFiles, type Config, type Policy, type WordTokenizer } from '../engine';
-import { checkpointFolderOf, readRunFolder } from './checkpoint-folder';
+import { checkpointFolderOf, readRunFolder, RunFolderError } from './checkpoint-folder';
 import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
 import { nodeBackend, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 
 export type ProbeFlags = ConfigFlags & { run?: string; seed: number; backend: 'wasm' | 'cpu' | 'webgpu'; json: boolean };
 
-/** The config flags plus --run, --seed, --backend and --json; the command adds its own after. */
+/** A flag's value as a whole number of at least `min`; anything else is refused (commander prints one line). */
+export function wholeNumber(min: number): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`expected a whole number${min > 0 ? ` of at least ${min}` : ''}`);
+    return Number(value);
+  };
+}
+
+/**
+ * The config flags plus --run, --seed, --backend and --json; the command adds its own after. A
+ * flag it cannot read ends the command with one line and exit code 2, before any backend loads.
+ */
 export function probeCommand(name: string, description: string, seedHelp: string, jsonHelp: string): Command {
   return addConfigOptions(new Command().name(name))
     .description(description)
     .option('--run <dir>', 'probe the trained policy of a run folder (npm run experiment -- --out DIR), with its config')
-    .option('--seed <n>', seedHelp, (v) => parseInt(v, 10), 1)
+    .option('--seed <n>', seedHelp, wholeNumber(0), 1)
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['wasm', 'cpu', 'webgpu']).default('wasm'))
-    .option('--json', jsonHelp, false);
+    .option('--json', jsonHelp, false)
+    .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
+}
+
+/** A probe's entry point: bad input (a config or a run folder it cannot use) is one line and exit 2, anything else exit 1. */
+export function runProbe(command: string, main: () => Promise<void>): void {
+  // Exit when done: WebGPU in Node holds the event loop open (node-webgpu.ts).
+  main().then(() => process.exit(0), (e: unknown) => {
+    if (e instanceof ConfigError || e instanceof RunFolderError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    console.error(`${command}: ${(e as Error).message}`);
+    process.exit(1);
+  });
 }
 
 export async function probedPolicy(o: ConfigFlags & { run?: string }, tokenizer: WordTokenizer): Promise<{ config: Config; policy: Policy; source: string }> {

@@ -6,8 +6,8 @@
  * names, rolls out test episodes, and prints the mean exact and sampled IG per scored turn by
  * (action -> next action) and by what the feedback was, plus the informative / uninformative ratio.
  */
-import { ConfigError, probeInfoGain, summariseProbe, type ProbeCell } from '../engine';
-import { alignedTable, openProbe, probeCommand, type ProbeFlags } from './probe-cli';
+import { probeInfoGain, summariseProbe, type ProbeCell } from '../engine';
+import { alignedTable, openProbe, probeCommand, runProbe, wholeNumber, type ProbeFlags } from './probe-cli';
 
 function table(cells: readonly ProbeCell[]): string {
   const rows = [['family', 'feedback / transition', 'n', 'exact IG mean', 'sd', 'sampled IG mean', 'sd'], ...cells.map((c) => [c.family, c.key, String(c.n), c.exact_mean.toFixed(4), c.exact_sd.toFixed(4), c.sampled_mean.toFixed(4), c.sampled_sd.toFixed(4)])];
@@ -16,7 +16,7 @@ function table(cells: readonly ProbeCell[]): string {
 
 async function main(): Promise<void> {
   const program = probeCommand('npm run probe-ig --', 'Mean information gain by transition and feedback type: does the feedback steer the policy?', 'seed of the probe episodes', 'print every scored turn and the summary as JSON')
-    .option('--episodes <n>', 'test episodes per task family', (v) => parseInt(v, 10), 128);
+    .option('--episodes <n>', 'test episodes per task family', wholeNumber(1), 128);
   program.parse();
   const o = program.opts<ProbeFlags & { episodes: number }>();
   const probe = await openProbe(o);
@@ -38,7 +38,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof ConfigError ? e.message : `probe-ig: ${(e as Error).message}`);
-  process.exit(1);
-});
+runProbe('probe-ig', main);

@@ -7,8 +7,9 @@
  * prints success, the tied share (failures / successes) and the share equally hard instances would
  * give, overall and by the family's difficulty label.
  */
-import { ConfigError, probeRegime, type RegimeReport } from '../engine';
-import { alignedTable, openProbe, probeCommand, type ProbeFlags } from './probe-cli';
+import { Option } from 'commander';
+import { probeRegime, type RegimeReport, type Split } from '../engine';
+import { alignedTable, openProbe, probeCommand, runProbe, wholeNumber, type ProbeFlags } from './probe-cli';
 
 export function formatRegime(r: RegimeReport): string {
   const rows = [
@@ -20,12 +21,10 @@ export function formatRegime(r: RegimeReport): string {
 
 async function main(): Promise<void> {
   const program = probeCommand('npm run probe-regime --', "Success and tied GRPO groups of a policy at G = groupSize: is it in the paper's regime?", 'seed of the instances, users and sampling', 'print the report as JSON')
-    .option('--groups <n>', 'instances (groups of G rollouts) per task family', (v) => parseInt(v, 10), 256)
-    .option('--split <name>', 'train (the instances RL draws) or test', 'train');
+    .option('--groups <n>', 'instances (groups of G rollouts) per task family', wholeNumber(1), 256)
+    .addOption(new Option('--split <name>', 'train (the instances RL draws) or test').choices(['train', 'test']).default('train'));
   program.parse();
-  const o = program.opts<ProbeFlags & { groups: number; split: string }>();
-  if (o.split !== 'train' && o.split !== 'test') throw new ConfigError([`--split ${o.split}: expected train or test`]);
-  if (!Number.isInteger(o.groups) || o.groups < 1) throw new ConfigError([`--groups ${o.groups}: expected a positive integer`]);
+  const o = program.opts<ProbeFlags & { groups: number; split: Split }>();
   const probe = await openProbe(o);
   if (!probe) return;
   const { config, policy, source, tokenizer } = probe;
@@ -40,7 +39,4 @@ async function main(): Promise<void> {
   console.log("\nThe paper's regime: most groups tied (GRPO's advantage is 0 there). 'tied if alike' = p^G + (1 - p)^G, the share if every instance were equally hard.");
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof ConfigError ? e.message : `probe-regime: ${(e as Error).message}`);
-  process.exit(1);
-});
+runProbe('probe-regime', main);

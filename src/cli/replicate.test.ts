@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,25 @@ describe('npm run replicate (smoke profile, end to end)', () => {
     const b = replicate('--profile', 'smoke', '--seeds', 'x1', '--dry-run');
     expect(b.code).toBe(2);
     expect(b.stderr).toContain('"x1" is not a seed');
+  });
+
+  it('--compare-levers prints the levers against the base replication in --out, running nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replicate-levers-'));
+    try {
+      const results = (methods: Record<string, Record<string, number>>) => JSON.stringify({ format: 'infopo-sandbox/replicate@1', methods: Object.keys(methods), tasks: { 'paper-20q': Object.fromEntries(Object.entries(methods).map(([m, per_seed]) => [m, { test_success: { per_seed } }])) } });
+      for (const d of ['base', 'lever-groupSize-8']) mkdirSync(join(dir, d));
+      writeFileSync(join(dir, 'base', 'results.json'), results({ infopo: { 1001: 0.1, 1002: 0.2 }, grpo: { 1001: 0.1, 1002: 0.1 } }));
+      writeFileSync(join(dir, 'lever-groupSize-8', 'results.json'), results({ infopo: { 1001: 0.3, 1002: 0.4 } }));
+      const r = replicate('--out', join(dir, 'base'), '--tasks', 'paper-20q', '--methods', 'infopo', '--compare-levers', join(dir, 'lever-groupSize-8'));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split('\n').slice(2, 4)).toEqual(['| (no lever) | 0.150 |  | +0.050 [0.000, 0.100] | 2 |', '| groupSize-8 | 0.350 | +0.200 [0.200, 0.200] | +0.250 [0.200, 0.300] | 2 |']);
+      expect(readdirSync(join(dir, 'base'))).toEqual(['results.json']);
+      const bad = replicate('--out', join(dir, 'base'), '--tasks', 'paper-20q', '--methods', 'infopo', '--compare-levers', join(dir, 'absent'));
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.trim()).toBe(`${join(dir, 'absent', 'results.json')}: missing or not JSON (expected the output folder of npm run replicate)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a failed run with its stderr, goes on with the others and exits non-zero', () => {

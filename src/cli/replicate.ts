@@ -1,23 +1,25 @@
 /**
  * npm run replicate -- [--profile quick|full] [--seeds LIST] [--tasks LIST] [--methods LIST] [--out DIR] [--jobs 2] [--dry-run]
  * npm run replicate -- ... --by-difficulty [GROUPS]
+ * npm run replicate -- --out BASE --tasks TASK --methods METHOD --compare-levers DIR,...
  *
  * Runs every (task, method, seed) of a profile as its own `npm run experiment` process (wasm),
  * `--jobs` at a time, skipping runs whose folder already holds a complete run.json of the same
  * config; evaluates each final policy on every test persona through `npm run evaluate` and, with
  * --by-difficulty, by instance difficulty through `npm run probe-regime` (replicate-evaluations.ts);
  * then writes results.json, report.md, SVG plots and, with --by-difficulty, by-difficulty.md
- * (docs/replicate.md).
+ * (docs/replicate.md). --compare-levers runs nothing: it compares the results.json of replications
+ * that changed one knob with the base replication in --out (analysis/replicate-levers.ts).
  */
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
-import { analyse, BY_DIFFICULTY, DEFAULT_COSTS, estimateRun, median, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, renderByDifficulty, renderReport, scheduleMs, type DifficultyProtocol, type PlannedRun, type Profile, type RunData, type RunRecord } from '../engine';
+import { basename, join, resolve } from 'node:path';
+import { analyse, BY_DIFFICULTY, compareLevers, DEFAULT_COSTS, RESULTS_FORMAT, renderLevers, estimateRun, median, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, renderByDifficulty, renderReport, scheduleMs, type DifficultyProtocol, type PlannedRun, type Profile, type Results, type RunData, type RunRecord } from '../engine';
 import { renderPlots } from './replicate-plots';
 import { checkSameEpisodes, DIFFICULTY_FILE, evaluateByDifficulty, evaluateFinished, evaluatePersonas, keptEvaluation, PERSONAS_FILE, type DifficultyEvaluation, type FinishedRun, type PersonaEvaluation } from './replicate-evaluations';
-import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, reusableRun, runWhenEntry, shellQuote, stopChildrenOnInterrupt, sweepOptions, tail } from './processes';
+import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, readJson, reusableRun, runWhenEntry, shellQuote, stopChildrenOnInterrupt, sweepOptions, tail } from './processes';
 
 /** Median step time of finished runs in the output folder, per task and method: the estimate's measured costs. */
 function measuredCosts(plan: PlannedRun[], finished: (run: PlannedRun) => RunRecord | null): Record<string, Record<string, number>> {
@@ -54,7 +56,8 @@ export function buildProgram(): Command {
       if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a positive whole number of instances');
       return Number(v);
     })
-    .option('--report-only', 'run nothing: analyse the finished runs in --out (and their kept evaluations) and write the report');
+    .option('--report-only', 'run nothing: analyse the finished runs in --out (and their kept evaluations) and write the report')
+    .option('--compare-levers <dirs>', 'run nothing: print the final test success of these replications (comma-separated output folders, each changing one knob) against the replication in --out, for the one task of --tasks and method of --methods');
 }
 
 interface Options {
@@ -69,10 +72,36 @@ interface Options {
   dryRun?: boolean;
   reportOnly?: boolean;
   byDifficulty?: true | number;
+  compareLevers?: string;
+}
+
+/** A replication's results.json, checked to be one. */
+function readResults(dir: string): Results {
+  const file = join(dir, 'results.json');
+  const results = readJson<Results>(file);
+  if (!results) throw new Error(`${file}: missing or not JSON (expected the output folder of npm run replicate)`);
+  if (results.format !== RESULTS_FORMAT) throw new Error(`${file}: format is ${JSON.stringify(results.format)}, expected "${RESULTS_FORMAT}"`);
+  return results;
+}
+
+/** --compare-levers: the table on stdout. */
+function leverTable(o: Options, base: string): string {
+  const one = (flag: string, v: string | undefined) => {
+    const items = v ? parseList(v) : [];
+    if (items.length !== 1) throw new Error(`--compare-levers compares one task and one method: give --${flag} with exactly one (got ${v ?? 'none'})`);
+    return items[0];
+  };
+  const [task, method] = [one('tasks', o.tasks), one('methods', o.methods)];
+  const levers = parseList(o.compareLevers!).map((dir) => ({ name: basename(resolve(dir)), results: readResults(dir) }));
+  return renderLevers(compareLevers({ name: basename(base), results: readResults(base) }, levers, task, method));
 }
 
 export async function main(argv: string[]): Promise<number> {
   const { o, entry: profile } = sweepOptions<Options, Profile>(buildProgram(), argv, PROFILES, 'profile', 'profile');
+  if (o.compareLevers !== undefined) {
+    process.stdout.write(leverTable(o, resolve(o.out ?? join('runs', `replicate-${o.profile}`))));
+    return 0;
+  }
   const overrides: Record<string, unknown> = {};
   for (const pair of o.set) {
     const eq = pair.indexOf('=');

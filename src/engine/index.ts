@@ -59,8 +59,9 @@ export { probeRegime, tiedIfAlike, type RegimeCell, type RegimeOptions, type Reg
 // Replication (npm run replicate): profiles, analysis, report, statistics.
 export { isReusable, planRuns, PROFILES, REPORT_SEEDS, type PlannedRun, type Profile } from './analysis/replicate-profiles';
 export { DEFAULT_COSTS, estimateRun, scheduleMs } from './analysis/replicate-estimate';
-export { analyse, difficultySuccess, methodResult, BY_DIFFICULTY, type CurvePoint, type DifficultyProtocol, type Results, type RunData } from './analysis/replicate-analysis';
+export { analyse, difficultySuccess, methodResult, BY_DIFFICULTY, RESULTS_FORMAT, type CurvePoint, type DifficultyProtocol, type Results, type RunData } from './analysis/replicate-analysis';
 export { renderByDifficulty, renderReport, ci, sgn } from './analysis/replicate-report';
+export { compareLevers, renderLevers, type LeverComparison } from './analysis/replicate-levers';
 export { BOOTSTRAP_SEED, mean, median, movingAverage, pairedDifference, quantileSorted, stdUnbiased } from './analysis/stats';
 export { AdamW } from './rl/optimizer';
 // Measurements for `npm run bench` and the kernel lab:

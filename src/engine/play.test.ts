@@ -3,7 +3,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configFromPresets } from './config';
-import { buildCounterfactual, type Dialogue } from './dialogue';
+import { appendAction, appendFeedback, buildCounterfactual, startDialogue, type Dialogue } from './dialogue';
+import { EOT } from './text/special';
 import { PlaySession, playInstance } from './play';
 import { policyFromFiles } from './checkpoints/hf-checkpoint';
 import type { Policy } from './policy/model';
@@ -61,7 +62,12 @@ describe('play the user', () => {
     expect(Number.isFinite(turn.infoGain!.sampled)).toBe(true);
     expect(turn.infoGain!.exact).toBeGreaterThanOrEqual(-1e-6);
     expect(turn.maskedNext).not.toBeNull();
-    const d = (session as unknown as { dialogue: Dialogue }).dialogue;
+    // The dialogue the agent saw, rebuilt from the session's public state as the session builds it.
+    const d = startDialogue(tokenizer.encode(after.instance.request));
+    for (const t of after.turns) {
+      appendAction(d, [...tokenizer.encode(t.action), EOT], t.action);
+      if (t.answer !== null) appendFeedback(d, tokenizer.encode(t.answer), t.answer, after.role);
+    }
     expect(turn.infoGain!.sampled).toBeCloseTo(igByHand(d, 0, tokenizer.encode(config.placeholder)), 4);
   });
 

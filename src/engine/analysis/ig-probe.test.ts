@@ -1,17 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../config';
+import { configFromPresets, resolveConfig } from '../config';
+import { policyFromFiles } from '../checkpoints/hf-checkpoint';
 import { Policy } from '../policy/model';
 import { Rng } from '../random';
 import { loadTokenizer, type WordTokenizer } from '../text/tokenizer';
 import { probeInfoGain, summariseProbe, type ProbeTurn } from './ig-probe';
 
+const MODELS = resolve(import.meta.dirname, '../../../models');
 let tokenizer: WordTokenizer;
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  tokenizer = await loadTokenizer({ modelsPath: resolve(import.meta.dirname, '../../../models') });
+  tokenizer = await loadTokenizer({ modelsPath: MODELS });
 });
+
+/** A shipped checkpoint's policy, read from its folder as a host would. */
+function shippedPolicy(name: string): Policy {
+  const dir = resolve(MODELS, name);
+  const files = Object.fromEntries(readdirSync(dir).filter((f) => statSync(resolve(dir, f)).isFile()).map((f) => [f, new Uint8Array(readFileSync(resolve(dir, f)))]));
+  return policyFromFiles(files, tokenizer, name).policy;
+}
 
 const turn = (family: string, informative: boolean, exact: number, role: 'user' | 'env' = 'user', label = informative ? 'splits' : 'implied'): ProbeTurn => ({ family, kind: 'ask', next: 'ask', label, informative, role, exact, sampled: exact });
 
@@ -29,6 +39,25 @@ describe('information-gain probe', () => {
     // Environment families use the environment's feedback.
     expect(summariseProbe([turn('mastermind', true, 1, 'env'), turn('mastermind', false, 0.5, 'env')]).ratio.mastermind.ratio).toBe(2);
     expect(summariseProbe([turn('intent', true, 1)]).ratio.intent.ratio).toBeNull();
+  });
+
+  it('on the travel warm start an answer that is the placeholder scores 0, and informative answers far above uninformative ones', async () => {
+    // paper-travel masks the feedback with "i do not mind .": where the user said exactly that, the
+    // counterfactual is the real dialogue, so the divergence is 0 but for float rounding (the masked
+    // pass runs the suffix over the real pass's prefix keys and values, a different order of operations).
+    const config = configFromPresets(['paper-travel']);
+    const policy = shippedPolicy(config.init);
+    const turns = await probeInfoGain(policy, tokenizer, config, { episodes: 24, seed: 1 });
+    policy.dispose();
+    const doNotMind = turns.filter((t) => t.label === 'do-not-mind');
+    expect(doNotMind.length).toBeGreaterThan(3);
+    for (const t of doNotMind) for (const ig of [t.exact, t.sampled]) expect(Math.abs(ig)).toBeLessThan(1e-6);
+    const preferences = turns.filter((t) => t.label === 'preference');
+    expect(preferences.length).toBeGreaterThan(3);
+    expect(preferences.some((t) => t.exact > 0.1)).toBe(true);
+    const { informative, uninformative } = summariseProbe(turns).ratio.travel;
+    expect(informative!.exact_mean).toBeGreaterThan(0.1);
+    expect(informative!.exact_mean).toBeGreaterThan(10 * uninformative!.exact_mean);
   });
 
   it('describes every scored turn of sampled test episodes, deterministically for a seed, without leaking tensors', async () => {

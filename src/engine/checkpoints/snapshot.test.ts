@@ -6,7 +6,6 @@ import { runExperiment, RunFault, type ExperimentEvent } from '../experiment';
 import { Rng } from '../random';
 import { Trainer } from '../rl/trainer';
 import { AdamW } from '../rl/optimizer';
-import { packDialogues, tokenLogProbs } from '../rl/batch';
 import type { RunRecord } from '../run';
 import { decodeSnapshot, encodeSnapshot, SnapshotError, verifySnapshot, type RunSnapshot } from './snapshot';
 import type { WordTokenizer } from '../text/tokenizer';
@@ -156,27 +155,20 @@ describe('run snapshots (cpu backend)', () => {
 });
 
 describe('tensor count over many updates', () => {
-  it('stays flat over 1,000 PPO updates (tiny model, one fixed batch, the trainer\'s own update, wasm)', async () => {
+  it("stays flat over 250 training steps of 4 PPO updates each (tiny model, the trainer's public step, wasm)", async () => {
     await tf.setBackend('wasm');
-    const config = smoke({ dModel: 8, nHeads: 1, nLayers: 1, promptsPerStep: 1, groupSize: 2, klCoef: 0.05, sftSteps: 0 });
+    // 2 epochs x 2 mini-batches: 1,000 optimizer updates, each with the KL reference, AdamW and the rollouts around them.
+    const config = smoke({ dModel: 8, nHeads: 1, nLayers: 1, promptsPerStep: 1, groupSize: 2, klCoef: 0.05, sftSteps: 0, steps: 250, ppoEpochs: 2, miniBatches: 2 });
     const trainer = new Trainer(config, tokenizer);
     await trainer.warmStart();
-    const { rollouts } = await trainer.step();
-    const batch = packDialogues(rollouts.map((r) => r.dialogue));
-    const logp = tokenLogProbs(trainer.policy, batch).logp;
-    const oldLogp = (await logp.data()) as Float32Array;
-    logp.dispose();
-    const advantages = Float32Array.from(batch.mask, (m, i) => m * (i % 3 === 0 ? 1 : -0.5));
-    // The private update (PPO epochs over shuffled mini-batches, KL to the reference, AdamW) on one fixed batch.
-    const update = (trainer as unknown as { update: (...a: unknown[]) => Promise<{ loss: number }> }).update.bind(trainer);
     const counts: number[] = [];
-    for (let i = 0; i < 1000; i++) {
-      const u = await update({ batch, oldLogp, refLogp: oldLogp, advantages, lossMask: batch.mask }, 1e-4);
-      expect(Number.isFinite(u.loss)).toBe(true);
-      if (i % 100 === 99) counts.push(tf.memory().numTensors);
+    for (let i = 0; i < config.steps; i++) {
+      const { metrics } = await trainer.step();
+      expect(Number.isFinite(metrics.loss)).toBe(true);
+      if (i % 25 === 24) counts.push(tf.memory().numTensors);
     }
     trainer.dispose();
     await tf.setBackend('cpu');
-    expect(new Set(counts).size, `numTensors every 100 updates: ${counts.join(', ')}`).toBe(1);
-  }, 60_000);
+    expect(new Set(counts).size, `numTensors every 25 steps: ${counts.join(', ')}`).toBe(1);
+  }, 120_000);
 });
