@@ -399,7 +399,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
+// Exit when done: WebGPU in Node holds the event loop open (node-webgpu.ts).
+main().then(() => process.exit(process.exitCode ?? 0), (e) => {
   console.error(e instanceof Error ? e.message : e);
   process.exit(1);
 });

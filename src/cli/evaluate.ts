@@ -127,7 +127,8 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv).catch((e: Error) => {
+  // Exit when done: WebGPU in Node holds the event loop open (node-webgpu.ts).
+  main(process.argv).then(() => process.exit(process.exitCode ?? 0), (e: Error) => {
     console.error(e.message);
     process.exit(e instanceof ConfigError || e instanceof RunFolderError ? 2 : 1);
   });

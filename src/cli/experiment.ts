@@ -218,7 +218,8 @@ function fail(message: string): never {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  main().catch((e) => {
+  // Exit when done: WebGPU in Node holds the event loop open (node-webgpu.ts).
+  main().then(() => process.exit(process.exitCode ?? 0), (e) => {
     // One line; the stack only on request (it helps a developer, not a user).
     console.error(process.env.DEBUG ? (e instanceof Error ? e.stack ?? e.message : e) : `Failed: ${e instanceof Error ? e.message : String(e)} (DEBUG=1 shows the stack)`);
     process.exit(1);

@@ -39,6 +39,10 @@ export function installNodeWebGpu(): Promise<void> {
     if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
     else Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: `node ${process.versions.node}` }, configurable: true, writable: true });
     if (!(await gpu.requestAdapter())) throw new Error(missingVulkanHint());
+    // Dawn's pending GPU work (a buffer being mapped for a read-back) holds no handle on Node's event
+    // loop: a command awaiting it would end silently with exit 0. This timer keeps the loop alive; the
+    // command-line tools exit explicitly when done.
+    setInterval(() => {}, 1 << 30);
   })();
   installed.catch(() => (installed = null));
   return installed;
