@@ -329,7 +329,7 @@ async function main(): Promise<void> {
   const program = new Command()
     .name('npm run bench --')
     .description('Benchmark the divergence kernel, InfoPO vs GRPO step time, prefix reuse and decoding on each backend.')
-    .option('--backends <list>', 'comma-separated: cpu, wasm, webgpu (Node, Dawn), webgpu-page (Chromium)', 'wasm,webgpu,cpu')
+    .option('--backends <list>', 'comma-separated: cpu, wasm, webgpu (Node, Dawn), webgpu-page (Chromium)', 'wasm,webgpu-page,cpu')
     .option('--steps <n>', 'timed training steps per method (after one warm-up step)', '3')
     .option('--repeats <n>', 'repeats of each micro-benchmark (median reported)', '5')
     .option('--out <file.json>', 'write the results as JSON')
