@@ -58,27 +58,23 @@ export function ensureVulkanLoader(p: Pick<Probes, 'isRoot' | 'hasAptGet' | 'run
 
 async function main(): Promise<void> {
   const { chromium } = await import('@playwright/test');
-  const found = ensureBrowser({
-    system: () => systemChromium(),
-    playwrightPath: () => chromium.executablePath(),
-    exists: existsSync,
+  // What both checks need of this machine: who we are, whether apt-get exists, how to run it.
+  const machine = {
     isRoot: process.getuid?.() === 0,
     hasAptGet: spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0,
-    run: (command, args) => spawnSync(command, args, { stdio: 'ignore', timeout: 15 * 60_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0,
-    log: (line) => console.log(line),
-  });
+    run: (command: string, args: string[]) => spawnSync(command, args, { stdio: 'ignore', timeout: 15 * 60_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0,
+    log: (line: string) => console.log(line),
+  };
+  const found = ensureBrowser({ ...machine, system: () => systemChromium(), playwrightPath: () => chromium.executablePath(), exists: existsSync });
   if (!found.ok) {
     console.error(found.message);
     process.exit(1);
   }
   console.log(`browser tests use ${found.browser}`);
   const vulkan = ensureVulkanLoader({
+    ...machine,
     linux: process.platform === 'linux',
     loaderPresent: () => spawnSync('sh', ['-c', 'ldconfig -p | grep -q "libvulkan.so.1 "'], { stdio: 'ignore' }).status === 0,
-    isRoot: process.getuid?.() === 0,
-    hasAptGet: spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0,
-    run: (command, args) => spawnSync(command, args, { stdio: 'ignore', timeout: 15 * 60_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0,
-    log: (line) => console.log(line),
   });
   if (!vulkan.ok) {
     console.error(vulkan.message);
