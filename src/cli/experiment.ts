@@ -183,9 +183,9 @@ async function main(): Promise<void> {
   }
   const { record, trainer } = result;
   bar?.stop();
-  // A link carries the fingerprint only where the page can repeat it bit for bit: wasm and cpu. Dawn in
-  // Node and the browser's WebGPU are not shown to agree (docs/kernels.md): a webgpu run links its setup only.
-  record.share_url = shareUrl(opts.pageUrl, record.config, choice.backend === 'webgpu' ? null : { backend: choice.backend, fingerprint: record.fingerprint });
+  // The link carries the fingerprint on every backend: Dawn in Node and the browser's WebGPU agree on
+  // the same adapter (e2e/webgpu-node.spec.ts); another GPU may give another one, as the verdict says.
+  record.share_url = shareUrl(opts.pageUrl, record.config, { backend: choice.backend, fingerprint: record.fingerprint });
   writeFileSync(join(out, 'run.json'), JSON.stringify(record, null, 1) + '\n');
   writeFileSync(join(out, 'metrics.csv'), metricsCsv(record.steps));
   await writeCheckpointFolder(out, trainer.policy, {

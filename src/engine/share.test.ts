@@ -117,5 +117,10 @@ describe('share links', () => {
     expect(reproductionVerdict(expected, { backend: 'wasm', fingerprint: 'c'.repeat(64) })).toEqual({ kind: 'reproduced', text: 'reproduced: same fingerprint' });
     expect(reproductionVerdict(expected, { backend: 'webgpu', fingerprint: 'd'.repeat(64) })).toEqual({ kind: 'differs-backend', text: 'differs (backend webgpu vs wasm)' });
     expect(reproductionVerdict(expected, { backend: 'wasm', fingerprint: 'd'.repeat(64) })).toEqual({ kind: 'differs', text: 'differs' });
+    const onGpu = { backend: 'webgpu' as const, fingerprint: 'e'.repeat(64) };
+    expect(reproductionVerdict(onGpu, { backend: 'webgpu', fingerprint: 'e'.repeat(64) }).kind).toBe('reproduced');
+    const otherGpu = reproductionVerdict(onGpu, { backend: 'webgpu', fingerprint: 'f'.repeat(64) });
+    expect(otherGpu.kind).toBe('differs');
+    expect(otherGpu.text).toContain('another GPU or driver');
   });
 });

@@ -144,5 +144,8 @@ export type VerdictKind = 'reproduced' | 'differs-backend' | 'differs';
 export function reproductionVerdict(expected: ShareProof, actual: { backend: string; fingerprint: string }): { kind: VerdictKind; text: string } {
   if (actual.fingerprint === expected.fingerprint) return { kind: 'reproduced', text: 'reproduced: same fingerprint' };
   if (actual.backend !== expected.backend) return { kind: 'differs-backend', text: `differs (backend ${actual.backend} vs ${expected.backend})` };
+  // WebGPU's float order is the adapter's (its compiler, its workgroups): same adapter, same
+  // fingerprint (Node's Dawn and the page agree); another GPU is another order.
+  if (actual.backend === 'webgpu') return { kind: 'differs', text: 'differs (webgpu: another GPU or driver gives other rounding; on the same adapter it repeats)' };
   return { kind: 'differs', text: 'differs' };
 }
