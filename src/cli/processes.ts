@@ -44,23 +44,28 @@ export function runNode(script: string, args: string[], onStderr?: (chunk: strin
 }
 
 /**
- * `npm run experiment -- --preset PRESET --set ... --backend wasm` into `dir`, made afresh (a
+ * `npm run experiment -- --preset PRESET --set ... --backend BACKEND` into `dir`, made afresh (a
  * partial or outdated run is redone from scratch); its stderr is kept beside it as stderr.log.
  */
-export async function experimentInto(dir: string, preset: string, sets: readonly string[]): Promise<ProcessResult> {
+export async function experimentInto(dir: string, preset: string, sets: readonly string[], backend: SweepBackend = 'wasm'): Promise<ProcessResult> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const r = await runNode('experiment.ts', ['--preset', preset, ...sets.flatMap((s) => ['--set', s]), '--backend', 'wasm', '--quiet', '--out', dir]);
+  const r = await runNode('experiment.ts', ['--preset', preset, ...sets.flatMap((s) => ['--set', s]), '--backend', backend, '--quiet', '--out', dir]);
   writeFileSync(join(dir, 'stderr.log'), r.stderr);
   return r;
 }
 
+/** The backends a sweep can run its experiments on (experiment's --backend). */
+export const SWEEP_BACKENDS = ['wasm', 'cpu', 'webgpu'] as const;
+export type SweepBackend = (typeof SWEEP_BACKENDS)[number];
+
 /**
  * The finished run in `dir` that a planned run may reuse (read by readRunFolder; the one rule,
  * isReusable: complete and of exactly the planned config; its policy beside it), or why not, in
- * one line that starts with `what` (the folder as the user knows it).
+ * one line that starts with `what` (the folder as the user knows it). With `backend`, a run made
+ * on another backend is not reused either: its numbers would mix two float orders in one sweep.
  */
-export function reusableRun(planned: { config: Config }, dir: string, what = dir): { record: RunRecord; why?: undefined } | { record: null; why: string } {
+export function reusableRun(planned: { config: Config }, dir: string, what = dir, backend?: SweepBackend): { record: RunRecord; why?: undefined } | { record: null; why: string } {
   if (!existsSync(join(dir, 'run.json'))) return { record: null, why: `${what}: not run` };
   let record: RunRecord;
   try {
@@ -69,6 +74,7 @@ export function reusableRun(planned: { config: Config }, dir: string, what = dir
     return { record: null, why: (e as Error).message };
   }
   const status = record.status;
+  if (backend && isReusable(planned, record) && record.environment.backend !== backend) return { record: null, why: `${what}: made on ${record.environment.backend}, this sweep runs on ${backend}` };
   if (isReusable(planned, record)) return { record };
   return { record: null, why: `${what}: ${status === 'complete' ? 'run.json of another config' : `run.json ${status}`}` };
 }

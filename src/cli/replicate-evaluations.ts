@@ -10,7 +10,7 @@ import cliProgress from 'cli-progress';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { difficultySuccess, type DifficultyProtocol, type PlannedRun, type RunRecord } from '../engine';
-import { inPool, readJson, runNode, tail } from './processes';
+import { inPool, readJson, runNode, tail, type SweepBackend } from './processes';
 
 export interface PersonaEvaluation {
   fingerprint: string;
@@ -39,9 +39,9 @@ function jsonOutput<T>(r: { code: number | null; stdout: string; stderr: string 
 }
 
 /** Success per test persona of one finished run on its paired test episodes. */
-export async function evaluatePersonas(dir: string, personas: string[], episodes: number, seed: number): Promise<PersonaEvaluation['personas']> {
-  const command = `npm run evaluate -- --run ${dir}`;
-  const r = await runNode('evaluate.ts', ['--run', dir, '--personas', personas.join(','), '--set', `evalEpisodes=${episodes}`, '--set', `evalSeed=${seed}`, '--json']);
+export async function evaluatePersonas(dir: string, personas: string[], episodes: number, seed: number, backend: SweepBackend = 'wasm'): Promise<PersonaEvaluation['personas']> {
+  const command = `npm run evaluate -- --run ${dir} --backend ${backend}`;
+  const r = await runNode('evaluate.ts', ['--run', dir, '--personas', personas.join(','), '--set', `evalEpisodes=${episodes}`, '--set', `evalSeed=${seed}`, '--backend', backend, '--json']);
   // One evaluation per persona (engine/evaluation.ts `Evaluation`), its means over every task of the run.
   const rows = jsonOutput<{ persona: string; mean: { success: number; return: number; turns: number; episodes: number } }[]>(r, command, '[').map((e) => ({ persona: e.persona, ...e.mean }));
   const out: PersonaEvaluation['personas'] = {};
@@ -56,8 +56,8 @@ export async function evaluatePersonas(dir: string, personas: string[], episodes
 }
 
 /** Success per instance label of one finished run: the regime probe on the protocol's instances (sampled, G episodes each). */
-export async function evaluateByDifficulty(dir: string, p: DifficultyProtocol): Promise<Record<string, number>> {
-  const args = ['--run', dir, '--split', p.split, '--groups', String(p.groups), '--seed', String(p.seed), '--json'];
+export async function evaluateByDifficulty(dir: string, p: DifficultyProtocol, backend: SweepBackend = 'wasm'): Promise<Record<string, number>> {
+  const args = ['--run', dir, '--split', p.split, '--groups', String(p.groups), '--seed', String(p.seed), '--backend', backend, '--json'];
   const r = await runNode('probe-regime.ts', args);
   const report = jsonOutput<{ cells: { family: string; difficulty: string; success: number }[] }>(r, `npm run probe-regime -- ${args.join(' ')}`, '{');
   return difficultySuccess(report.cells);

@@ -161,5 +161,14 @@ describe('npm run replicate (smoke profile, end to end)', () => {
     expect(warned.tasks.smoke.by_difficulty).toBeNull();
     expect(warned.warnings).toContain('runs/smoke/infopo-1001: no evaluation by difficulty of this run on 5 test instances (seed 2): left out of section 8; run without --report-only to make it');
     expect(replicate(...TINY, '--by-difficulty', '0', '--dry-run').code).toBe(2);
+    // Runs made on wasm are not reused by a sweep on another backend: it would mix two float orders.
+    const onGpu = replicate(...TINY, '--backend', 'webgpu', '--dry-run');
+    expect(onGpu.code, onGpu.stderr).toBe(0);
+    expect(onGpu.stdout).toContain('4 runs (0 already finished)');
+    expect(onGpu.stdout).toContain('--backend webgpu --out');
+    expect(replicate(...TINY, '--backend', 'wasm', '--dry-run').stdout).toContain('4 runs (4 already finished)');
+    const bad = replicate(...TINY, '--backend', 'tpu', '--dry-run');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("argument 'tpu' is invalid");
   });
 });

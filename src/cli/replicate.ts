@@ -1,9 +1,9 @@
 /**
- * npm run replicate -- [--profile quick|full] [--seeds LIST] [--tasks LIST] [--methods LIST] [--out DIR] [--jobs 2] [--dry-run]
+ * npm run replicate -- [--profile quick|full] [--seeds LIST] [--tasks LIST] [--methods LIST] [--out DIR] [--jobs 2] [--backend wasm|cpu|webgpu] [--dry-run]
  * npm run replicate -- ... --by-difficulty [GROUPS]
  * npm run replicate -- --out BASE --tasks TASK --methods METHOD --compare-levers DIR,...
  *
- * Runs every (task, method, seed) of a profile as its own `npm run experiment` process (wasm),
+ * Runs every (task, method, seed) of a profile as its own `npm run experiment` process (wasm, or --backend),
  * `--jobs` at a time, skipping runs whose folder already holds a complete run.json of the same
  * config; evaluates each final policy on every test persona through `npm run evaluate` and, with
  * --by-difficulty, by instance difficulty through `npm run probe-regime` (replicate-evaluations.ts);
@@ -11,7 +11,7 @@
  * (docs/replicate.md). --compare-levers runs nothing: it compares the results.json of replications
  * that changed one knob with the base replication in --out (analysis/replicate-levers.ts).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -19,7 +19,7 @@ import { basename, join, resolve } from 'node:path';
 import { analyse, BY_DIFFICULTY, compareLevers, DEFAULT_COSTS, RESULTS_FORMAT, renderLevers, estimateRun, median, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, renderByDifficulty, renderReport, scheduleMs, type DifficultyProtocol, type PlannedRun, type Profile, type Results, type RunData, type RunRecord } from '../engine';
 import { renderPlots } from './replicate-plots';
 import { checkSameEpisodes, DIFFICULTY_FILE, evaluateByDifficulty, evaluateFinished, evaluatePersonas, keptEvaluation, PERSONAS_FILE, type DifficultyEvaluation, type FinishedRun, type PersonaEvaluation } from './replicate-evaluations';
-import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, readJson, reusableRun, runWhenEntry, shellQuote, stopChildrenOnInterrupt, sweepOptions, tail } from './processes';
+import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, readJson, reusableRun, runWhenEntry, shellQuote, stopChildrenOnInterrupt, SWEEP_BACKENDS, sweepOptions, tail, type SweepBackend } from './processes';
 
 /** Median step time of finished runs in the output folder, per task and method: the estimate's measured costs. */
 function measuredCosts(plan: PlannedRun[], finished: (run: PlannedRun) => RunRecord | null): Record<string, Record<string, number>> {
@@ -51,6 +51,7 @@ export function buildProgram(): Command {
     .option('--set <key=value>', "override one config key of every run, on top of the profile's (repeatable; e.g. steps=10)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--out <dir>', 'output folder (default runs/replicate-<profile>)')
     .option('--jobs <n>', 'runs at a time', (v) => Number(v), 2)
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend of every run and evaluation (webgpu: Dawn in Node, docs/performance.md); finished runs of another backend are run again').choices(SWEEP_BACKENDS).default('wasm'))
     .option('--dry-run', 'print the plan and the estimated time, run nothing')
     .option('--by-difficulty [groups]', `also re-evaluate each final policy on GROUPS ${BY_DIFFICULTY.split} instances x G sampled episodes (default ${BY_DIFFICULTY.groups}, seed ${BY_DIFFICULTY.seed}) and report success by instance difficulty (section 8, by-difficulty.md)`, (v: string) => {
       if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a positive whole number of instances');
@@ -69,6 +70,7 @@ interface Options {
   set: string[];
   out?: string;
   jobs: number;
+  backend: SweepBackend;
   dryRun?: boolean;
   reportOnly?: boolean;
   byDifficulty?: true | number;
@@ -115,11 +117,11 @@ export async function main(argv: string[]): Promise<number> {
   for (const p of personas) if (!(PERSONA_IDS as readonly string[]).includes(p)) throw new Error(`unknown persona "${p}" (known: ${PERSONA_IDS.join(', ')}, none)`);
   const out = resolve(o.out ?? join('runs', `replicate-${o.profile}`));
   const byDifficulty: DifficultyProtocol | undefined = o.byDifficulty === undefined ? undefined : { ...BY_DIFFICULTY, groups: o.byDifficulty === true ? BY_DIFFICULTY.groups : o.byDifficulty };
-  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, ...o.set.map((x) => `--set ${shellQuote(x)}`), o.out && `--out ${shellQuote(o.out)}`, byDifficulty && `--by-difficulty${byDifficulty.groups === BY_DIFFICULTY.groups ? '' : ` ${byDifficulty.groups}`}`].filter(Boolean).join(' ');
+  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, ...o.set.map((x) => `--set ${shellQuote(x)}`), o.out && `--out ${shellQuote(o.out)}`, o.backend !== 'wasm' && `--backend ${o.backend}`, byDifficulty && `--by-difficulty${byDifficulty.groups === BY_DIFFICULTY.groups ? '' : ` ${byDifficulty.groups}`}`].filter(Boolean).join(' ');
 
   // Which planned runs are finished, read once per run folder (a run.json with traces is megabytes) and again after a run.
   const reuse = new Map<PlannedRun, ReturnType<typeof reusableRun>>();
-  const reusable = (run: PlannedRun) => reuse.get(run) ?? reuse.set(run, reusableRun(run, join(out, run.dir), run.dir)).get(run)!;
+  const reusable = (run: PlannedRun) => reuse.get(run) ?? reuse.set(run, reusableRun(run, join(out, run.dir), run.dir, o.backend)).get(run)!;
   const finished = (run: PlannedRun) => reusable(run).record;
   const measured = measuredCosts(plan, finished);
   const pending = plan.filter((r) => !finished(r));
@@ -133,9 +135,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     const total = scheduleMs(pending.map((r) => estimates.get(r)!.ms), o.jobs);
     console.log(`\nestimated wall clock for the ${pending.length} runs to do: ${minutes(total)} with --jobs ${o.jobs} (step costs: measured from finished runs of the same config where present, otherwise the defaults in src/engine/analysis/replicate-estimate.ts)`);
+    if (o.backend !== 'wasm') console.log(`note: the default step costs are wasm's on 2 cores; on ${o.backend} they are a guess until runs of this output folder have finished`);
     const [load] = loadavg();
     if (load > availableParallelism()) console.log(`note: load average ${load.toFixed(1)} on ${availableParallelism()} cores: other processes are running, and the runs will take longer than estimated`);
-    console.log(`e.g. the first run: npm run experiment -- --preset ${plan[0].task} ${plan[0].sets.map((s) => `--set ${s}`).join(' ')} --backend wasm --out ${join(out, plan[0].dir)}`);
+    console.log(`e.g. the first run: npm run experiment -- --preset ${plan[0].task} ${plan[0].sets.map((s) => `--set ${s}`).join(' ')} --backend ${o.backend} --out ${join(out, plan[0].dir)}`);
     return 0;
   }
 
@@ -176,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
       startedAt.set(run, Date.now());
       note(`running ${[...running].join(', ')}`);
       const started = Date.now();
-      const r = await experimentInto(dir, run.task, run.sets);
+      const r = await experimentInto(dir, run.task, run.sets, o.backend);
       reuse.delete(run);
       running.delete(run.dir);
       startedAt.delete(run);
@@ -207,7 +210,7 @@ export async function main(argv: string[]): Promise<number> {
           failures,
           current: personasCurrent(personas),
           make: async ({ run, dir, record }) => {
-            const res = await evaluatePersonas(dir, personas, run.config.evalEpisodes, run.config.evalSeed);
+            const res = await evaluatePersonas(dir, personas, run.config.evalEpisodes, run.config.evalSeed, o.backend);
             const warning = checkSameEpisodes(run, record, res);
             if (warning) {
               warnings.push(warning);
@@ -218,7 +221,7 @@ export async function main(argv: string[]): Promise<number> {
         });
       }
       if (byDifficulty)
-        await evaluateFinished<DifficultyEvaluation>({ name: 'difficulty', file: DIFFICULTY_FILE, runs: finishedRuns(), jobs: o.jobs, failures, current: difficultyCurrent(byDifficulty), make: async ({ dir }) => ({ ...byDifficulty, success: await evaluateByDifficulty(dir, byDifficulty) }) });
+        await evaluateFinished<DifficultyEvaluation>({ name: 'difficulty', file: DIFFICULTY_FILE, runs: finishedRuns(), jobs: o.jobs, failures, current: difficultyCurrent(byDifficulty), make: async ({ dir }) => ({ ...byDifficulty, success: await evaluateByDifficulty(dir, byDifficulty, o.backend) }) });
     });
   }
 
