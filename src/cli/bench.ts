@@ -11,7 +11,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { BOOTSTRAP_SEED, compareToReference, counterfactualDivergence, divergenceReference, makeDivergenceCase, PARITY_CASES, benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, curveArea, DEMO_CHECK_SEEDS, setDepthwiseProducts, firstRise, median, pairedDifference, raceVerdict, runExperiment, VISIBLE_RISE, type ConfigInput, type DecodeTiming, type EvaluationEntry, type KernelTiming, type PrefixReuseTiming, type RaceVerdict, type StepTiming } from '../engine';
+import { BOOTSTRAP_SEED, divergenceParity, PARITY_CASES, benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, curveArea, DEMO_CHECK_SEEDS, setDepthwiseProducts, firstRise, median, pairedDifference, raceVerdict, runExperiment, VISIBLE_RISE, type ConfigInput, type DecodeTiming, type EvaluationEntry, type KernelTiming, type PrefixReuseTiming, type RaceVerdict, type StepTiming } from '../engine';
 import { parseSeeds, ROOT, runNode } from './processes';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 import { CHROMIUM_ARGS, systemChromium } from './browser';
@@ -208,14 +208,9 @@ async function kernelFidelity(): Promise<{ log_ratio: number; kl: number }> {
   let logRatio = 0;
   let kl = 0;
   for (const spec of PARITY_CASES.filter((c) => c.positions * c.vocab <= 300_000)) {
-    const c = makeDivergenceCase(spec);
-    const [real, masked, tokens] = [tf.tensor2d(c.real, [c.positions, c.vocab]), tf.tensor2d(c.masked, [c.positions, c.vocab]), tf.tensor1d(c.tokens, 'int32')];
-    const out = counterfactualDivergence(real, masked, tokens, 'kernel');
-    const [lr, k] = await Promise.all([out.logRatio.data(), out.kl.data()]);
-    tf.dispose([real, masked, tokens, out.logRatio, out.kl]);
-    const ref = divergenceReference(c.real, c.masked, c.tokens, c.positions, c.vocab);
-    logRatio = Math.max(logRatio, compareToReference(lr, ref.logRatio).maxAbs);
-    kl = Math.max(kl, compareToReference(k, ref.kl).maxAbs);
+    const r = await divergenceParity(spec, 'kernel');
+    logRatio = Math.max(logRatio, r.logRatio.maxAbs);
+    kl = Math.max(kl, r.kl.maxAbs);
   }
   return { log_ratio: logRatio, kl };
 }

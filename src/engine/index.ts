@@ -42,6 +42,7 @@ export { computeInfoGain, type InfoGainOptions, type TurnInfoGain } from './rl/i
 export { policyLoss, clippedPolicyLoss, aggregate, type LossOptions, type LossInputs, type LossAggregation } from './rl/loss';
 export { counterfactualDivergence, hasFusedDivergenceKernel, type Divergence, type DivergenceImpl } from './kernels/divergence';
 export { divergenceReference, makeDivergenceCase, compareToReference, passes, PARITY_CASES, PARITY_TOLERANCE, type DivergenceCaseSpec, type ErrorStats } from './kernels/reference';
+export { divergenceParity, type DivergenceParity } from './kernels/parity';
 export { packDialogues, tokenLogProbs, type PackedBatch } from './rl/batch';
 export { generateRollouts, type EndReason, type Rollout, type RolloutRequest } from './rl/rollout';
 export { scriptedRollout } from './rl/scripted';

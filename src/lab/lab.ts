@@ -5,7 +5,7 @@
  * Playwright bridge, and the float64 reference runs here too.
  */
 import * as tf from '@tensorflow/tfjs';
-import { benchDecode, benchDivergence as benchDivergenceSizes, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, configFromPresets, loadTokenizer, counterfactualDivergence, hasFusedDivergenceKernel, median, PARITY_CASES, compareToReference, divergenceReference, makeDivergenceCase, passes, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming, type Config, type DivergenceImpl, type DivergenceCaseSpec, type ErrorStats } from '../engine';
+import { benchDecode, benchDivergence as benchDivergenceSizes, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, configFromPresets, loadTokenizer, counterfactualDivergence, divergenceParity, hasFusedDivergenceKernel, median, PARITY_CASES, makeDivergenceCase, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming, type Config, type DivergenceImpl, type DivergenceCaseSpec, type DivergenceParity, type ErrorStats } from '../engine';
 import {
   fusedKernelInvocations,
   setDivergenceWorkgroupSize,
@@ -23,23 +23,12 @@ export interface LabInfo {
   maxComputeWorkgroupsPerDimension: number;
 }
 
-export interface ParityResult {
-  name: string;
-  positions: number;
-  vocab: number;
+/** The engine's parity check (kernels/parity.ts) plus what the lab knows of the WebGPU kernel. */
+export interface ParityResult extends DivergenceParity {
   backend: string;
-  impl: DivergenceImpl;
   /** dispatches of the fused kernel during this call (1 when it ran, 0 for the ops path) */
   kernelRuns: number;
   workgroupSize: number;
-  logRatio: ErrorStats;
-  kl: ErrorStats;
-  minKl: number;
-  maxAbsLogRatio: number;
-  /** tf.memory().numTensors after minus before (inputs created and disposed inside) */
-  leakedTensors: number;
-  ms: number;
-  pass: boolean;
 }
 
 export interface BenchOptions {
@@ -173,47 +162,9 @@ async function init(): Promise<LabInfo> {
 }
 
 async function parity(spec: DivergenceCaseSpec, impl: DivergenceImpl = 'kernel'): Promise<ParityResult> {
-  const c = makeDivergenceCase(spec);
-  const before = tf.memory().numTensors;
   const runsBefore = fusedKernelInvocations();
-  const t0 = performance.now();
-  const real = tf.tensor2d(c.real, [c.positions, c.vocab]);
-  const masked = tf.tensor2d(c.masked, [c.positions, c.vocab]);
-  const tokens = tf.tensor1d(c.tokens, 'int32');
-  let logRatio: Float32Array;
-  let kl: Float32Array;
-  try {
-    const out = counterfactualDivergence(real, masked, tokens, impl);
-    [logRatio, kl] = (await Promise.all([out.logRatio.data(), out.kl.data()])) as [Float32Array, Float32Array];
-    tf.dispose([out.logRatio, out.kl]);
-  } finally {
-    tf.dispose([real, masked, tokens]);
-  }
-  const ms = performance.now() - t0;
-  const leakedTensors = tf.memory().numTensors - before;
-  const ref = divergenceReference(c.real, c.masked, c.tokens, c.positions, c.vocab);
-  const lrStats = compareToReference(logRatio, ref.logRatio);
-  const klStats = compareToReference(kl, ref.kl);
-  let minKl = Infinity;
-  let maxAbsLogRatio = 0;
-  for (let i = 0; i < kl.length; i++) minKl = Math.min(minKl, kl[i]);
-  for (let i = 0; i < logRatio.length; i++) if (Number.isFinite(logRatio[i])) maxAbsLogRatio = Math.max(maxAbsLogRatio, Math.abs(logRatio[i]));
-  return {
-    name: spec.name,
-    positions: c.positions,
-    vocab: c.vocab,
-    backend: tf.getBackend(),
-    impl,
-    kernelRuns: fusedKernelInvocations() - runsBefore,
-    workgroupSize: divergenceWorkgroupSize(c.vocab),
-    logRatio: lrStats,
-    kl: klStats,
-    minKl,
-    maxAbsLogRatio,
-    leakedTensors,
-    ms,
-    pass: passes(lrStats) && passes(klStats) && leakedTensors === 0,
-  };
+  const result = await divergenceParity(spec, impl);
+  return { ...result, backend: tf.getBackend(), kernelRuns: fusedKernelInvocations() - runsBefore, workgroupSize: divergenceWorkgroupSize(result.vocab) };
 }
 
 async function benchDivergence(options: BenchOptions): Promise<BenchResult> {
