@@ -59,6 +59,19 @@ describe('the exported gym package (python3, standard library)', () => {
     expect(r.status, r.output).toBe(0);
   }, 60_000);
 
+  it('replays the other simulator settings too: wrong guesses that cost a turn, binary success scores, mostly implicit users, a turn cap', async () => {
+    const other = configFromPresets([], { task: '20q,travel,intent', evalEpisodes: 2, wrongGuess: 'turn', reward: 'success', implicitRate: 0.9, maxTurns: 4, noise: 0.5 });
+    const gym = await gymPackageFiles(other, await nodeTokenizer(), verlGymSources(), { madeBy: 'verl-gym.test (other settings)' });
+    const dir = join(out, 'other');
+    write(verlExportFiles(other, 'test', { gym: gym.files, fixtureEpisodes: gym.episodes }), dir);
+    const f = JSON.parse(readFileSync(join(dir, GYM_DIR, 'tests/fixtures.json'), 'utf8')) as GymFixtures;
+    // The settings show in the episodes: a 20q wrong guess the episode survives, a turn cap.
+    expect(f.sets.some((s) => s.family === '20q' && s.episodes.some((e) => e.turns.some((t) => t.feedback === 'no , try again .')))).toBe(true);
+    expect(f.sets.every((s) => s.episodes.every((e) => e.turns.length <= 4 && (e.score === 0 || e.score === 1)))).toBe(true);
+    const r = unittest(join(dir, GYM_DIR));
+    expect(r.status, r.output).toBe(0);
+  }, 120_000);
+
   it('fails when one user reply differs', () => {
     const path = join(pkg, 'tests/fixtures.json');
     const original = readFileSync(path, 'utf8');
