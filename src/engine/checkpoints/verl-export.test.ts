@@ -180,6 +180,8 @@ describe('export to the reference trainer (verl)', () => {
     // 4 prompts x 5 = 20 over 8 GPUs: the reference would floor it to 2 per GPU and leave a ragged last mini-batch; the export refuses instead.
     expect(() => verlBatchSizes({ ...paper, miniBatches: 2 }, 8)).toThrow(/20 trajectories cannot be split over 8 GPUs/);
     expect(() => verlBatchSizes(paper, 0)).toThrow(/positive integer/);
+    // A method without an estimator there would silently train grpo_multiturn.yaml's default (info_grpo).
+    expect(() => launchOverrides({ ...paper, method: 'reinforce' }, knobMap({ ...paper, method: 'reinforce' }), 4)).toThrow(/method reinforce: .*export another method/);
     expect(referenceAccepts([...launchOverrides(paper, knobMap(paper), 4).filter((x) => !x.includes('micro_batch_size_per_gpu=')), 'actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu=4', 'actor_rollout_ref.rollout.log_prob_micro_batch_size_per_gpu=4', 'actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu=4'])).toEqual(['normalised ppo_mini_batch_size % ppo_micro_batch_size_per_gpu']);
   });
 

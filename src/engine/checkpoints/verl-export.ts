@@ -400,6 +400,9 @@ export const overrideKey = (o: string): string => o.replace(/^"/, '').slice(0, o
 
 /** Every override of the launch command, in order: the files and model, the knob map's keys, the batch and cluster keys. */
 export function launchOverrides(c: Config, map: KnobMapping[], gpus: number): string[] {
+  // Without an estimator key the reference's grpo_multiturn.yaml would train info_grpo: refuse instead.
+  const method = map.find((e) => e.sandbox === 'method');
+  if (method?.status === 'no-equivalent') throw new ConfigError([`method ${c.method}: ${method.note}; export another method`]);
   const b = verlBatchSizes(c, gpus);
   const fromMap = hydraOverrides(map).filter((o) => !['data.train_files', 'data.val_files', 'actor_rollout_ref.model.path'].includes(overrideKey(o)));
   return [
