@@ -32,7 +32,8 @@ export { checkpointToFiles, policyFromFiles, loadFilesInto, decodeCheckpointFile
 export { encodeLegacyCheckpoint } from './checkpoints/tfjs-checkpoint';
 export { encodeSafetensors, decodeSafetensors, f32Tensor, f32Values, type SafetensorsTensor } from './checkpoints/safetensors';
 export { buildOnnxModel, policyToOnnx } from './checkpoints/onnx-export';
-export { verlExportFiles, verlRows, knobMap, hydraOverrides, type VerlRow, type KnobMapping } from './checkpoints/verl-export';
+export { verlExportFiles, verlRows, knobMap, hydraOverrides, verlBatchSizes, launchOverrides, gymPackageFiles, GYM_DIR, type VerlRow, type KnobMapping } from './checkpoints/verl-export';
+export type { GymFixtures } from './checkpoints/verl-gym';
 export { sampleToken, GREEDY, type SamplingOptions } from './policy/sampler';
 // The math, callable on your own numbers:
 export { computeAdvantages, groupStats, varianceGate, tokenRewards, EPS, type AdvantageOptions, type BatchAdvantages, type RolloutCredit, type TurnCredit } from './rl/advantage';

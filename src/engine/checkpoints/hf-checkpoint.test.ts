@@ -22,6 +22,7 @@ import { decodeSafetensors, encodeSafetensors, f32Values } from './safetensors';
 import { Rng } from '../random';
 import type { EvaluationEntry } from '../run';
 import { loadTokenizer, type WordTokenizer } from '../text/tokenizer';
+import { SANDBOX_CHAT_TEMPLATE } from '../text/chat-template';
 
 const MODELS = resolve(import.meta.dirname, '../../../models');
 let tokenizer: WordTokenizer;
@@ -65,6 +66,8 @@ describe('Hugging Face checkpoint folder', () => {
     const p = new Policy(shape, new Rng(3));
     const files = await checkpointToFiles(p, tokFiles, meta());
     expect(Object.keys(files).sort()).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    // The shipped tokenizer config plus the chat template chat-based trainers render conversations with (text/chat-template.ts).
+    expect(json(files['tokenizer_config.json'])).toEqual({ ...json(tokFiles['tokenizer_config.json'] as Uint8Array), chat_template: SANDBOX_CHAT_TEMPLATE });
     const config = json(files['config.json']);
     expect(config).toMatchObject({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: shape.vocabSize, n_embd: 16, n_layer: 2, n_head: 2, n_positions: 24, n_inner: 64, activation_function: 'relu', tie_word_embeddings: false, bos_token_id: 2, eos_token_id: 3, pad_token_id: 0 });
     expect(config.infopo_sandbox.special_tokens).toEqual({ '<pad>': 0, '<unk>': 1, '<bos>': 2, '<eot>': 3, '<user>': 4, '<agent>': 5, '<env>': 6 });

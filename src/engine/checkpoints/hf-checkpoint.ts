@@ -19,6 +19,7 @@ import { decodeLegacyCheckpoint } from './tfjs-checkpoint';
 import { Policy, type ModelShape } from '../policy/model';
 import { decodeSafetensors, encodeSafetensors, f32Tensor, f32Values } from './safetensors';
 import { Rng } from '../random';
+import { withChatTemplate } from '../text/chat-template';
 import { parameterCount } from '../runtime/resources';
 import type { EvaluationEntry } from '../run';
 import { BOS, EOT, PAD, SPECIAL_TOKENS, UNK } from '../text/special';
@@ -256,8 +257,9 @@ export async function checkpointToFiles(policy: Policy, tokenizer: TokenizerFile
   }
   // transformers refuses safetensors files whose metadata lacks a known `format`.
   const safetensors = encodeSafetensors(tensors, { format: 'pt', infopo_sandbox: HF_CHECKPOINT_FORMAT });
+  let tokenizerConfig: Record<string, unknown>;
   try {
-    JSON.parse(dec(bytesOf(tokenizer['tokenizer_config.json'])));
+    tokenizerConfig = JSON.parse(dec(bytesOf(tokenizer['tokenizer_config.json'])));
   } catch (e) {
     throw new Error(`tokenizer_config.json is not valid JSON: ${(e as Error).message}`);
   }
@@ -267,7 +269,8 @@ export async function checkpointToFiles(policy: Policy, tokenizer: TokenizerFile
     'model.safetensors': safetensors,
     'generation_config.json': json(generationConfig(meta)),
     'tokenizer.json': bytesOf(tokenizer['tokenizer.json']),
-    'tokenizer_config.json': bytesOf(tokenizer['tokenizer_config.json']),
+    // A chat template, so that chat-based trainers (the reference's verl rollout) can render conversations in the sandbox's layout.
+    'tokenizer_config.json': json(withChatTemplate(tokenizerConfig)),
     'README.md': enc(modelCard(policy.shape, policy.parameterCount(), meta)),
   };
 }

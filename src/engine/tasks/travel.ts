@@ -33,7 +33,7 @@ export const BOOKED = 'booked .';
 export const NO_SUCH_HOTEL = 'no such hotel .';
 
 /** How the user states each preference: explicitly, and implicitly. */
-const PHRASES: Record<string, { plain: string; implicit: string }> = {
+export const PHRASES: Record<string, { plain: string; implicit: string }> = {
   center: { plain: 'in the center', implicit: 'i love museums' },
   beach: { plain: 'near the beach', implicit: 'i love to swim' },
   airport: { plain: 'near the airport', implicit: 'i have an early flight' },

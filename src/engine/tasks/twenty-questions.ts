@@ -16,7 +16,7 @@ export type { CatalogueItem, Truth } from './twenty-questions-catalogue';
 export const REQUEST = 'guess what i am thinking of .';
 
 /** The user's answer to a question, in every persona's words. */
-const ANSWER_WORDS: Record<Truth, { plain: string; implicit: string }> = {
+export const ANSWER_WORDS: Record<Truth, { plain: string; implicit: string }> = {
   yes: { plain: 'yes', implicit: 'i think so' },
   no: { plain: 'no', implicit: 'i doubt it' },
   maybe: { plain: 'maybe', implicit: 'sort of' },
