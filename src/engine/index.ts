@@ -68,3 +68,6 @@ export { AdamW } from './rl/optimizer';
 // The wasm depthwise path for batched products can be switched off to measure what it gains.
 export { setDepthwiseProducts } from './policy/ops';
 export { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, forwardFlops, trainFlopsPerToken, type TrainThroughput, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from './runtime/bench';
+// Batch scaling of a whole training step (npm run bench): the timing, and its pure parsing and summary.
+export { benchBatchSteps } from './runtime/bench';
+export { DEFAULT_BATCHES, SLOW_BATCHES, parseBatches, summariseBatchScaling, type BatchRow, type BatchScalingSummary, type BatchTiming } from './runtime/batch-scaling';
