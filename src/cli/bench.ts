@@ -427,7 +427,7 @@ function scalingPlan(o: { batches: string; slowBatches: string; slowSteps: strin
 async function main(): Promise<void> {
   const program = new Command()
     .name('npm run bench --')
-    .description('Benchmark the divergence kernel, InfoPO vs GRPO step time, prefix reuse and decoding on each backend.')
+    .description('Benchmark the divergence kernel, InfoPO vs GRPO step time, prefix reuse, decoding, training vs the matmul bound and whole demo steps at several batches on each backend.')
     .option('--backends <list>', 'comma-separated: cpu, wasm, webgpu (Node, Dawn), webgpu-page (Chromium)', 'wasm,webgpu-page,cpu')
     .option('--steps <n>', 'timed training steps per method (after one warm-up step)', '3')
     .option('--repeats <n>', 'repeats of each micro-benchmark (median reported)', '5')

@@ -57,7 +57,7 @@ export interface BackendProbe {
   large?: LargeProbe;
 }
 
-/** A probe at a larger batch: rows, median ms of a unit after one warm-up unit (null: failed), units timed. */
+/** A probe at a larger batch: rows, median ms of a unit (null: failed), the GPU's warm-up unit (wasm runs none: null), units timed. */
 export interface LargeProbe {
   rows: number;
   ms: number | null;
@@ -355,7 +355,9 @@ export async function chooseFastestBackend(candidates: BackendName[], load: Back
       }
       const policy = new Policy(shape, new Rng(1));
       try {
-        result.warmupMs = await timeOf(() => unit(policy, large));
+        // The GPU compiles shaders for the new shapes: a warm-up unit first. wasm has none to
+        // compile, and a unit at 320 rows costs seconds there (measured: docs/performance.md).
+        if (entry.backend === 'webgpu') result.warmupMs = await timeOf(() => unit(policy, large));
         const times: number[] = [];
         const end = now() + budget;
         while (times.length < maxUnits && (times.length === 0 || now() < end)) times.push(await timeOf(() => unit(policy, large)));
