@@ -265,6 +265,8 @@ export interface ProbeOptions {
  * 2. The rest run probe units (`probeUnit`): one warm-up, then up to `maxUnits` within `budgetMs`;
  *    the lowest median wins. A warm-up over 4x the best median so far also ends a backend's probe,
  *    except on a hardware GPU, whose warm-up is mostly shader compilation later units do not pay.
+ * 3. With `shape.largeRows` and a hardware GPU among the measured: that GPU and wasm also time units
+ *    at the larger rows (`BackendProbe.large`, what `fastGpuOffer` reads); nothing otherwise.
  * Tensors are disposed on the backend that made them before switching. The winner is the active
  * backend on return.
  */
