@@ -1,9 +1,11 @@
 /**
  * npm run bench -- [--backends cpu,wasm,webgpu,webgpu-page] [--out FILE.json] [--steps N] [--repeats N] [--no-page-threads]
+ *   [--batches 30,120,320] [--slow-batches 30] [--slow-steps 1] [--no-batch-scaling] [--scaling-only]
  * Ratios measured in one run: fused kernel vs tfjs ops, InfoPO step vs GRPO step, prefix reuse,
  * KV-cache decoding, training throughput vs the measured matmul bound (wasm), and the page's wasm
  * training with all cores vs one thread; cpu, wasm and webgpu (Dawn, node-webgpu.ts) in Node,
- * webgpu-page and the page's threads in headless Chromium through the lab page.
+ * webgpu-page and the page's threads in headless Chromium through the lab page; and whole InfoPO
+ * training steps of the demo at several batches (dialogues per step) on each Node backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
@@ -11,7 +13,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { BOOTSTRAP_SEED, divergenceParity, PARITY_CASES, benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, curveArea, DEMO_CHECK_SEEDS, setDepthwiseProducts, firstRise, median, pairedDifference, raceVerdict, runExperiment, VISIBLE_RISE, type ConfigInput, type DecodeTiming, type EvaluationEntry, type KernelTiming, type PrefixReuseTiming, type RaceVerdict, type StepTiming } from '../engine';
+import { BOOTSTRAP_SEED, benchBatchSteps, DEFAULT_BATCHES, parseBatches, SLOW_BATCHES, summariseBatchScaling, type BatchScalingSummary, divergenceParity, PARITY_CASES, benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, curveArea, DEMO_CHECK_SEEDS, setDepthwiseProducts, firstRise, median, pairedDifference, raceVerdict, runExperiment, VISIBLE_RISE, type ConfigInput, type DecodeTiming, type EvaluationEntry, type KernelTiming, type PrefixReuseTiming, type RaceVerdict, type StepTiming } from '../engine';
 import { parseSeeds, ROOT, runNode } from './processes';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 import { CHROMIUM_ARGS, systemChromium } from './browser';
@@ -45,8 +47,12 @@ interface BackendResult {
   prefix_reuse: PrefixReuseTiming;
   decode_tokens_per_s: { kv_cache: number; no_cache: number; speedup: number; batch: number; tokens: number };
   train_tokens_per_s: number;
-  /** Language-model training (batch 8 x 128, vocab 256, AdamW, clip 1) against the measured matmul bound; wasm only. */
+  /** Language-model training (batch 8 x 128, vocab 256, AdamW, clip 1) against the matmul bound measured on the same backend (Node backends). */
   lm_train?: LmTrainResult[];
+  /** Timed LM-training steps per shape and why that many (slow backends run fewer). */
+  lm_train_steps?: { steps: number; warmup: number; choice: string };
+  /** Whole InfoPO steps of the demo preset at each batch of dialogues per step (Node backends). */
+  batch_scaling?: BatchScalingResult;
   fidelity_max_abs?: { log_ratio: number; kl: number };
 }
 
@@ -60,8 +66,29 @@ interface LmTrainResult {
   matmul_gflops: number;
   bound_tokens_per_s: number;
   train_fraction_of_bound: number;
-  /** Training throughput with attention's products as depthwise convolutions over the same without (policy/ops.ts). */
-  depthwise_speedup: number;
+  /** Training throughput with attention's products as depthwise convolutions over the same without (policy/ops.ts); wasm only (the path is wasm's), else null. */
+  depthwise_speedup: number | null;
+}
+
+/** Whole InfoPO training steps of the demo preset's model and task, from its warm start, at each batch. */
+interface BatchScalingResult extends BatchScalingSummary {
+  preset: string;
+  model: { d_model: number; n_layers: number; n_heads: number };
+  task: string;
+  init: string;
+  group_size: number;
+  /** The batches asked for and the timed steps per batch (after one warm-up step), and which flag chose them. */
+  batches: number[];
+  steps: number;
+  choice: string;
+}
+
+/** What the batch-scaling and LM-training benchmarks run: the full set on fast backends, fewer on slow ones. */
+interface ScalingPlan {
+  batches: number[];
+  steps: number;
+  slowBatches: number[];
+  slowSteps: number;
 }
 
 interface PageThreadsResult {
@@ -73,21 +100,58 @@ interface PageThreadsResult {
   matmul_speedup: number;
 }
 
-/** Training throughput per LM shape, each beside the matmul speed measured around it (the machine is shared). */
-async function benchLmTrain(steps: number): Promise<LmTrainResult[]> {
+/**
+ * Training throughput per LM shape, each beside the matmul speed measured around it on the same
+ * backend (the machine is shared). `depthwise`: also time the step without wasm's depthwise products.
+ */
+async function benchLmTrain(steps: number, warmup = 2, depthwise = true): Promise<LmTrainResult[]> {
   const out: LmTrainResult[] = [];
+  // A 1024^3 matmul is 2 GFLOP: seconds each on a software adapter, so fewer repeats on slow runs.
+  const matmulRepeats = warmup < 2 ? 2 : 5;
   for (const [d, layers] of LM_SHAPES) {
     // The bound is measured before, between every timed step and after (median): on a shared
     // machine the load changes within seconds, and both figures should see the same moments.
-    const before = await benchMatmulGflops();
-    const r: TrainThroughput = await benchTrainThroughput({ vocabSize: 256, dModel: d, nLayers: layers, nHeads: 4, maxContext: 128 }, 8, 128, steps, 2, () => benchMatmulGflops(1024, 1));
-    const gflops = median([before, ...r.between, await benchMatmulGflops()]);
+    const before = await benchMatmulGflops(1024, matmulRepeats);
+    const r: TrainThroughput = await benchTrainThroughput({ vocabSize: 256, dModel: d, nLayers: layers, nHeads: 4, maxContext: 128 }, 8, 128, steps, warmup, () => benchMatmulGflops(1024, 1));
+    const gflops = median([before, ...r.between, await benchMatmulGflops(1024, matmulRepeats)]);
     const bound = (gflops * 1e9) / r.flopsPerToken;
-    const was = setDepthwiseProducts(false);
-    const plain = await benchTrainThroughput({ vocabSize: 256, dModel: d, nLayers: layers, nHeads: 4, maxContext: 128 }, 8, 128, steps).finally(() => setDepthwiseProducts(was));
-    out.push({ d_model: d, n_layers: layers, parameters: r.parameters, flops_per_token: r.flopsPerToken, train_tokens_per_s: r.tokensPerS, matmul_gflops: gflops, bound_tokens_per_s: bound, train_fraction_of_bound: r.tokensPerS / bound, depthwise_speedup: r.tokensPerS / plain.tokensPerS });
+    let depthwiseSpeedup: number | null = null;
+    if (depthwise) {
+      const was = setDepthwiseProducts(false);
+      const plain = await benchTrainThroughput({ vocabSize: 256, dModel: d, nLayers: layers, nHeads: 4, maxContext: 128 }, 8, 128, steps, warmup).finally(() => setDepthwiseProducts(was));
+      depthwiseSpeedup = r.tokensPerS / plain.tokensPerS;
+    }
+    out.push({ d_model: d, n_layers: layers, parameters: r.parameters, flops_per_token: r.flopsPerToken, train_tokens_per_s: r.tokensPerS, matmul_gflops: gflops, bound_tokens_per_s: bound, train_fraction_of_bound: r.tokensPerS / bound, depthwise_speedup: depthwiseSpeedup });
   }
   return out;
+}
+
+/** The preset whose model, task and warm start the batch-scaling benchmark trains (the page's landing run). */
+const BATCH_PRESET = 'demo';
+
+/**
+ * Whole InfoPO training steps (`benchBatchSteps`) of the demo preset, from its warm start, at each of
+ * `batches` dialogues per step on the active backend.
+ */
+async function benchBatchScaling(tokenizer: Awaited<ReturnType<typeof nodeTokenizer>>, batches: number[], steps: number, choice: string): Promise<BatchScalingResult> {
+  const config = configFromPresets([BATCH_PRESET]);
+  const init = await nodePretrained(config.init);
+  const timings = await benchBatchSteps(config, tokenizer, batches, steps, init);
+  for (const t of timings) console.error(`bench: batch scaling, ${t.dialogues} dialogues per step: median ${median(t.stepMs).toFixed(0)} ms a step`);
+  return { preset: BATCH_PRESET, model: { d_model: config.dModel, n_layers: config.nLayers, n_heads: config.nHeads }, task: config.task, init: `models/${config.init}`, group_size: config.groupSize, batches, steps, choice, ...summariseBatchScaling(timings) };
+}
+
+/**
+ * The batch-scaling and LM-training runs of one Node backend; slow backends (plain-JS cpu, a
+ * software WebGPU adapter) run the slow plan, and the JSON says which. `plan` null: no batch scaling.
+ */
+async function benchScaling(backend: string, slow: boolean, plan: ScalingPlan | null, tokenizer: Awaited<ReturnType<typeof nodeTokenizer>>, lmSteps: number): Promise<Pick<BackendResult, 'batch_scaling' | 'lm_train' | 'lm_train_steps'>> {
+  const slowWhy = `${backend} is slow (plain JS or a software WebGPU adapter): --slow-batches and --slow-steps`;
+  const batchScaling = plan ? await benchBatchScaling(tokenizer, slow ? plan.slowBatches : plan.batches, slow ? plan.slowSteps : plan.steps, slow ? slowWhy : '--batches and --steps') : undefined;
+  const lmTrain = slow ? { steps: plan?.slowSteps ?? 1, warmup: 1, choice: slowWhy } : { steps: Math.max(6, lmSteps), warmup: 2, choice: 'at least 6 timed steps after 2 warm-up steps' };
+  console.error(`bench: ${backend}, LM training vs the matmul bound (${lmTrain.steps} timed steps after ${lmTrain.warmup})...`);
+  const lm = await benchLmTrain(lmTrain.steps, lmTrain.warmup, backend === 'wasm');
+  return { batch_scaling: batchScaling, lm_train: lm, lm_train_steps: lmTrain };
 }
 
 function summarise(backend: string, config: ConfigInput, divergence: KernelTiming[], steps: StepTiming[], prefix: PrefixReuseTiming, decode: DecodeTiming): BackendResult {
@@ -114,7 +178,7 @@ function summarise(backend: string, config: ConfigInput, divergence: KernelTimin
   };
 }
 
-async function benchNode(backend: 'cpu' | 'wasm' | 'webgpu', steps: number, repeats: number): Promise<BackendResult> {
+async function benchNode(backend: 'cpu' | 'wasm' | 'webgpu', steps: number, repeats: number, scaling: ScalingPlan | null): Promise<BackendResult> {
   const choice = await nodeBackend(backend);
   if (backend === 'webgpu') console.error(`bench: webgpu adapter ${choice.adapter}`);
   const tokenizer = await nodeTokenizer();
@@ -129,10 +193,20 @@ async function benchNode(backend: 'cpu' | 'wasm' | 'webgpu', steps: number, repe
   const stepTimes = await benchTrainSteps(config, tokenizer, ['grpo', 'infopo'], steps);
   const prefix = await benchPrefixReuse(config, tokenizer, repeats);
   const decode = await benchDecode({ vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext }, 16, 96);
-  // The cpu backend (plain JS) would take minutes per step at d 128; the bound figure is wasm's.
-  const lm = backend === 'wasm' ? await benchLmTrain(Math.max(6, steps)) : undefined;
-  return { ...summarise(backend === 'webgpu' ? `webgpu (Node: ${choice.adapter})` : backend, shape, divergence, stepTimes, prefix, decode), lm_train: lm, fidelity_max_abs: await fidelity };
+  const scaled = await benchScaling(backend, small, scaling, tokenizer, steps);
+  return { ...summarise(backend === 'webgpu' ? `webgpu (Node: ${choice.adapter})` : backend, shape, divergence, stepTimes, prefix, decode), ...scaled, fidelity_max_abs: await fidelity };
 }
+
+/** `--scaling-only`: the batch scaling and the LM training against the bound, nothing else, on one Node backend. */
+async function benchScalingOnly(backend: 'cpu' | 'wasm' | 'webgpu', steps: number, scaling: ScalingPlan): Promise<ScalingOnlyResult> {
+  const choice = await nodeBackend(backend);
+  if (backend === 'webgpu') console.error(`bench: webgpu adapter ${choice.adapter}`);
+  const tokenizer = await nodeTokenizer();
+  const slow = backend === 'cpu' || (backend === 'webgpu' && choice.software);
+  return { backend: backend === 'webgpu' ? `webgpu (Node: ${choice.adapter})` : backend, ...(await benchScaling(backend, slow, scaling, tokenizer, steps)) };
+}
+
+type ScalingOnlyResult = { backend: string } & Pick<BackendResult, 'batch_scaling' | 'lm_train' | 'lm_train_steps'>;
 
 /** The latest modification time of any file under `dir`. */
 function newestMtime(dir: string): number {
@@ -291,6 +365,28 @@ async function demoRaces(seeds: number[]) {
   return { races, across: brief(paired((l) => curveArea(l.evaluations))), uninformative: brief(paired((l) => l.uninformative_share)) };
 }
 
+/** The batch-scaling rows (step ms and dialogues/s per batch, the largest over the smallest) and the fraction of the bound, per backend. */
+function scalingTable(results: ScalingOnlyResult[]): string {
+  const lines: string[] = [];
+  const row = (...cells: string[]) => lines.push(cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(12))).join(''));
+  const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
+  row('figure', ...results.map((r) => r.backend));
+  const batches = [...new Set(results.flatMap((r) => r.batch_scaling?.batches ?? []))].sort((a, b) => a - b);
+  for (const n of batches) {
+    const at = (r: ScalingOnlyResult) => r.batch_scaling?.rows.find((x) => x.dialogues === n);
+    row(`demo step ms | dialogues/s @ ${n}`, ...results.map((r) => (at(r) ? `${f(at(r)!.step_ms, 0)}|${f(at(r)!.dialogues_per_s, 1)}` : '-')));
+  }
+  if (batches.length) row('  step ms largest / smallest', ...results.map((r) => (r.batch_scaling?.largest_over_smallest ? `${f(r.batch_scaling.largest_over_smallest.step_time_ratio)} (${r.batch_scaling.largest_over_smallest.to}/${r.batch_scaling.largest_over_smallest.from})` : '-')));
+  for (const [d, layers] of LM_SHAPES) {
+    const lm = (r: ScalingOnlyResult) => r.lm_train?.find((x) => x.d_model === d && x.n_layers === layers);
+    row(`LM train tok/s d ${d}/${layers}`, ...results.map((r) => f(lm(r)?.train_tokens_per_s, 0)));
+    row(`  train_fraction_of_bound`, ...results.map((r) => f(lm(r)?.train_fraction_of_bound, 3)));
+    row(`  depthwise products speedup`, ...results.map((r) => f(lm(r)?.depthwise_speedup)));
+    row(`  bound tok/s (matmul GFLOP/s)`, ...results.map((r) => (lm(r) ? `${f(lm(r)!.bound_tokens_per_s, 0)} (${f(lm(r)!.matmul_gflops, 1)})` : '-')));
+  }
+  return lines.join('\n');
+}
+
 function table(results: BackendResult[]): string {
   const lines: string[] = [];
   const row = (...cells: string[]) => lines.push(cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(12))).join(''));
@@ -309,31 +405,39 @@ function table(results: BackendResult[]): string {
   row('decode tok/s KV cache', ...results.map((r) => f(r.decode_tokens_per_s.kv_cache, 0)));
   row('decode tok/s no cache', ...results.map((r) => f(r.decode_tokens_per_s.no_cache, 0)));
   row('train_tokens_per_s (update)', ...results.map((r) => f(r.train_tokens_per_s, 0)));
-  for (const [d, layers] of LM_SHAPES) {
-    const lm = (r: BackendResult) => r.lm_train?.find((x) => x.d_model === d && x.n_layers === layers);
-    row(`LM train tok/s d ${d}/${layers}`, ...results.map((r) => f(lm(r)?.train_tokens_per_s, 0)));
-    row(`  train_fraction_of_bound`, ...results.map((r) => f(lm(r)?.train_fraction_of_bound, 3)));
-    row(`  depthwise products speedup`, ...results.map((r) => f(lm(r)?.depthwise_speedup)));
-    row(`  bound tok/s (matmul GFLOP/s)`, ...results.map((r) => (lm(r) ? `${f(lm(r)!.bound_tokens_per_s, 0)} (${f(lm(r)!.matmul_gflops, 1)})` : '-')));
-  }
+  lines.push(...scalingTable(results).split('\n').slice(1));
   row('webgpu max |err| logRatio|KL', ...results.map((r) => (r.fidelity_max_abs ? `${r.fidelity_max_abs.log_ratio.toExponential(1)}|${r.fidelity_max_abs.kl.toExponential(1)}` : '-')));
   return lines.join('\n');
+}
+
+/** The batch-scaling plan from the flags (null with --no-batch-scaling); each bad value is one error line. */
+function scalingPlan(o: { batches: string; slowBatches: string; slowSteps: string; batchScaling: boolean }, steps: number): ScalingPlan | null {
+  if (!o.batchScaling) return null;
+  const groupSize = configFromPresets([BATCH_PRESET]).groupSize;
+  const slowSteps = Number(o.slowSteps);
+  if (!Number.isInteger(slowSteps) || slowSteps < 1) throw new Error(`--slow-steps: expected a whole number of at least 1, got "${o.slowSteps}"`);
+  return { batches: parseBatches(o.batches, groupSize, '--batches'), steps, slowBatches: parseBatches(o.slowBatches, groupSize, '--slow-batches'), slowSteps };
 }
 
 async function main(): Promise<void> {
   const program = new Command()
     .name('npm run bench --')
-    .description('Benchmark the divergence kernel, InfoPO vs GRPO step time, prefix reuse and decoding on each backend.')
+    .description('Benchmark the divergence kernel, InfoPO vs GRPO step time, prefix reuse, decoding, training vs the matmul bound and whole demo steps at several batches on each backend.')
     .option('--backends <list>', 'comma-separated: cpu, wasm, webgpu (Node, Dawn), webgpu-page (Chromium)', 'wasm,webgpu-page,cpu')
     .option('--steps <n>', 'timed training steps per method (after one warm-up step)', '3')
     .option('--repeats <n>', 'repeats of each micro-benchmark (median reported)', '5')
     .option('--out <file.json>', 'write the results as JSON')
     .option('--no-page-threads', 'skip the page benchmark of wasm with one thread vs all cores (Chromium, lab page)')
+    .option('--batches <list>', 'dialogues per step (promptsPerStep x G 5) at which whole InfoPO steps of the demo preset are timed, on wasm and a hardware GPU', DEFAULT_BATCHES.join(','))
+    .option('--slow-batches <list>', 'the same on slow backends: cpu and a software WebGPU adapter (SwiftShader)', SLOW_BATCHES.join(','))
+    .option('--slow-steps <n>', 'timed steps per batch, and per LM-training shape, on slow backends (after one warm-up step)', '1')
+    .option('--no-batch-scaling', 'skip the batch-scaling benchmark')
+    .option('--scaling-only', 'only the batch scaling and the LM training against the matmul bound, per Node backend (cpu, wasm, webgpu)')
     .option('--demo', `instead: race the demo preset (the page's landing run), InfoPO and GRPO at once on wasm, and time each to a +${VISIBLE_RISE} rise in test success`)
     .option('--seeds <list>', 'with --demo: seeds, comma-separated or a range (default: three of the fresh demo-check seeds)', DEMO_CHECK_SEEDS.slice(0, 3).join(','))
     .option('--demo-lane <seed:method>', 'internal: one lane of a demo race, as JSON on stdout');
   program.parse();
-  const o = program.opts<{ backends: string; steps: string; repeats: string; out?: string; demo?: boolean; demoLane?: string; seeds: string; pageThreads: boolean }>();
+  const o = program.opts<{ backends: string; steps: string; repeats: string; out?: string; demo?: boolean; demoLane?: string; seeds: string; pageThreads: boolean; batches: string; slowBatches: string; slowSteps: string; batchScaling: boolean; scalingOnly?: boolean }>();
   if (o.demoLane) {
     quietTfjsBanner();
     const [seed, method] = o.demoLane.split(':');
@@ -367,12 +471,33 @@ async function main(): Promise<void> {
   const steps = Number(o.steps);
   const repeats = Number(o.repeats);
   if (!(steps >= 1) || !(repeats >= 1)) throw new Error('--steps and --repeats must be at least 1');
+  const scaling = scalingPlan(o, steps);
+  if (o.scalingOnly) {
+    if (!scaling) throw new Error('--scaling-only and --no-batch-scaling exclude each other');
+    const nodeOnly = backends.filter((b) => b !== 'webgpu-page');
+    if (nodeOnly.length !== backends.length) throw new Error('--scaling-only runs on the Node backends (cpu, wasm, webgpu), not webgpu-page');
+    quietTfjsBanner();
+    const results: ScalingOnlyResult[] = [];
+    for (const b of nodeOnly as ('cpu' | 'wasm' | 'webgpu')[]) {
+      const t0 = Date.now();
+      console.error(`bench: ${b}, batch scaling...`);
+      results.push(await benchScalingOnly(b, steps, scaling));
+      console.error(`bench: ${b} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
+    console.log(scalingTable(results));
+    if (o.out) {
+      const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.versions.node, tfjs: tf.version.tfjs };
+      writeFileSync(o.out, JSON.stringify({ format: 'infopo-sandbox/bench-scaling@1', date: new Date().toISOString(), machine, command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, results }, null, 1) + '\n');
+      console.error(`wrote ${o.out}`);
+    }
+    return;
+  }
   quietTfjsBanner();
   const results: BackendResult[] = [];
   for (const b of backends) {
     const t0 = Date.now();
     console.error(`bench: ${b}...`);
-    results.push(b === 'webgpu-page' ? await benchWebgpuPage(steps, repeats) : await benchNode(b as 'cpu' | 'wasm' | 'webgpu', steps, repeats));
+    results.push(b === 'webgpu-page' ? await benchWebgpuPage(steps, repeats) : await benchNode(b as 'cpu' | 'wasm' | 'webgpu', steps, repeats, scaling));
     console.error(`bench: ${b} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   let pageThreads: PageThreadsResult | null = null;

@@ -25,6 +25,12 @@ describe('config schema', () => {
     expect(episodeOptions(c)).toEqual({ maxTurns: 4, persona: 'terse', noise: 0.3, wrongGuess: 'turn', implicitRate: 0.1, kinds: 2, intentMissing: '1-3', maxActionTokens: 6, maxContext: 100, reward: 'success' });
     expect(episodeOptions(c, 'noisy').persona).toBe('noisy');
   });
+  it('gives demo-gpu the demo at 64 prompts x G 5 = 320 dialogues per step, nothing else changed', () => {
+    const demo = configFromPresets(['demo']);
+    const gpu = configFromPresets(['demo-gpu']);
+    expect(gpu.promptsPerStep * gpu.groupSize).toBe(320);
+    expect({ ...gpu, promptsPerStep: demo.promptsPerStep }).toEqual(demo);
+  });
   it('validates every preset', () => {
     for (const name of Object.keys(PRESETS)) expect(() => configFromPresets([name])).not.toThrow();
   });

@@ -139,6 +139,9 @@ const PAPER_RUN: ConfigInput = { sftSteps: 0, steps: 60, promptsPerStep: 8, grou
 /** Their evaluation: 256 sampled test episodes (a warm start that imitates a demonstrator with slips is greedy-perfect more often than sample-perfect), a curve every 20 steps. */
 const PAPER_PROTOCOL: ConfigInput = { evalEpisodes: 256, evalTemperature: 1, evalEvery: 20, traceEvery: 10 };
 
+/** The page's landing run (the demo preset); demo-gpu is the same at 320 dialogues per step. */
+const DEMO_VALUES: ConfigInput = { ...PAPER_RUN, task: 'intent', maxTurns: 4, intentMissing: '1,3,3', init: 'warm-intent-demo', demoSlip: 0.7, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, miniBatches: 4, steps: 30, evalEpisodes: 256, evalTemperature: 1, evalEvery: 5, traceEvery: 5 };
+
 /** Presets are partial configs over the defaults. */
 export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
   smoke: {
@@ -152,7 +155,11 @@ export const PRESETS: Record<string, { help: string; values: ConfigInput }> = {
 
   demo: {
     help: "The page's landing state: intent clarification with no turn to waste (4 turns; a third of the requests hide 1 detail, two thirds hide 3), from the shipped warm start models/warm-intent-demo, which knows the right questions but makes an uninformed move (a redundant question, a guess) 70% of the time. Binary reward, G = 5, UserRL settings (beta0 0.5, T 0.5, 4 PPO mini-batches); about 44% of the early groups are tied. 30 RL steps of 8 groups (about half a minute on 2 cores); test success on 256 sampled test episodes every 5 steps. Race it against GRPO: InfoPO credits informative questions even in tied groups and rises sooner (docs/learning-speed.md).",
-    values: { ...PAPER_RUN, task: 'intent', maxTurns: 4, intentMissing: '1,3,3', init: 'warm-intent-demo', demoSlip: 0.7, demoNonAnswer: 0.15, placeholder: NON_ANSWER, placeholderMode: 'replace', beta: 0.5, gateTemperature: 0.5, miniBatches: 4, steps: 30, evalEpisodes: 256, evalTemperature: 1, evalEvery: 5, traceEvery: 5 },
+    values: DEMO_VALUES,
+  },
+  'demo-gpu': {
+    help: "The demo at the reference's batch for a fast GPU: 64 task instances x G = 5 = 320 dialogues per RL step instead of the demo's 8 x 5 = 40, with everything else the demo's (seed, task, warm start models/warm-intent-demo, knobs, 30 steps, evaluations). The page offers it when its backend probe finds a hardware WebGPU adapter faster than wasm at 320 dialogues per step; on wasm a step costs about 9x the demo's (docs/performance.md, batch scaling).",
+    values: { ...DEMO_VALUES, promptsPerStep: 64 },
   },
 
   // The paper's regime (docs/infopo.md §6): binary outcomes, small groups, most groups tied at the

@@ -16,7 +16,7 @@ export * from './evaluation';
 export { encodeShare, decodeShare, hasShare, shareUrl, shareParamsOf, shareParamsOfLink, reproductionVerdict, SHARE_VERSION, SHARE_PARAMS, MAX_SHARE_PAYLOAD, type ShareProof, type DecodedShare, type VerdictKind } from './share';
 export { estimateResources, checkResources, resourceLimit, parameterCount, formatBytes, ESTIMATE_VOCAB, WASM_HEAP_BYTES, WARN_SHARE, type ResourceEstimate, type ResourceCheck, type ResourceLevel, type ResourceLimit, type DeviceInfo } from './runtime/resources';
 export { runExperiment, isTraced, experimentPlan, RunFault, type ExperimentEvent, type ExperimentHooks, type ExperimentResources, type PhaseId, type PhasePlan } from './experiment';
-export { BACKEND_NAMES, isBackendName, fallbackOrder, environmentOf, reportOf, initBackend, chooseFastestBackend, probeUnit, isSoftwareAdapter, describeProbe, type BackendChoice, type BackendName, type BackendProbe, type BackendReport, type RunHost } from './runtime/backend';
+export { BACKEND_NAMES, isBackendName, fallbackOrder, environmentOf, reportOf, initBackend, chooseFastestBackend, probeUnit, isSoftwareAdapter, describeProbe, fastGpuOffer, FAST_GPU_PRESET, type FastGpuOffer, type LargeProbe, type BackendChoice, type BackendName, type BackendProbe, type BackendReport, type RunHost } from './runtime/backend';
 export { createStreams, Rng, STREAMS, type RandomStreams, type StreamName } from './random';
 export * from './dialogue';
 export { loadTokenizer, buildTokenizerFiles, splitWords, TOKENIZER_NAME, type WordTokenizer } from './text/tokenizer';
@@ -70,3 +70,6 @@ export { AdamW } from './rl/optimizer';
 // The wasm depthwise path for batched products can be switched off to measure what it gains.
 export { setDepthwiseProducts } from './policy/ops';
 export { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, forwardFlops, trainFlopsPerToken, type TrainThroughput, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from './runtime/bench';
+// Batch scaling of a whole training step (npm run bench): the timing, and its pure parsing and summary.
+export { benchBatchSteps } from './runtime/bench';
+export { DEFAULT_BATCHES, SLOW_BATCHES, parseBatches, summariseBatchScaling, type BatchRow, type BatchScalingSummary, type BatchTiming } from './runtime/batch-scaling';

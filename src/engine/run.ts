@@ -107,7 +107,20 @@ export const environmentSchema = z.object({
   adapter_software: z.boolean().optional(),
   /** Backend preference "auto": each backend's measured probe (ms per probe unit) behind the choice. */
   backend_probe: z
-    .array(z.object({ backend: z.enum(BACKEND_NAMES), ms: z.number().nullable(), warmupMs: z.number().nullable(), units: z.number().int(), screenMs: z.number().nullable(), note: z.string().nullable() }))
+    .array(
+      z.object({
+        backend: z.enum(BACKEND_NAMES),
+        ms: z.number().nullable(),
+        warmupMs: z.number().nullable(),
+        units: z.number().int(),
+        screenMs: z.number().nullable(),
+        note: z.string().nullable(),
+        // webgpu: its adapter; and the probe at a larger batch (a hardware GPU and wasm). Absent in older records.
+        adapter: z.string().nullable().optional(),
+        software: z.boolean().optional(),
+        large: z.object({ rows: z.number().int(), ms: z.number().nullable(), warmupMs: z.number().nullable(), units: z.number().int(), note: z.string().nullable() }).optional(),
+      }),
+    )
     .nullable()
     .optional(),
   /** Threads of the wasm backend (1 without cross-origin isolation); null when not wasm. */

@@ -215,7 +215,10 @@ class RunStore implements RunState {
   }
 
   private onEvent(e: WorkerEvent): void {
+    const injected = e.type === 'ready' ? injectedProbe() : null;
+    if (injected && e.type === 'ready') e = { ...e, probe: injected };
     this.apply(reduceRun(this.view(), e, { ...moment(), pageLink }));
+    if (injected) this.apply(reduceRun(this.view(), { type: 'log', message: 'backend probe figures replaced by a test hook (window.infopoTestProbe)' }, { ...moment(), pageLink }));
     switch (e.type) {
       case 'gpu-error':
         // Also on the page's console, where tests and developers look for it.
@@ -327,6 +330,16 @@ class RunStore implements RunState {
 }
 
 export const run = new RunStore();
+
+/**
+ * Test hook (e2e): probe figures a test sets before the page loads (`window.infopoTestProbe`, an
+ * init script) replace the worker's in its `ready` event, so the fast-GPU offer can be shown on a
+ * machine without a GPU; the backend itself is still the one the worker chose, and the log says so.
+ */
+function injectedProbe(): BackendReport['probe'] {
+  const probe = (globalThis as { infopoTestProbe?: unknown }).infopoTestProbe;
+  return Array.isArray(probe) ? (probe as BackendReport['probe']) : null;
+}
 
 /** A link to this page (its origin and path, wherever it is served) with the setup and, for a run, its proof. */
 export function pageLink(config: Config, proof?: ShareProof | null): string {

@@ -2,7 +2,7 @@
 /** The page's training host: runs the engine in a Web Worker so the UI never blocks. */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { RunFault, checkpointToFiles, chooseFastestBackend, describeProbe, environmentOf, fallbackOrder, HF_FILES, IMPORTED_INIT, initBackend, isCheckpointPath, LEGACY_FILES, loadTokenizer, PlaySession, policyFromFiles, policyToOnnx, runExperiment, TOKENIZER_NAME, WARM_START_NAME, type BackendChoice, type BackendName, type BackendReport, type CheckpointFiles, type Policy, type RunRecord, type TokenizerFiles, type Trainer, type WordTokenizer } from '../engine';
+import { RunFault, checkpointToFiles, chooseFastestBackend, configFromPresets, describeProbe, FAST_GPU_PRESET, environmentOf, fallbackOrder, HF_FILES, IMPORTED_INIT, initBackend, isCheckpointPath, LEGACY_FILES, loadTokenizer, PlaySession, policyFromFiles, policyToOnnx, runExperiment, TOKENIZER_NAME, WARM_START_NAME, type BackendChoice, type BackendName, type BackendReport, type CheckpointFiles, type Policy, type RunRecord, type TokenizerFiles, type Trainer, type WordTokenizer } from '../engine';
 import type { TrainerApi, WorkerEvent } from './protocol';
 
 async function loadBackend(name: BackendName): Promise<void> {
@@ -106,6 +106,16 @@ function projectTokenizer(): Promise<WordTokenizer> {
   return tokenizerPromise;
 }
 
+/**
+ * The larger batch the probe also times on a hardware GPU (and wasm): the fast-GPU preset's rows, for
+ * a run of that preset's model (the page's offer, fastGpuOffer); none for other models.
+ */
+function largeRowsFor(config: Parameters<TrainerApi['start']>[0]): number | undefined {
+  const offered = configFromPresets([FAST_GPU_PRESET]);
+  const same = (['dModel', 'nLayers', 'nHeads', 'maxContext'] as const).every((k) => config[k] === offered[k]);
+  return same ? offered.promptsPerStep * offered.groupSize : undefined;
+}
+
 let imported: CheckpointFiles | null = null;
 let lastRecord: RunRecord | null = null;
 
@@ -141,7 +151,7 @@ const api: TrainerApi = {
       let choice: BackendChoice;
       if (backend === 'auto') {
         emit({ type: 'log', message: `timing each backend on this run's model (${AUTO_CANDIDATES.join(', ')})…` });
-        const shape = { vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext, rows: config.promptsPerStep * config.groupSize };
+        const shape = { vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext, rows: config.promptsPerStep * config.groupSize, largeRows: largeRowsFor(config) };
         choice = await chooseFastestBackend(AUTO_CANDIDATES, loadBackend, shape);
         emit({ type: 'log', message: `backend probe (ms per probe unit): ${describeProbe(choice.probe!)}; using ${choice.backend}` });
       } else {

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { adapterName, BACKEND_NAMES, chooseFastestBackend, describeProbe, environmentOf, fallbackOrder, isBackendName, isSoftwareAdapter, probeUnit, reportOf, screenUnit, type BackendName, type BackendReport } from './backend';
+import { adapterName, BACKEND_NAMES, chooseFastestBackend, describeProbe, environmentOf, fastGpuOffer, fallbackOrder, isBackendName, isSoftwareAdapter, probeUnit, reportOf, screenUnit, type BackendName, type BackendProbe, type BackendReport } from './backend';
 import { environmentSchema } from '../run';
 import { Policy } from '../policy/model';
 import { Rng } from '../random';
@@ -159,5 +159,109 @@ describe('probeUnit', () => {
       expect(tf.memory().numTensors).toBe(before);
       policy.dispose();
     }
+  });
+});
+
+describe('the probe at a larger batch', () => {
+  /** A stand-in "hardware GPU": a backend named webgpu made of the cpu kernels, behind a stubbed navigator.gpu. */
+  async function withFakeGpu<T>(info: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
+    await tf.setBackend('cpu');
+    const Cpu = tf.findBackend('cpu')!.constructor as new () => tf.KernelBackend;
+    tf.registerBackend('webgpu', () => new Cpu(), -1);
+    for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'webgpu' });
+    vi.stubGlobal('navigator', { gpu: { requestAdapter: async () => ({ info }) } });
+    try {
+      return await run();
+    } finally {
+      vi.unstubAllGlobals();
+      await tf.setBackend('cpu');
+      for (const k of tf.getKernelsForBackend('webgpu')) tf.unregisterKernel(k.kernelName, 'webgpu');
+      tf.removeBackend('webgpu');
+    }
+  }
+  /** Costs per unit: wasm grows with the rows, the "GPU" does not (it is parallel). */
+  function timing(wasmPerRow: number, gpuMs: number, rowsSeen: [string, number][]) {
+    let t = 0;
+    return {
+      now: () => t,
+      unit: async (_p: Policy, rows: number) => {
+        rowsSeen.push([tf.getBackend(), rows]);
+        t += tf.getBackend() === 'webgpu' ? gpuMs : wasmPerRow * rows;
+      },
+      screen: async () => {
+        t += 1;
+      },
+      budgetMs: 10,
+      maxUnits: 3,
+    };
+  }
+
+  it('times a hardware GPU and wasm at the larger rows too, and offers the larger preset when the GPU wins there', async () => {
+    const seen: [string, number][] = [];
+    let active = '';
+    const choice = await withFakeGpu({ vendor: 'nvidia', architecture: 'ada' }, async () => {
+      const c = await chooseFastestBackend(['webgpu', 'wasm'], load, { ...shape, largeRows: 48 }, timing(1, 10, seen));
+      active = tf.getBackend();
+      return c;
+    });
+    const gpu = choice.probe!.find((p) => p.backend === 'webgpu')!;
+    const wasm = choice.probe!.find((p) => p.backend === 'wasm')!;
+    expect(gpu).toMatchObject({ adapter: 'nvidia / ada', software: false, ms: 10, large: { rows: 48, ms: 10, warmupMs: 10, note: null } });
+    expect(wasm).toMatchObject({ ms: 6, large: { rows: 48, ms: 48, warmupMs: null, note: null } });
+    expect(wasm.large!.units).toBeGreaterThanOrEqual(1);
+    expect(seen.filter(([, rows]) => rows === 48).map(([b]) => b)).toContain('wasm');
+    // The winner at the run's own rows stays the active backend (wasm: 6 vs 10 ms).
+    expect(choice.backend).toBe('wasm');
+    expect(active).toBe('wasm');
+    expect(environmentSchema.parse(environmentOf({ ...choice, versions: {}, threads: null }, { runtime: 'test', startedAt: '' })).backend_probe).toEqual(choice.probe);
+    expect(describeProbe(choice.probe!)).toBe('webgpu 10 ms (10 ms at 48 rows) · wasm 6.0 ms (48 ms at 48 rows)');
+    const offer = fastGpuOffer(choice.probe, { preset: 'demo-gpu', rows: 48, baseRows: shape.rows })!;
+    expect(offer).toMatchObject({ preset: 'demo-gpu', gpuMs: 10, wasmMs: 48, wasmBaseMs: 6, speedup: 4.8, aboutAsFast: false });
+  });
+
+  it('adds nothing on a software adapter, nor without largeRows', async () => {
+    const seen: [string, number][] = [];
+    const soft = await withFakeGpu({ vendor: 'google', architecture: 'swiftshader' }, () => chooseFastestBackend(['webgpu', 'wasm'], load, { ...shape, largeRows: 48 }, timing(1, 10, seen)));
+    expect(soft.probe!.find((p) => p.backend === 'webgpu')).toMatchObject({ software: true });
+    expect(soft.probe!.every((p) => p.large === undefined)).toBe(true);
+    const none = await withFakeGpu({ vendor: 'nvidia', architecture: 'ada' }, () => chooseFastestBackend(['webgpu', 'wasm'], load, shape, timing(1, 10, seen)));
+    expect(none.probe!.every((p) => p.large === undefined)).toBe(true);
+    expect(seen.every(([, rows]) => rows === shape.rows)).toBe(true);
+  });
+});
+
+describe('fastGpuOffer', () => {
+  const offer = { preset: 'demo-gpu', rows: 320, baseRows: 40 };
+  const gpu = (ms: number | null, software: boolean | 'unknown' = false): BackendProbe => ({ backend: 'webgpu', ms: 9, warmupMs: 900, units: 5, screenMs: 0.2, note: null, adapter: 'nvidia / ada', ...(software === 'unknown' ? {} : { software }), large: { rows: 320, ms, warmupMs: 700, units: 5, note: null } });
+  const wasm = (ms: number | null, largeMs: number | null): BackendProbe => ({ backend: 'wasm', ms, warmupMs: 50, units: 5, screenMs: 1, note: ms === null ? 'screened out' : null, large: { rows: 320, ms: largeMs, warmupMs: 400, units: 2, note: null } });
+
+  it('offers the larger batch when a hardware GPU beats wasm there, saying by how much', () => {
+    const near = fastGpuOffer([gpu(40), wasm(36, 300)], offer)!;
+    expect(near).toMatchObject({ preset: 'demo-gpu', rows: 320, baseRows: 40, gpuMs: 40, wasmMs: 300, wasmBaseMs: 36, aboutAsFast: true });
+    expect(near.speedup).toBeCloseTo(7.5, 10);
+    expect(near.text).toBe('This GPU (nvidia / ada) runs the backend probe at 320 dialogues per step in 40 ms, about as fast as wasm at 40 (36 ms) and 7.5x faster than wasm at 320 (300 ms): run the demo at 320 dialogues per step (preset demo-gpu).');
+    const faster = fastGpuOffer([wasm(20, 300), gpu(150)], offer)!;
+    expect(faster.aboutAsFast).toBe(false);
+    expect(faster.text).toBe('This GPU (nvidia / ada) runs the backend probe at 320 dialogues per step 2.0x faster than wasm (150 ms vs 300 ms; wasm at 40: 20 ms): run the demo at 320 dialogues per step (preset demo-gpu).');
+    // wasm screened out at the run's rows (the GPU far ahead): still timed at 320, so still offered.
+    expect(fastGpuOffer([gpu(10), wasm(null, 300)], offer)).toMatchObject({ wasmBaseMs: null, aboutAsFast: false });
+  });
+
+  it('offers nothing when the GPU is slower or equal, software, of unknown kind, or not measured at those rows', () => {
+    expect(fastGpuOffer([gpu(310), wasm(36, 300)], offer)).toBeNull();
+    expect(fastGpuOffer([gpu(300), wasm(36, 300)], offer)).toBeNull();
+    expect(fastGpuOffer([gpu(40, true), wasm(36, 300)], offer)).toBeNull();
+    expect(fastGpuOffer([gpu(40, 'unknown'), wasm(36, 300)], offer)).toBeNull(); // an older record: not known to be hardware
+    expect(fastGpuOffer([gpu(null), wasm(36, 300)], offer)).toBeNull();
+    expect(fastGpuOffer([gpu(40), wasm(36, null)], offer)).toBeNull();
+    expect(fastGpuOffer([gpu(40), wasm(36, 300)], { ...offer, rows: 640 })).toBeNull();
+    expect(fastGpuOffer([gpu(40), wasm(36, 300)], { ...offer, baseRows: 320 })).toBeNull();
+    expect(fastGpuOffer([gpu(40)], offer)).toBeNull();
+  });
+
+  it('offers nothing without a probe (an explicit backend, or a probe that failed)', () => {
+    expect(fastGpuOffer(null, offer)).toBeNull();
+    expect(fastGpuOffer(undefined, offer)).toBeNull();
+    expect(fastGpuOffer([{ backend: 'webgpu', ms: null, warmupMs: null, units: 0, screenMs: null, note: 'did not start: no adapter' }, wasm(36, null)], offer)).toBeNull();
   });
 });

@@ -47,6 +47,23 @@ export interface BackendProbe {
   screenMs: number | null;
   /** Why there is no figure (failed to start, screened out, or its warm-up alone was slower than the best). */
   note: string | null;
+  /** webgpu: the adapter's name and whether it is software (runs on the CPU). Absent in older records and on other backends. */
+  adapter?: string | null;
+  software?: boolean;
+  /**
+   * The same probe unit at a larger batch's rows (`ProbeShape.largeRows`), timed on a hardware GPU
+   * that passed the probe and on wasm: what `fastGpuOffer` compares. Absent when not measured.
+   */
+  large?: LargeProbe;
+}
+
+/** A probe at a larger batch: rows, median ms of a unit (null: failed), the GPU's warm-up unit (wasm runs none: null), units timed. */
+export interface LargeProbe {
+  rows: number;
+  ms: number | null;
+  warmupMs: number | null;
+  units: number;
+  note: string | null;
 }
 
 /**
@@ -168,6 +185,11 @@ export async function initBackend(preferred: BackendName[], load: BackendLoader)
 export interface ProbeShape extends ModelShape {
   /** Rows decoded in lockstep (promptsPerStep x groupSize). */
   rows: number;
+  /**
+   * A larger batch's rows (the demo-gpu preset's 320 dialogues) to time too, on a hardware GPU that
+   * passed the probe and on wasm; nothing is added without a hardware GPU. Absent: not probed.
+   */
+  largeRows?: number;
 }
 
 /**
@@ -243,6 +265,8 @@ export interface ProbeOptions {
  * 2. The rest run probe units (`probeUnit`): one warm-up, then up to `maxUnits` within `budgetMs`;
  *    the lowest median wins. A warm-up over 4x the best median so far also ends a backend's probe,
  *    except on a hardware GPU, whose warm-up is mostly shader compilation later units do not pay.
+ * 3. With `shape.largeRows` and a hardware GPU among the measured: that GPU and wasm also time units
+ *    at the larger rows (`BackendProbe.large`, what `fastGpuOffer` reads); nothing otherwise.
  * Tensors are disposed on the backend that made them before switching. The winner is the active
  * backend on return.
  */
@@ -271,6 +295,7 @@ export async function chooseFastestBackend(candidates: BackendName[], load: Back
       continue;
     }
     const entry: BackendProbe = { backend: name, ms: null, warmupMs: null, units: 0, screenMs: null, note: null };
+    if (name === 'webgpu') Object.assign(entry, { adapter: started.get(name)!.adapter, software: started.get(name)!.software });
     probe.push(entry);
     try {
       await screen(shape);
@@ -316,6 +341,38 @@ export async function chooseFastestBackend(candidates: BackendName[], load: Back
     }
   }
   if (!best) throw new Error(`No TensorFlow.js backend could run the probe: ${probe.map((p) => `${p.backend}: ${p.note}`).join('; ')}`);
+
+  // The larger batch: only where a hardware GPU passed the probe (a software adapter or none adds
+  // nothing), on that GPU and on wasm (screened out or not: the comparison needs its figure).
+  const large = shape.largeRows;
+  const gpu = probe.find((p) => p.backend === 'webgpu' && p.ms !== null && started.get('webgpu')?.software === false);
+  if (large !== undefined && large > shape.rows && gpu) {
+    for (const entry of [gpu, probe.find((p) => p.backend === 'wasm' && started.has('wasm'))]) {
+      if (!entry) continue;
+      const result: LargeProbe = { rows: large, ms: null, warmupMs: null, units: 0, note: null };
+      entry.large = result;
+      if (!(await tf.setBackend(entry.backend))) {
+        result.note = `tf.setBackend('${entry.backend}') failed`;
+        continue;
+      }
+      const policy = new Policy(shape, new Rng(1));
+      try {
+        // The GPU compiles shaders for the new shapes: a warm-up unit first. wasm has none to
+        // compile, and a unit at 320 rows costs seconds there (measured: docs/performance.md).
+        if (entry.backend === 'webgpu') result.warmupMs = await timeOf(() => unit(policy, large));
+        const times: number[] = [];
+        const end = now() + budget;
+        while (times.length < maxUnits && (times.length === 0 || now() < end)) times.push(await timeOf(() => unit(policy, large)));
+        times.sort((a, b) => a - b);
+        result.ms = times[Math.floor((times.length - 1) / 2)];
+        result.units = times.length;
+      } catch (error) {
+        result.note = `probe failed: ${error instanceof Error ? error.message : String(error)}`;
+      } finally {
+        policy.dispose();
+      }
+    }
+  }
   if (!(await tf.setBackend(best.name))) throw new Error(`tf.setBackend('${best.name}') failed after the probe`);
   await tf.ready();
   const info = started.get(best.name)!;
@@ -327,10 +384,59 @@ export async function chooseFastestBackend(candidates: BackendName[], load: Back
 export function describeProbe(probe: BackendProbe[]): string {
   return probe
     .map((p) => {
-      if (p.ms !== null) return `${p.backend} ${formatMs(p.ms)}`;
-      return `${p.backend} ${p.note ?? 'no figure'}`;
+      const large = p.large ? ` (${p.large.ms !== null ? formatMs(p.large.ms) : (p.large.note ?? 'no figure')} at ${p.large.rows} rows)` : '';
+      if (p.ms !== null) return `${p.backend} ${formatMs(p.ms)}${large}`;
+      return `${p.backend} ${p.note ?? 'no figure'}${large}`;
     })
     .join(' · ');
+}
+
+/** The preset the page offers on a GPU that is fast at its larger batch: the demo at 64 prompts x G = 5 (config.ts). */
+export const FAST_GPU_PRESET = 'demo-gpu';
+/** "About as fast": the GPU's probe at the larger batch within this factor of wasm's at the run's batch. */
+const ABOUT_AS_FAST = 1.25;
+
+export interface FastGpuOffer {
+  preset: string;
+  adapter: string;
+  /** The larger batch's rows and the probed run's. */
+  rows: number;
+  baseRows: number;
+  /** ms per probe unit: the GPU and wasm at `rows`, wasm at `baseRows` (null when wasm was not fully probed there). */
+  gpuMs: number;
+  wasmMs: number;
+  wasmBaseMs: number | null;
+  /** wasm over the GPU at `rows`. */
+  speedup: number;
+  /** The GPU at `rows` within 1.25x wasm at `baseRows`. */
+  aboutAsFast: boolean;
+  text: string;
+}
+
+/**
+ * Whether to offer the larger batch's preset, from a run's probe figures alone (pure: the page and
+ * its tests call it with real or injected figures). Only when the probe timed a hardware WebGPU
+ * adapter (not software, and known to be hardware: older records do not say) and wasm at the same
+ * larger batch (`rows`), and the GPU was faster there. `baseRows`: the probed run's rows.
+ */
+export function fastGpuOffer(probe: BackendProbe[] | null | undefined, offer: { preset: string; rows: number; baseRows: number }): FastGpuOffer | null {
+  if (!probe || offer.rows <= offer.baseRows) return null;
+  const gpu = probe.find((p) => p.backend === 'webgpu');
+  const wasm = probe.find((p) => p.backend === 'wasm');
+  if (!gpu || gpu.software !== false || !wasm) return null;
+  const gpuMs = gpu.large?.rows === offer.rows ? gpu.large.ms : null;
+  const wasmMs = wasm.large?.rows === offer.rows ? wasm.large.ms : null;
+  if (gpuMs === null || wasmMs === null || !(gpuMs > 0) || !(gpuMs < wasmMs)) return null;
+  const wasmBaseMs = wasm.ms;
+  const aboutAsFast = wasmBaseMs !== null && gpuMs <= ABOUT_AS_FAST * wasmBaseMs;
+  const adapter = gpu.adapter ?? 'WebGPU adapter';
+  const speedup = wasmMs / gpuMs;
+  const x = `${speedup.toFixed(speedup < 10 ? 1 : 0)}x`;
+  const compared = aboutAsFast
+    ? `in ${formatMs(gpuMs)}, about as fast as wasm at ${offer.baseRows} (${formatMs(wasmBaseMs!)}) and ${x} faster than wasm at ${offer.rows} (${formatMs(wasmMs)})`
+    : `${x} faster than wasm (${formatMs(gpuMs)} vs ${formatMs(wasmMs)}${wasmBaseMs !== null ? `; wasm at ${offer.baseRows}: ${formatMs(wasmBaseMs)}` : ''})`;
+  const text = `This GPU (${adapter}) runs the backend probe at ${offer.rows} dialogues per step ${compared}: run the demo at ${offer.rows} dialogues per step (preset ${offer.preset}).`;
+  return { preset: offer.preset, adapter, rows: offer.rows, baseRows: offer.baseRows, gpuMs, wasmMs, wasmBaseMs, speedup, aboutAsFast, text };
 }
 
 function formatMs(ms: number): string {

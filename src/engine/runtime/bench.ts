@@ -16,6 +16,8 @@ import { computeInfoGain } from '../rl/infogain';
 import { AdamW } from '../rl/optimizer';
 import { Trainer } from '../rl/trainer';
 import type { WordTokenizer } from '../text/tokenizer';
+import { loadFilesInto, type CheckpointFiles } from '../checkpoints/hf-checkpoint';
+import type { BatchTiming } from './batch-scaling';
 
 const now = () => performance.now();
 
@@ -240,4 +242,40 @@ export async function benchTrainThroughput(shape: ModelShape, batch: number, con
   policy.dispose();
   const stepMs = median(samples);
   return { shape, batch, context, parameters, flopsPerToken: trainFlopsPerToken(shape, parameters, context), tokensPerS: ((batch * context) / stepMs) * 1000, stepMs, between: betweenSamples };
+}
+
+/**
+ * Whole InfoPO training steps (rollouts, information gain, update: `Trainer.step`, as
+ * benchTrainSteps runs it) at each batch of `dialogues` per step (promptsPerStep = dialogues /
+ * groupSize), one trainer per batch from the same checkpoint (`init`: its files, loaded as
+ * runExperiment loads them) and seed. One warm-up step each, then `steps` rounds of one step per
+ * batch, interleaved so that every batch sees the same moments of a shared machine.
+ */
+export async function benchBatchSteps(config: Config, tokenizer: WordTokenizer, batches: number[], steps: number, init?: CheckpointFiles): Promise<BatchTiming[]> {
+  const lanes: { trainer: Trainer; timing: BatchTiming }[] = [];
+  try {
+    for (const dialogues of batches) {
+      const promptsPerStep = dialogues / config.groupSize;
+      if (!Number.isInteger(promptsPerStep)) throw new Error(`batch scaling: ${dialogues} dialogues is not a multiple of groupSize ${config.groupSize}`);
+      const trainer = new Trainer({ ...config, promptsPerStep }, tokenizer);
+      lanes.push({ trainer, timing: { dialogues, promptsPerStep, stepMs: [], rolloutMs: [], infogainMs: [], updateMs: [], tokens: [] } });
+      if (init) loadFilesInto(trainer.policy, init, tokenizer, `models/${config.init}`);
+      await trainer.warmStart();
+    }
+    for (let s = 0; s <= steps; s++) {
+      for (const { trainer, timing: t } of lanes) {
+        const r = await trainer.step();
+        if (r.rollouts.length !== t.dialogues) throw new Error(`batch scaling: a step of promptsPerStep ${t.promptsPerStep} ran ${r.rollouts.length} dialogues, not ${t.dialogues}`);
+        if (s === 0) continue; // warm-up: first-call shader compiles and allocations at this batch's shapes
+        t.stepMs.push(r.metrics.step_ms);
+        t.rolloutMs.push(r.metrics.rollout_ms);
+        t.infogainMs.push(r.metrics.infogain_ms);
+        t.updateMs.push(r.metrics.update_ms);
+        t.tokens.push(r.rollouts.reduce((a, x) => a + x.dialogue.tokens.length, 0));
+      }
+    }
+  } finally {
+    for (const { trainer } of lanes) trainer.dispose();
+  }
+  return lanes.map((l) => l.timing);
 }

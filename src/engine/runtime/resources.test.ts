@@ -27,11 +27,14 @@ describe('resource estimate', () => {
     expect(estimateResources({ ...DEFAULT_CONFIG, klCoef: 0.1 }).weightBytes).toBe(base.weightBytes * 1.25);
   });
 
-  it('lets every preset run on a 4 GB device without a warning', () => {
-    for (const name of Object.keys(PRESETS)) {
+  it('lets every preset run on a 4 GB device without a warning, but demo-gpu (8 GB)', () => {
+    for (const name of Object.keys(PRESETS).filter((n) => n !== 'demo-gpu')) {
       const check = checkResources(configFromPresets([name]), { backend: 'auto', deviceMemoryGB: 4 });
       expect([name, check.level]).toEqual([name, 'ok']);
     }
+    // 320 dialogues per step in 4 mini-batches of 80, bounded as if each filled maxContext: ~1.8 GB.
+    expect(checkResources(configFromPresets(['demo-gpu']), { backend: 'auto', deviceMemoryGB: 8 }).level).toBe('ok');
+    expect(checkResources(configFromPresets(['demo-gpu']), { backend: 'auto', deviceMemoryGB: 4 }).level).toBe('warn');
   });
 
   it('refuses the setups that ran out of memory, naming the reason', () => {
