@@ -64,8 +64,8 @@ interface FusedComparison {
 interface WebGpuFusedOpsResult {
   /** Language-model training step (forward, backward, AdamW) on random tokens. */
   lm_step: FusedComparison & { shape: { d_model: number; n_layers: number; n_heads: number; batch: number; context: number } };
-  /** One Trainer step of InfoPO (rollouts, information gain, the update) on the bench's webgpu config. */
-  trainer_step: FusedComparison;
+  /** One Trainer step of InfoPO on the bench's webgpu config, and the medians of its phases (rollouts decode token by token with a KV cache: no fused attention there). */
+  trainer_step: FusedComparison & { phase_ms: Record<'rollout' | 'infogain' | 'update', { fused: number; stock: number }> };
 }
 
 interface LmTrainResult {
@@ -175,9 +175,10 @@ function compareFused(fused: { ms: number[]; dispatches: number }, stock: { ms: 
 }
 
 /**
- * The fused WebGPU ops against tfjs's stock ops, alternating on / off so both see the same load:
- * dispatches and time of one language-model training step (after a warm-up step that compiles the
- * shaders) and of one InfoPO Trainer step (each after its warm start and one warm-up step).
+ * The fused WebGPU ops against tfjs's stock ops, alternating on / off so both see the same load
+ * (medians): dispatches and time of one language-model training step (after a warm-up step that
+ * compiles the shaders) and of one InfoPO Trainer step (each path its own trainer, after its warm
+ * start and one warm-up step).
  */
 async function benchWebGpuFusedOps(config: ReturnType<typeof configFromPresets>, tokenizer: Awaited<ReturnType<typeof nodeTokenizer>>, repeats: number): Promise<WebGpuFusedOpsResult> {
   const lmShape = { vocabSize: 64, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: 64 };
@@ -195,25 +196,31 @@ async function benchWebGpuFusedOps(config: ReturnType<typeof configFromPresets>,
         setWebGpuFusedOps(was);
       }
     }
-  const trainer = { fused: { ms: [] as number[], dispatches: 0 }, stock: { ms: [] as number[], dispatches: 0 } };
-  for (const which of ['fused', 'stock'] as const) {
+  // Two trainers from the same config, one per path, stepped alternately so both see the same load.
+  const trainers = {} as Record<'fused' | 'stock', Trainer>;
+  const trainer = { fused: { ms: [] as number[], dispatches: 0, phases: [] as number[][] }, stock: { ms: [] as number[], dispatches: 0, phases: [] as number[][] } };
+  const withPath = async <T>(which: 'fused' | 'stock', fn: () => Promise<T>): Promise<T> => {
     const was = setWebGpuFusedOps(which === 'fused');
-    try {
-      const t = new Trainer({ ...config, method: 'infopo' }, tokenizer);
-      await t.warmStart();
-      await t.step(); // warm-up: shader compiles
-      const t0 = performance.now();
-      const { dispatches } = await countDispatches(() => t.step());
-      trainer[which].ms.push(performance.now() - t0);
+    return fn().finally(() => setWebGpuFusedOps(was));
+  };
+  for (const which of ['fused', 'stock'] as const)
+    await withPath(which, async () => {
+      trainers[which] = new Trainer({ ...config, method: 'infopo' }, tokenizer);
+      await trainers[which].warmStart();
+      await trainers[which].step(); // warm-up: shader compiles
+    });
+  for (let r = 0; r < Math.max(3, repeats); r++)
+    for (const which of ['fused', 'stock'] as const) {
+      const { result, dispatches } = await withPath(which, () => countDispatches(() => trainers[which].step()));
+      trainer[which].ms.push(result.metrics.step_ms);
+      trainer[which].phases.push([result.metrics.rollout_ms, result.metrics.infogain_ms, result.metrics.update_ms]);
       trainer[which].dispatches = dispatches;
-      t.dispose();
-    } finally {
-      setWebGpuFusedOps(was);
     }
-  }
+  for (const t of Object.values(trainers)) t.dispose();
+  const phase = (i: number) => ({ fused: median(trainer.fused.phases.map((p) => p[i])), stock: median(trainer.stock.phases.map((p) => p[i])) });
   return {
     lm_step: { ...compareFused(lm.fused, lm.stock), shape: { d_model: lmShape.dModel, n_layers: lmShape.nLayers, n_heads: lmShape.nHeads, batch, context } },
-    trainer_step: compareFused(trainer.fused, trainer.stock),
+    trainer_step: { ...compareFused(trainer.fused, trainer.stock), phase_ms: { rollout: phase(0), infogain: phase(1), update: phase(2) } },
   };
 }
 
@@ -409,6 +416,10 @@ function table(results: BackendResult[]): string {
     row(`webgpu fused ops ${which}: time fused/stock`, ...results.map((r) => f(x(r)?.time_ratio, 3)));
     row(`  dispatches fused|stock`, ...results.map((r) => (x(r) ? `${x(r)!.dispatches.fused}|${x(r)!.dispatches.stock}` : '-')));
     row(`  step ms fused|stock`, ...results.map((r) => (x(r) ? `${f(x(r)!.step_ms.fused, 0)}|${f(x(r)!.step_ms.stock, 0)}` : '-')));
+  }
+  for (const p of ['rollout', 'infogain', 'update'] as const) {
+    const x = (r: BackendResult) => r.webgpu_fused_ops?.trainer_step.phase_ms[p];
+    row(`  ${p} ms fused|stock`, ...results.map((r) => (x(r) ? `${f(x(r)!.fused, 0)}|${f(x(r)!.stock, 0)}` : '-')));
   }
   row('webgpu max |err| logRatio|KL', ...results.map((r) => (r.fidelity_max_abs ? `${r.fidelity_max_abs.log_ratio.toExponential(1)}|${r.fidelity_max_abs.kl.toExponential(1)}` : '-')));
   return lines.join('\n');
