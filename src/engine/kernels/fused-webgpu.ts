@@ -42,7 +42,8 @@ abstract class FlatProgram implements WebGPUProgram {
   constructor(outputShape: number[], items: number) {
     this.outputShape = outputShape;
     this.dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
-    // Items here stay far below 64 × 65535 (the per-dimension limit), so the dispatch stays 1-D.
+    // Above 65535 workgroups tfjs reshapes this into a 2-D grid; main() still gets the linear
+    // index (getGlobalIndex) and every kernel checks it against its item count.
     this.dispatch = [Math.max(1, Math.ceil(items / 64)), 1, 1];
   }
 
