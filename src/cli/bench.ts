@@ -13,7 +13,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { BOOTSTRAP_SEED, benchBatchSteps, DEFAULT_BATCHES, parseBatches, SLOW_BATCHES, summariseBatchScaling, type BatchScalingSummary, divergenceParity, PARITY_CASES, benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, curveArea, DEMO_CHECK_SEEDS, setDepthwiseProducts, firstRise, median, pairedDifference, raceVerdict, runExperiment, VISIBLE_RISE, type ConfigInput, type DecodeTiming, type EvaluationEntry, type KernelTiming, type PrefixReuseTiming, type RaceVerdict, type StepTiming } from '../engine';
+import { BOOTSTRAP_SEED, setWebGpuFusedOps, Trainer, benchBatchSteps, DEFAULT_BATCHES, parseBatches, SLOW_BATCHES, summariseBatchScaling, type BatchScalingSummary, divergenceParity, PARITY_CASES, benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, type TrainThroughput, configFromPresets, curveArea, DEMO_CHECK_SEEDS, setDepthwiseProducts, firstRise, median, pairedDifference, raceVerdict, runExperiment, VISIBLE_RISE, type ConfigInput, type DecodeTiming, type EvaluationEntry, type KernelTiming, type PrefixReuseTiming, type RaceVerdict, type StepTiming } from '../engine';
 import { parseSeeds, ROOT, runNode } from './processes';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
 import { CHROMIUM_ARGS, systemChromium } from './browser';
@@ -54,6 +54,24 @@ interface BackendResult {
   /** Whole InfoPO steps of the demo preset at each batch of dialogues per step (Node backends). */
   batch_scaling?: BatchScalingResult;
   fidelity_max_abs?: { log_ratio: number; kl: number };
+  /** webgpu in Node: the fused dense / LayerNorm / attention kernels (kernels/fused.ts) against tfjs's stock ops. */
+  webgpu_fused_ops?: WebGpuFusedOpsResult;
+}
+
+/** GPU dispatches and time of one step with the fused ops on and with them off (tfjs's stock ops), and their ratios. */
+interface FusedComparison {
+  dispatches: { fused: number; stock: number };
+  step_ms: { fused: number; stock: number };
+  /** fused / stock: below 1 is a gain. */
+  time_ratio: number;
+  dispatch_ratio: number;
+}
+
+interface WebGpuFusedOpsResult {
+  /** Language-model training step (forward, backward, AdamW) on random tokens. */
+  lm_step: FusedComparison & { shape: { d_model: number; n_layers: number; n_heads: number; batch: number; context: number } };
+  /** One Trainer step of InfoPO on the bench's webgpu config, and the medians of its phases (rollouts decode token by token with a KV cache: no fused attention there). */
+  trainer_step: FusedComparison & { phase_ms: Record<'rollout' | 'infogain' | 'update', { fused: number; stock: number }> };
 }
 
 interface LmTrainResult {
@@ -194,7 +212,79 @@ async function benchNode(backend: 'cpu' | 'wasm' | 'webgpu', steps: number, repe
   const prefix = await benchPrefixReuse(config, tokenizer, repeats);
   const decode = await benchDecode({ vocabSize: tokenizer.vocabSize, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: config.maxContext }, 16, 96);
   const scaled = await benchScaling(backend, small, scaling, tokenizer, steps);
-  return { ...summarise(backend === 'webgpu' ? `webgpu (Node: ${choice.adapter})` : backend, shape, divergence, stepTimes, prefix, decode), ...scaled, fidelity_max_abs: await fidelity };
+  const fusedOps = backend === 'webgpu' ? await benchWebGpuFusedOps(config, tokenizer, repeats) : undefined;
+  return { ...summarise(backend === 'webgpu' ? `webgpu (Node: ${choice.adapter})` : backend, shape, divergence, stepTimes, prefix, decode), ...scaled, fidelity_max_abs: await fidelity, webgpu_fused_ops: fusedOps };
+}
+
+/** GPU dispatches made by `fn` on the webgpu backend: every program tfjs records into a compute pass (kernels it runs on the CPU are not counted). */
+async function countDispatches<T>(fn: () => Promise<T>): Promise<{ result: T; dispatches: number }> {
+  const backend = tf.backend() as unknown as { recordAndSubmit: (...args: unknown[]) => unknown };
+  const record = backend.recordAndSubmit;
+  let dispatches = 0;
+  backend.recordAndSubmit = function (this: unknown, ...args: unknown[]) {
+    dispatches++;
+    return record.apply(this, args);
+  };
+  try {
+    return { result: await fn(), dispatches };
+  } finally {
+    backend.recordAndSubmit = record;
+  }
+}
+
+function compareFused(fused: { ms: number[]; dispatches: number }, stock: { ms: number[]; dispatches: number }): FusedComparison {
+  const step = { fused: median(fused.ms), stock: median(stock.ms) };
+  return { dispatches: { fused: fused.dispatches, stock: stock.dispatches }, step_ms: step, time_ratio: step.fused / step.stock, dispatch_ratio: fused.dispatches / stock.dispatches };
+}
+
+/**
+ * The fused WebGPU ops against tfjs's stock ops, alternating on / off so both see the same load
+ * (medians): dispatches and time of one language-model training step (after a warm-up step that
+ * compiles the shaders) and of one InfoPO Trainer step (each path its own trainer, after its warm
+ * start and one warm-up step).
+ */
+async function benchWebGpuFusedOps(config: ReturnType<typeof configFromPresets>, tokenizer: Awaited<ReturnType<typeof nodeTokenizer>>, repeats: number): Promise<WebGpuFusedOpsResult> {
+  const lmShape = { vocabSize: 64, dModel: config.dModel, nLayers: config.nLayers, nHeads: config.nHeads, maxContext: 64 };
+  const [batch, context] = [4, 48];
+  const lm = { fused: { ms: [] as number[], dispatches: 0 }, stock: { ms: [] as number[], dispatches: 0 } };
+  for (let r = 0; r < Math.max(2, repeats); r++)
+    for (const which of ['fused', 'stock'] as const) {
+      const was = setWebGpuFusedOps(which === 'fused');
+      try {
+        // One timed step after one warm-up step: the dispatches of the two, halved.
+        const { result, dispatches } = await countDispatches(() => benchTrainThroughput(lmShape, batch, context, 1, 1));
+        lm[which].ms.push(result.stepMs);
+        lm[which].dispatches = dispatches / 2;
+      } finally {
+        setWebGpuFusedOps(was);
+      }
+    }
+  // Two trainers from the same config, one per path, stepped alternately so both see the same load.
+  const trainers = {} as Record<'fused' | 'stock', Trainer>;
+  const trainer = { fused: { ms: [] as number[], dispatches: 0, phases: [] as number[][] }, stock: { ms: [] as number[], dispatches: 0, phases: [] as number[][] } };
+  const withPath = async <T>(which: 'fused' | 'stock', fn: () => Promise<T>): Promise<T> => {
+    const was = setWebGpuFusedOps(which === 'fused');
+    return fn().finally(() => setWebGpuFusedOps(was));
+  };
+  for (const which of ['fused', 'stock'] as const)
+    await withPath(which, async () => {
+      trainers[which] = new Trainer({ ...config, method: 'infopo' }, tokenizer);
+      await trainers[which].warmStart();
+      await trainers[which].step(); // warm-up: shader compiles
+    });
+  for (let r = 0; r < Math.max(3, repeats); r++)
+    for (const which of ['fused', 'stock'] as const) {
+      const { result, dispatches } = await withPath(which, () => countDispatches(() => trainers[which].step()));
+      trainer[which].ms.push(result.metrics.step_ms);
+      trainer[which].phases.push([result.metrics.rollout_ms, result.metrics.infogain_ms, result.metrics.update_ms]);
+      trainer[which].dispatches = dispatches;
+    }
+  for (const t of Object.values(trainers)) t.dispose();
+  const phase = (i: number) => ({ fused: median(trainer.fused.phases.map((p) => p[i])), stock: median(trainer.stock.phases.map((p) => p[i])) });
+  return {
+    lm_step: { ...compareFused(lm.fused, lm.stock), shape: { d_model: lmShape.dModel, n_layers: lmShape.nLayers, n_heads: lmShape.nHeads, batch, context } },
+    trainer_step: { ...compareFused(trainer.fused, trainer.stock), phase_ms: { rollout: phase(0), infogain: phase(1), update: phase(2) } },
+  };
 }
 
 /** `--scaling-only`: the batch scaling and the LM training against the bound, nothing else, on one Node backend. */
@@ -406,6 +496,16 @@ function table(results: BackendResult[]): string {
   row('decode tok/s no cache', ...results.map((r) => f(r.decode_tokens_per_s.no_cache, 0)));
   row('train_tokens_per_s (update)', ...results.map((r) => f(r.train_tokens_per_s, 0)));
   lines.push(...scalingTable(results).split('\n').slice(1));
+  for (const which of ['lm_step', 'trainer_step'] as const) {
+    const x = (r: BackendResult) => r.webgpu_fused_ops?.[which];
+    row(`webgpu fused ops ${which}: time fused/stock`, ...results.map((r) => f(x(r)?.time_ratio, 3)));
+    row(`  dispatches fused|stock`, ...results.map((r) => (x(r) ? `${x(r)!.dispatches.fused}|${x(r)!.dispatches.stock}` : '-')));
+    row(`  step ms fused|stock`, ...results.map((r) => (x(r) ? `${f(x(r)!.step_ms.fused, 0)}|${f(x(r)!.step_ms.stock, 0)}` : '-')));
+  }
+  for (const p of ['rollout', 'infogain', 'update'] as const) {
+    const x = (r: BackendResult) => r.webgpu_fused_ops?.trainer_step.phase_ms[p];
+    row(`  ${p} ms fused|stock`, ...results.map((r) => (x(r) ? `${f(x(r)!.fused, 0)}|${f(x(r)!.stock, 0)}` : '-')));
+  }
   row('webgpu max |err| logRatio|KL', ...results.map((r) => (r.fidelity_max_abs ? `${r.fidelity_max_abs.log_ratio.toExponential(1)}|${r.fidelity_max_abs.kl.toExponential(1)}` : '-')));
   return lines.join('\n');
 }

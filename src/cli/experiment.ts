@@ -11,7 +11,7 @@ import cliProgress from 'cli-progress';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { checkResources, decodeShare, ignoredKeysLine, reproductionVerdict, shareParamsOfLink, shareUrl, type ShareProof, ConfigError, decodeSnapshot, diffFromDefaults, encodeSnapshot, runExperiment, LEGACY_FILES, metricsCsv, RunFault, SNAPSHOT_FILE, SnapshotError, verifySnapshot, type Config, type MetricName, type RunRecord, type RunSnapshot } from '../engine';
+import { checkResources, setWebGpuFusedOps, decodeShare, ignoredKeysLine, reproductionVerdict, shareParamsOfLink, shareUrl, type ShareProof, ConfigError, decodeSnapshot, diffFromDefaults, encodeSnapshot, runExperiment, LEGACY_FILES, metricsCsv, RunFault, SNAPSHOT_FILE, SnapshotError, verifySnapshot, type Config, type MetricName, type RunRecord, type RunSnapshot } from '../engine';
 import { writeCheckpointFolder } from './checkpoint-folder';
 import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
 import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     .option('--out <dir>', 'output folder (default runs/<method>-<task>-seed<seed>)')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['wasm', 'cpu', 'webgpu']).default('wasm'))
     .option('--quiet', 'no progress bar')
+    .option('--webgpu-stock-ops', "webgpu: tfjs's stock ops instead of the fused WGSL dense / LayerNorm / attention kernels (to compare; rounding-level differences)")
     .option('--checkpoint-every <n>', `write a resumable snapshot (DIR/${SNAPSHOT_FILE}) after every n-th RL step and when stopped with Ctrl-C`, (v) => {
       if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected a whole number of steps, at least 1');
       return Number(v);
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     .option('--page-url <url>', "the page's address that run.json's share_url points at", process.env.INFOPO_PAGE_URL ?? 'http://localhost:5173/')
     .showHelpAfterError();
   program.parse();
-  const opts = program.opts<ConfigFlags & { out?: string; backend: 'wasm' | 'cpu' | 'webgpu'; quiet?: boolean; checkpointEvery?: number; resume?: string; url?: string; pageUrl: string }>();
+  const opts = program.opts<ConfigFlags & { out?: string; backend: 'wasm' | 'cpu' | 'webgpu'; quiet?: boolean; webgpuStockOps?: boolean; checkpointEvery?: number; resume?: string; url?: string; pageUrl: string }>();
   if (opts.listKeys) {
     console.log(listKeys());
     return;
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
   if (resources.level === 'warn') console.error(resources.message);
   quietTfjsBanner();
   const choice = await nodeBackend(opts.backend);
+  if (opts.webgpuStockOps) setWebGpuFusedOps(false);
   const tokenizer = await nodeTokenizer();
   const out = resolve(opts.out ?? opts.resume ?? join('runs', `${config.method}-${config.task.replace(/,/g, '+')}-seed${config.seed}`));
   mkdirSync(out, { recursive: true });

@@ -68,7 +68,9 @@ export { BOOTSTRAP_SEED, mean, median, movingAverage, pairedDifference, quantile
 export { AdamW } from './rl/optimizer';
 // Measurements for `npm run bench` and the kernel lab:
 // The wasm depthwise path for batched products can be switched off to measure what it gains.
-export { setDepthwiseProducts } from './policy/ops';
+export { causalSelfAttention, dense, layerNorm, setDepthwiseProducts, setFusedAttention } from './policy/ops';
+export { fusedColumnSum, fusedMatMul, hasWebGpuFusedKernels, setWebGpuFusedOps, webgpuCausalSelfAttention, webgpuDense, webgpuFusedOpsApply, webgpuLayerNorm } from './kernels/fused';
+export * as fusedReference from './kernels/fused-reference';
 export { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benchTrainSteps, benchTrainThroughput, forwardFlops, trainFlopsPerToken, type TrainThroughput, type DecodeTiming, type KernelTiming, type PrefixReuseTiming, type StepTiming } from './runtime/bench';
 // Batch scaling of a whole training step (npm run bench): the timing, and its pure parsing and summary.
 export { benchBatchSteps } from './runtime/bench';

@@ -133,12 +133,12 @@ export class Policy {
     let x = tf.add(embed(this.get('wte') as tf.Tensor2D, tokens), embed(this.get('wpe') as tf.Tensor2D, positions)) as tf.Tensor3D;
     const mask = options.mask ?? causalMask(T, pastLen);
     const kvOut: KV = { k: [], v: [] };
-    const fused = !options.past && !options.mask && fusedAttentionApplies(T);
+    const fused = !options.past && !options.mask && fusedAttentionApplies(T, dh);
     for (let l = 0; l < nLayers; l++) {
       const p = (n: string) => this.get(`h${l}.${n}`);
       const h = layerNorm(x, p('ln1.g'), p('ln1.b'));
       const qkv = dense(h, p('attn.wqkv'), p('attn.bqkv')) as tf.Tensor3D; // [B, T, 3d]
-      // A whole causal sequence per row (training, teacher-forced passes): one op on wasm (ops.ts).
+      // A whole causal sequence per row (training, teacher-forced passes): one op on wasm and webgpu (ops.ts).
       if (fused) {
         if (options.returnKV) {
           // The cache in its usual layout, from the same keys and values (the one-op attention keeps its own).

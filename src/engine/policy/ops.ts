@@ -3,11 +3,14 @@
  * docs/performance.md):
  * - matMul's built-in gradient uses transposeA/B flags, 4-5x slower on wasm than an explicit
  *   transpose followed by a plain matMul;
+ * - on webgpu, when kernels/fused-webgpu.ts is loaded, dense, LayerNorm and causal self-attention
+ *   are fused WGSL kernels with written-out gradients (kernels/fused.ts; setWebGpuFusedOps turns them off);
  * - gather's gradient needs UnsortedSegmentSum, which wasm lacks;
  * - batched products run as depthwise convolutions (XNNPACK) on wasm, and on wasm alone dense,
  *   LayerNorm and causal self-attention are single ops with written-out gradients.
  */
 import * as tf from '@tensorflow/tfjs';
+import { MAX_FUSED_HEAD_DIM, webgpuCausalSelfAttention, webgpuDense, webgpuFusedOpsApply, webgpuLayerNorm } from '../kernels/fused';
 import { shareWasmCopies } from './wasm-kernels';
 
 /**
@@ -118,9 +121,15 @@ export function setFusedAttention(on: boolean): boolean {
   return was;
 }
 
-/** Whether causalSelfAttention applies (wasm, the depthwise products on, at least DEPTHWISE_MIN_ROWS positions). */
-export function fusedAttentionApplies(T: number): boolean {
-  return fusedAttention && depthwiseProducts && T >= DEPTHWISE_MIN_ROWS && onWasm();
+/**
+ * Whether causalSelfAttention applies: on webgpu with the fused kernels (any length, heads up to
+ * MAX_FUSED_HEAD_DIM wide), or on wasm with the depthwise products on and at least
+ * DEPTHWISE_MIN_ROWS positions.
+ */
+export function fusedAttentionApplies(T: number, headDim = 0): boolean {
+  if (!fusedAttention) return false;
+  if (webgpuFusedOpsApply()) return headDim <= MAX_FUSED_HEAD_DIM;
+  return depthwiseProducts && T >= DEPTHWISE_MIN_ROWS && onWasm();
 }
 
 /** Additive causal mask [T, 1, T] (row = query, last axis = key), in the layout of causalSelfAttention's scores. */
@@ -154,6 +163,7 @@ export function causalSelfAttention(qkv: tf.Tensor3D, H: number): tf.Tensor3D {
   const [B, T, d3] = qkv.shape;
   const d = d3 / 3;
   if (!Number.isInteger(d) || d % H !== 0) throw new Error(`causalSelfAttention: last axis ${d3} is not 3 × d with d a multiple of ${H} heads`);
+  if (webgpuFusedOpsApply()) return webgpuCausalSelfAttention(qkv, H);
   const dh = d / H;
   const C = B * H;
   const scale = 1 / Math.sqrt(dh);
@@ -239,6 +249,7 @@ export function dense(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor, activation: Act
   const x2 = x.reshape([-1, din]);
   let y: tf.Tensor;
   if (onWasm()) y = b ? linearOp(true, activation)(x2, w, b) : linearOp(false, activation)(x2, w);
+  else if (webgpuFusedOpsApply()) y = webgpuDense(x2 as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D | undefined, activation);
   else {
     y = matMul(x2, w);
     if (b) y = tf.add(y, b);
@@ -268,6 +279,7 @@ export function embed(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
 /** LayerNorm over the last axis; gain and bias broadcast (no Tile, whose gradient is slow). */
 export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps = 1e-5): tf.Tensor {
   if (onWasm()) return layerNormOp(eps)(x, gain, bias);
+  if (webgpuFusedOpsApply()) return webgpuLayerNorm(x, gain as tf.Tensor1D, bias as tf.Tensor1D, eps);
   const axis = x.shape.length - 1;
   const { mean, variance } = tf.moments(x, axis, true);
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias);
