@@ -1,9 +1,10 @@
 /** Node host of the engine: backend, tokenizer from models/, environment info. */
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { environmentOf, initBackend, loadTokenizer, type BackendChoice, type BackendName, type BackendReport, type EnvironmentInfo, type WordTokenizer } from '../engine';
+import { environmentOf, initBackend, loadTokenizer, loadUserSimulator, userModelSource, type BackendChoice, type UserSimulator, type BackendName, type BackendReport, type EnvironmentInfo, type WordTokenizer } from '../engine';
 
 import { MODELS_DIR } from './checkpoint-folder';
 import { installNodeWebGpu } from './node-webgpu';
@@ -40,6 +41,30 @@ export { nodePretrained } from './checkpoint-folder';
 
 export async function nodeTokenizer(): Promise<WordTokenizer> {
   return loadTokenizer({ modelsPath: MODELS_DIR });
+}
+
+/** Whether the Hugging Face Hub answers within 5 s (only asked when a Hub id is named). */
+async function hubReachable(id: string): Promise<boolean> {
+  try {
+    const res = await fetch(`https://huggingface.co/api/models/${id}`, { signal: AbortSignal.timeout(5000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Node host's `loadUserModel` (runExperiment, evaluate, the probes): transformers.js on
+ * onnxruntime-node, models/ for user-lm, any folder on disk, the Hub when it answers; weights may
+ * take at most half this machine's memory.
+ */
+export function nodeUserModelLoader(tokenizer: WordTokenizer): (spec: string) => Promise<UserSimulator | null> {
+  return async (spec) => {
+    const source = userModelSource(spec);
+    const online = source.kind === 'hub' ? await hubReachable(source.id) : false;
+    const path = source.kind === 'folder' ? resolve(source.path.replace(/^~(?=$|[/\\])/, process.env.HOME ?? '~')) : null;
+    return loadUserSimulator(path ?? spec, tokenizer, { modelsPath: MODELS_DIR, device: 'cpu', memoryLimitBytes: totalmem() / 2, online, canReadFolders: true });
+  };
 }
 
 /** The run record's environment in Node: the same mapping as the page's (`environmentOf`), with Node's runtime and package versions. */

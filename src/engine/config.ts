@@ -12,6 +12,7 @@ import { DEFAULT_DEMO_SLIP, parseSlipList } from './tasks/common';
 import type { EpisodeOptions } from './tasks/types';
 import { NON_ANSWER, PERSONA_IDS } from './users';
 import { GREEDY, type SamplingOptions } from './policy/sampler';
+import { isUserModelSpec, SCRIPTED_USER } from './user-lm/source';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.number().min(min).max(max);
@@ -31,6 +32,18 @@ export const configSchema = z.strictObject({
     .describe('Task family id, or a comma-separated mixture trained together (e.g. "20q,intent"). [sandbox]'),
   persona: z.enum(PERSONA_IDS).default('cooperative').describe('Simulated user persona during training (cooperative, terse, verbose, noisy, implicit). [UserBench, sandbox]'),
   evalPersona: z.union([z.literal(''), z.enum(PERSONA_IDS)]).default('').describe('Persona for evaluation; empty = same as training (change it to test robustness to the user simulator). [paper §6]'),
+  userModel: z
+    .string()
+    .max(200)
+    .refine(isUserModelSpec, { message: 'scripted, user-lm, a checkpoint folder (a path starting with / or ./) or a Hub model id (owner/name)' })
+    .default(SCRIPTED_USER)
+    .describe("Who words the users' replies in training: scripted (the persona's templates), user-lm (the shipped LM user, docs/users.md), a checkpoint folder (command line) or a Hub model id (with internet). The scripted episode still decides validity, the end and the score. [paper §6, sandbox]"),
+  evalUserModel: z
+    .string()
+    .max(200)
+    .refine((v) => v === '' || isUserModelSpec(v), { message: 'empty (as in training), scripted, user-lm, a checkpoint folder or a Hub model id' })
+    .default('')
+    .describe('Who words them in evaluation; empty = as in training (set it to test a policy against another kind of user: simulator shift). [paper §6, sandbox]'),
   noise: num(0, 1).default(0.2).describe('Probability that the noisy persona answers wrongly. [sandbox]'),
   wrongGuess: z.enum(['end', 'turn']).default('end').describe('20 questions: a wrong guess ends the episode (end) or only costs a turn (turn). [TelepathyGym, sandbox]'),
   kinds: int(1, ALL_KINDS).default(ALL_KINDS).describe('20 questions: play only the first N kinds of the catalogue (animal, food, vehicle, tool, furniture, instrument; 12 items each, 3 of them test-only); 6 = all 72 items. A task-size knob for small policies and short runs. [sandbox]'),

@@ -17,7 +17,8 @@ import type { Policy } from './policy/model';
 import { Rng } from './random';
 import type { EvaluationEntry } from './run';
 import { generateRollouts, type EndReason, type Rollout, type RolloutRequest } from './rl/rollout';
-import { scriptedRollout } from './rl/scripted';
+import { scriptedRollout, scriptedRolloutsWithUser, type ScriptedJob } from './rl/scripted';
+import type { UserSimulator } from './user-lm/lm-user';
 import { getTask } from './tasks';
 import type { Split, TaskFamily } from './tasks/types';
 import type { WordTokenizer } from './text/tokenizer';
@@ -43,6 +44,8 @@ export interface EvaluateOptions {
   split?: Split;
   /** Policy episodes decoded together (memory vs speed; results do not depend on it on cpu/wasm). */
   batchSize?: number;
+  /** The LM user wording the users' replies (user-lm/); absent or null: the scripted persona. */
+  lmUser?: UserSimulator | null;
 }
 
 /** One episode's result. */
@@ -145,15 +148,18 @@ export async function evaluate(agent: EvaluatedAgent, o: EvaluateOptions): Promi
     const sampling = Rng.derive(seed, 'eval-sampling');
     const decoding = evaluationDecoding(config);
     for (let start = 0; start < requests.length; start += size) {
-      rollouts.push(...(await generateRollouts(agent.policy, tokenizer, requests.slice(start, start + size), { ...options, ...decoding }, { sampling, user: sampling })));
+      rollouts.push(...(await generateRollouts(agent.policy, tokenizer, requests.slice(start, start + size), { ...options, ...decoding }, { sampling, user: sampling }, o.lmUser ?? undefined)));
     }
   } else {
     name = agent.baseline;
-    rollouts = plan.map((p, k) => {
+    const jobs: ScriptedJob[] = plan.map((p, k) => {
       const act = p.family.agents[agent.baseline];
       if (!act) throw new Error(`Task "${p.family.id}" has no scripted agent "${agent.baseline}". Known: ${Object.keys(p.family.agents).join(', ')}`);
-      return scriptedRollout(p.family, instances[k], act, options, { agent: p.streams.agent, user: p.streams.user }, tokenizer, p.i);
+      return { family: p.family, instance: instances[k], agent: act, options, rngs: { agent: p.streams.agent, user: p.streams.user }, group: p.i };
     });
+    rollouts = o.lmUser
+      ? await scriptedRolloutsWithUser(jobs, tokenizer, o.lmUser, Rng.derive(seed, 'eval-user-lm'))
+      : jobs.map((j) => scriptedRollout(j.family, j.instance, j.agent, j.options, j.rngs, tokenizer, j.group));
   }
   const episodes = rollouts.map(outcomeOf);
   const perTask = Object.fromEntries(families.map((f) => [f.id, means(episodes.filter((e) => e.task === f.id))]));

@@ -9,6 +9,8 @@ import { evaluate as evaluateAgent, evaluationEntry } from './evaluation';
 import { Trainer } from './rl/trainer';
 import { fingerprint, newRunRecord, type EnvironmentInfo, type EvaluationEntry, type GroupTrace, type RunRecord, type StepEntry } from './run';
 import type { WordTokenizer } from './text/tokenizer';
+import type { UserSimulator } from './user-lm/lm-user';
+import { SCRIPTED_USER } from './user-lm/source';
 import { makeSnapshot, verifySnapshot, type RunSnapshot } from './checkpoints/snapshot';
 
 /** The kinds of work a run does, in the order they happen. */
@@ -81,6 +83,28 @@ export interface ExperimentResources {
   loadPretrained?: (name: string) => Promise<CheckpointFiles>;
   /** Continue this snapshot (engine/checkpoints/snapshot.ts) instead of starting afresh; its config must equal `config`. */
   resume?: RunSnapshot;
+  /** The user simulator a `userModel` value names (user-lm/load.ts through the host's files and device); null for scripted. */
+  loadUserModel?: (spec: string) => Promise<UserSimulator | null>;
+}
+
+/** The simulators of a run's training and evaluation users (one load when both name the same model). */
+export async function runUsers(config: Config, load: ExperimentResources['loadUserModel']): Promise<{ train: UserSimulator | null; eval: UserSimulator | null; dispose: () => Promise<void> }> {
+  const evalSpec = config.evalUserModel || config.userModel;
+  if (config.userModel === SCRIPTED_USER && evalSpec === SCRIPTED_USER) return { train: null, eval: null, dispose: async () => {} };
+  if (!load) throw new Error(`userModel ${config.userModel === SCRIPTED_USER ? evalSpec : config.userModel}: this host cannot load user models`);
+  const train = await load(config.userModel);
+  const other = evalSpec === config.userModel ? train : await load(evalSpec).catch(async (e) => {
+    await train?.dispose();
+    throw e;
+  });
+  return {
+    train,
+    eval: other,
+    dispose: async () => {
+      await train?.dispose();
+      if (other !== train) await other?.dispose();
+    },
+  };
 }
 
 export interface ExperimentHooks {
@@ -119,7 +143,10 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
     while (next < plan.length && (plan[next].id === 'loading-checkpoint' || plan[next].id === 'warm-start' || ((plan[next].id === 'rl' || plan[next].id === 'evaluation') && plan[next].toStep! <= done))) next++;
   }
   await emit({ type: 'plan', phases: plan });
+  const users = await runUsers(config, resources.loadUserModel);
+  for (const [who, sim] of [['training', users.train], ['evaluation', users.eval]] as const) if (sim) await emit({ type: 'log', message: `${who} users' replies are written by the LM user ${sim.name} (${(sim.bytes / 1024).toFixed(0)} KB of weights)` });
   const trainer = new Trainer(config, tokenizer);
+  trainer.lmUser = users.train;
   if (config.init !== 'scratch' && !resume) {
     await begin('loading-checkpoint');
     const name = checkpointNameOf(config.init);
@@ -131,6 +158,7 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
       ({ layout } = loadFilesInto(trainer.policy, files, tokenizer, where));
     } catch (e) {
       trainer.dispose();
+      await users.dispose();
       throw new Error(`init=${config.init}: ${(e as Error).message}`);
     }
     await emit({ type: 'log', message: `loaded the checkpoint ${where} (${layout === 'hf' ? 'Hugging Face' : 'legacy tfjs'} layout)` });
@@ -152,7 +180,7 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
   const evaluate = async (step: number, final = false) => {
     if (config.evalEpisodes === 0) return;
     await begin(final ? 'final-evaluation' : 'evaluation');
-    const entry = evaluationEntry(await evaluateAgent({ policy: trainer.policy }, { config, tokenizer }), step);
+    const entry = evaluationEntry(await evaluateAgent({ policy: trainer.policy }, { config, tokenizer, lmUser: users.eval }), step);
     record.evaluations.push(entry);
     await emit({ type: 'evaluation', entry });
   };
@@ -203,6 +231,8 @@ export async function runExperiment(config: Config, tokenizer: WordTokenizer, en
     throw error;
   } finally {
     record.fingerprint = await fingerprint(record);
+    trainer.lmUser = null;
+    await users.dispose();
   }
   return { record, trainer };
 }

@@ -15,7 +15,7 @@ export * from './run';
 export * from './evaluation';
 export { encodeShare, decodeShare, hasShare, shareUrl, shareParamsOf, shareParamsOfLink, reproductionVerdict, SHARE_VERSION, SHARE_PARAMS, MAX_SHARE_PAYLOAD, type ShareProof, type DecodedShare, type VerdictKind } from './share';
 export { estimateResources, checkResources, resourceLimit, parameterCount, formatBytes, ESTIMATE_VOCAB, WASM_HEAP_BYTES, WARN_SHARE, type ResourceEstimate, type ResourceCheck, type ResourceLevel, type ResourceLimit, type DeviceInfo } from './runtime/resources';
-export { runExperiment, isTraced, experimentPlan, RunFault, type ExperimentEvent, type ExperimentHooks, type ExperimentResources, type PhaseId, type PhasePlan } from './experiment';
+export { runExperiment, runUsers, isTraced, experimentPlan, RunFault, type ExperimentEvent, type ExperimentHooks, type ExperimentResources, type PhaseId, type PhasePlan } from './experiment';
 export { BACKEND_NAMES, isBackendName, fallbackOrder, environmentOf, reportOf, initBackend, chooseFastestBackend, probeUnit, isSoftwareAdapter, describeProbe, fastGpuOffer, FAST_GPU_PRESET, type FastGpuOffer, type LargeProbe, type BackendChoice, type BackendName, type BackendProbe, type BackendReport, type RunHost } from './runtime/backend';
 export { createStreams, Rng, STREAMS, type RandomStreams, type StreamName } from './random';
 export * from './dialogue';
@@ -75,3 +75,10 @@ export { benchDecode, benchDivergence, benchMatmulGflops, benchPrefixReuse, benc
 // Batch scaling of a whole training step (npm run bench): the timing, and its pure parsing and summary.
 export { benchBatchSteps } from './runtime/bench';
 export { DEFAULT_BATCHES, SLOW_BATCHES, parseBatches, summariseBatchScaling, type BatchRow, type BatchScalingSummary, type BatchTiming } from './runtime/batch-scaling';
+export { USER_LM_FAMILIES, USER_LM_NAME, hiddenText, replyPrompt, userLmTrainingSequence, type UserLmSequence } from './user-lm/prompt';
+export { lmWritesReply, sampleContinuations, WordLmUser, USER_LM_MAX_REPLY, USER_LM_SAMPLING, type CausalLm, type UserSimulator, type UserTurnRequest } from './user-lm/lm-user';
+export { ChatLmUser, USER_LM_CHAT_TEMPLATE, instructionsFor, mapToVocabulary, userChatMessages, type ChatMessage } from './user-lm/chat-user';
+export { loadUserSimulator, weightBytes, type UserModelHost } from './user-lm/load';
+export { isUserModelSpec, SCRIPTED_USER, userModelSource, type UserModelSource } from './user-lm/source';
+export { scriptedRolloutsWithUser, type ScriptedJob } from './rl/scripted';
+export { judgeReply, measureFidelity, readReplyFacts, type FamilyFidelity, type FidelityOptions, type ReplyFacts, type ReplyVerdict } from './user-lm/fidelity';

@@ -4,7 +4,7 @@
  * evaluation, and a fingerprint over everything that must repeat bit for bit.
  */
 import { z } from 'zod';
-import { CONFIG_KEYS, ConfigError, resolveConfig, type Config } from './config';
+import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, resolveConfig, type Config } from './config';
 import { decodeShare, shareParamsOfLink } from './share';
 import { BACKEND_NAMES } from './runtime/backend';
 
@@ -317,12 +317,24 @@ function stableSteps(steps: readonly StepEntry[]) {
  */
 export async function fingerprint(record: FingerprintFields): Promise<string> {
   const { config, traces, evaluations, status, model, warm_start } = record;
-  return sha256Hex(canonicalJson({ config, steps: stableSteps(record.steps), traces, evaluations, status, model, warm_start }));
+  return sha256Hex(canonicalJson({ config: fingerprintedConfig(config), steps: stableSteps(record.steps), traces, evaluations, status, model, warm_start }));
+}
+
+/**
+ * Keys added after runs were published, left out of the fingerprint at their defaults so the
+ * fingerprints of earlier runs (and of every run that leaves them alone) stay what they were.
+ */
+const LATER_KEYS: Partial<Record<keyof Config, unknown>> = { userModel: DEFAULT_CONFIG.userModel, evalUserModel: DEFAULT_CONFIG.evalUserModel };
+
+function fingerprintedConfig(config: Config): Partial<Config> {
+  const out: Partial<Config> = { ...config };
+  for (const [k, v] of Object.entries(LATER_KEYS)) if (out[k as keyof Config] === v) delete out[k as keyof Config];
+  return out;
 }
 
 /** The fingerprint of records written before status, model and warm start were covered: verifies older files. */
 export async function legacyFingerprint(record: Pick<RunRecord, 'config' | 'steps' | 'traces' | 'evaluations'>): Promise<string> {
-  return sha256Hex(canonicalJson({ config: record.config, steps: stableSteps(record.steps), traces: record.traces, evaluations: record.evaluations }));
+  return sha256Hex(canonicalJson({ config: fingerprintedConfig(record.config), steps: stableSteps(record.steps), traces: record.traces, evaluations: record.evaluations }));
 }
 
 /** One row per step, one column per metric (union of keys, in first-seen order). */

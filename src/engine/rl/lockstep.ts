@@ -20,7 +20,12 @@ export function disposeKV(kv: KV): void {
   for (const t of [...kv.k, ...kv.v]) t.dispose();
 }
 
-export async function decodeLockstep(policy: Policy, rows: readonly LockstepRow[]): Promise<void> {
+/**
+ * `afterFrontiers` runs once a position, after the rows' `onFrontier` calls and before the next
+ * forward: the place for work batched across rows (the LM user answers every action finished at
+ * this position in one call) that must extend their streams before they read on.
+ */
+export async function decodeLockstep(policy: Policy, rows: readonly LockstepRow[], afterFrontiers?: () => Promise<void>): Promise<void> {
   let live = rows.filter((r) => !r.done());
   let cache: KV | undefined;
   const vocab = policy.shape.vocabSize;
@@ -38,6 +43,7 @@ export async function decodeLockstep(policy: Policy, rows: readonly LockstepRow[
     live.forEach((r, i) => {
       if (frontier[i] && logits) r.onFrontier(logits.subarray(i * vocab, (i + 1) * vocab));
     });
+    if (afterFrontiers) await afterFrontiers();
     const kept = live.flatMap((r, i) => (r.done() ? [] : [i]));
     if (kept.length === live.length) continue;
     live = kept.map((i) => live[i]);

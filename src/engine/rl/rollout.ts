@@ -14,6 +14,7 @@ import type { Episode, EpisodeOptions, Reply, TaskFamily, TaskInstance } from '.
 import { EOT, SPECIAL_TOKENS } from '../text/special';
 import type { WordTokenizer } from '../text/tokenizer';
 import { decodeLockstep } from './lockstep';
+import { lmWritesReply, type UserSimulator } from '../user-lm/lm-user';
 
 export interface RolloutRequest {
   family: TaskFamily;
@@ -67,6 +68,8 @@ interface Row {
   action: number[];
   ended: EndReason | null;
   sampledLogProbs: number[];
+  /** The scripted reply to the action just finished, waiting for the LM user's wording. */
+  pending: { turn: DialogueTurn; reply: Reply } | null;
 }
 
 export async function generateRollouts(
@@ -75,14 +78,28 @@ export async function generateRollouts(
   requests: RolloutRequest[],
   options: RolloutOptions,
   rngs: { sampling: Rng; user: Rng },
+  /** The LM user writing the users' replies (user-lm/lm-user.ts); absent: the scripted personas. */
+  lmUser?: UserSimulator,
 ): Promise<Rollout[]> {
   const rows: Row[] = requests.map((request, i) => {
     const episodeOptions = episodeOptionsFor(request.family, options);
     const episode = request.family.start(request.instance, episodeOptions, request.userRng ?? rngs.user.fork(`episode-${i}`));
-    return { request, maxTurns: episodeOptions.maxTurns, episode, dialogue: startDialogue(tokenizer.encode(request.instance.request)), action: [], ended: null, sampledLogProbs: [] };
+    return { request, maxTurns: episodeOptions.maxTurns, episode, dialogue: startDialogue(tokenizer.encode(request.instance.request)), action: [], ended: null, sampledLogProbs: [], pending: null };
   });
   const limit = Math.min(options.maxContext, policy.shape.maxContext);
   for (const row of rows) if (row.dialogue.tokens.length >= limit) row.ended = 'context';
+  // Forked only with an LM user, so scripted runs keep their streams.
+  const lmRng = lmUser ? rngs.user.fork('lm-user') : null;
+  const answerPending = async () => {
+    const waiting = rows.filter((r) => r.pending);
+    if (!waiting.length || !lmUser || !lmRng) return;
+    const texts = await lmUser.replies(waiting.map((r) => ({ instance: r.request.instance, exchanges: r.dialogue.turns })), lmRng);
+    waiting.forEach((r, i) => {
+      const { turn, reply } = r.pending!;
+      r.pending = null;
+      r.ended = recordReply(r.dialogue, turn, { ...reply, feedback: texts[i] }, tokenizer, r.maxTurns, limit);
+    });
+  };
 
   await decodeLockstep(
     policy,
@@ -94,14 +111,15 @@ export async function generateRollouts(
         r.action.push(id);
         r.sampledLogProbs.push(logits[id] - rowStats(logits, 0, logits.length).lse);
         const full = r.dialogue.tokens.length + r.action.length >= limit;
-        if (id === EOT || r.action.length >= options.maxActionTokens || full) finishAction(r, tokenizer, limit);
+        if (id === EOT || r.action.length >= options.maxActionTokens || full) finishAction(r, tokenizer, limit, lmUser !== undefined);
       },
     })),
+    lmUser ? answerPending : undefined,
   );
   return rows.map((r) => ({ ...toRollout(r.request.family, r.request.instance, r.request.group, r.dialogue, r.episode, r.ended ?? 'context', options.reward), sampledLogProbs: r.sampledLogProbs }));
 }
 
-function finishAction(r: Row, tokenizer: WordTokenizer, limit: number): void {
+function finishAction(r: Row, tokenizer: WordTokenizer, limit: number, lmAnswers: boolean): void {
   const ids = r.action;
   r.action = [];
   const text = tokenizer.decode(ids.filter((id) => id !== EOT));
@@ -109,7 +127,9 @@ function finishAction(r: Row, tokenizer: WordTokenizer, limit: number): void {
   // Keep the format "action <eot>" even when the agent ran out of tokens (the policy agent of
   // evaluations rebuilds contexts that way), when the context has room.
   if (ids[ids.length - 1] !== EOT && r.dialogue.tokens.length < limit) closeAction(r.dialogue);
-  r.ended = recordReply(r.dialogue, turn, r.episode.respond(text), tokenizer, r.maxTurns, limit);
+  const reply = r.episode.respond(text);
+  if (lmAnswers && lmWritesReply(r.request.instance, reply) && r.dialogue.turns.length < r.maxTurns) r.pending = { turn, reply };
+  else r.ended = recordReply(r.dialogue, turn, reply, tokenizer, r.maxTurns, limit);
 }
 
 /**

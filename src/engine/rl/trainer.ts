@@ -25,6 +25,7 @@ import { MechanismTally, questionsInformative } from './mechanism';
 import { AdamW } from './optimizer';
 import { generateRollouts, type Rollout, type RolloutRequest } from './rollout';
 import { scriptedRollout } from './scripted';
+import type { UserSimulator } from '../user-lm/lm-user';
 
 export interface StepResult {
   step: number;
@@ -109,6 +110,8 @@ export class Trainer {
   private readonly streams: RandomStreams;
   private optimizer: AdamW;
   private reference: Policy | null = null;
+  /** The LM user wording the users' replies of RL rollouts (the warm start's demonstrations stay scripted); null: the personas. */
+  lmUser: UserSimulator | null = null;
   private readonly placeholderIds: number[];
   stepIndex = 0;
 
@@ -229,7 +232,7 @@ export class Trainer {
     const c = this.config;
     const t0 = now();
     const requests = this.sampleRequests();
-    const rollouts = await generateRollouts(this.policy, this.tokenizer, requests, { ...episodeOptions(c), ...trainingDecoding(c) }, { sampling: this.streams.sampling, user: this.streams.user });
+    const rollouts = await generateRollouts(this.policy, this.tokenizer, requests, { ...episodeOptions(c), ...trainingDecoding(c) }, { sampling: this.streams.sampling, user: this.streams.user }, this.lmUser ?? undefined);
     const rolloutMs = now() - t0;
 
     // Teacher-forced pass of the rollout policy: log-probs for the PPO ratio, logits for the information gain.

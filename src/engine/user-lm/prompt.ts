@@ -17,6 +17,9 @@ import type { Exchange, TaskInstance } from '../tasks/types';
 import { AGENT, BOS, ENV, EOT, USER } from '../text/special';
 import type { WordTokenizer } from '../text/tokenizer';
 
+/** The shipped LM user's folder under models/ (`npm run make-user-model`). */
+export const USER_LM_NAME = 'user-lm';
+
 /** Families whose replies come from a user (personas apply); mastermind's environment is not a user. */
 export const USER_LM_FAMILIES = ['20q', 'intent', 'code', 'travel'] as const;
 
@@ -70,7 +73,7 @@ export function replyPrompt(instance: TaskInstance, exchanges: readonly Exchange
 }
 
 /** A whole dialogue as one training sequence: every user reply (not the final one, not a tool's) is a target; cut at maxContext. */
-export function trainingSequence(instance: TaskInstance, exchanges: readonly (Exchange & { done?: boolean })[], tokenizer: WordTokenizer, maxContext: number): UserLmSequence {
+export function userLmTrainingSequence(instance: TaskInstance, exchanges: readonly (Exchange & { done?: boolean })[], tokenizer: WordTokenizer, maxContext: number): UserLmSequence {
   const tokens = [BOS, ENV, ...tokenizer.encode(hiddenText(instance)), EOT, USER, ...tokenizer.encode(instance.request), EOT];
   const learn: boolean[] = tokens.map(() => false);
   const push = (ids: readonly number[], learned: boolean) => {
