@@ -7,6 +7,7 @@
  * webgpu-page and the page's threads in headless Chromium through the lab page; and whole InfoPO
  * training steps of the demo at several batches (dialogues per step) on each Node backend.
  */
+import { benchUserLm, userLmBenchText } from './bench-user-lm';
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
 import { execSync } from 'node:child_process';
@@ -535,14 +536,28 @@ async function main(): Promise<void> {
     .option('--scaling-only', 'only the batch scaling and the LM training against the matmul bound, per Node backend (cpu, wasm, webgpu)')
     .option('--demo', `instead: race the demo preset (the page's landing run), InfoPO and GRPO at once on wasm, and time each to a +${VISIBLE_RISE} rise in test success`)
     .option('--seeds <list>', 'with --demo: seeds, comma-separated or a range (default: three of the fresh demo-check seeds)', DEMO_CHECK_SEEDS.slice(0, 3).join(','))
-    .option('--demo-lane <seed:method>', 'internal: one lane of a demo race, as JSON on stdout');
+    .option('--demo-lane <seed:method>', 'internal: one lane of a demo race, as JSON on stdout')
+    .option('--user-lm [spec]', 'instead: time the LM user (default user-lm) on wasm: user turns/s one at a time vs batched, and a demo training step with it vs the scripted user');
   program.parse();
-  const o = program.opts<{ backends: string; steps: string; repeats: string; out?: string; demo?: boolean; demoLane?: string; seeds: string; pageThreads: boolean; batches: string; slowBatches: string; slowSteps: string; batchScaling: boolean; scalingOnly?: boolean }>();
+  const o = program.opts<{ userLm?: string | true; backends: string; steps: string; repeats: string; out?: string; demo?: boolean; demoLane?: string; seeds: string; pageThreads: boolean; batches: string; slowBatches: string; slowSteps: string; batchScaling: boolean; scalingOnly?: boolean }>();
   if (o.demoLane) {
     quietTfjsBanner();
     const [seed, method] = o.demoLane.split(':');
     if (!/^\d+$/.test(seed) || (method !== 'infopo' && method !== 'grpo')) throw new Error(`--demo-lane: expected SEED:infopo or SEED:grpo, got "${o.demoLane}"`);
     process.stdout.write(JSON.stringify(await demoLane(Number(seed), method)) + '\n');
+    return;
+  }
+  if (o.userLm) {
+    quietTfjsBanner();
+    await nodeBackend('wasm');
+    const userModel = o.userLm === true ? 'user-lm' : o.userLm;
+    const result = await benchUserLm(await nodeTokenizer(), { userModel, steps: Number(o.steps), repeats: Number(o.repeats) });
+    console.log(userLmBenchText(result));
+    if (o.out) {
+      const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', node: process.versions.node, tfjs: tf.version.tfjs };
+      writeFileSync(o.out, JSON.stringify({ format: 'infopo-sandbox/bench-user-lm@1', date: new Date().toISOString(), machine, backend: 'wasm', command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, result }, null, 1) + '\n');
+      console.error(`wrote ${o.out}`);
+    }
     return;
   }
   if (o.demo) {

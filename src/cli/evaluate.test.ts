@@ -27,6 +27,8 @@ describe('npm run evaluate', () => {
   it('formats one persona as one table, several as success and return per persona', () => {
     const row = (persona: string, success: number) => ({ agent: 'oracle', persona, tasks: ['intent'], perTask: { intent: { success, return: success, turns: 2, maxTokens: 9 } } }) as unknown as Parameters<typeof formatResults>[0][number];
     expect(formatResults([row('cooperative', 0.5)]).split('\n')[2]).toBe('| intent | oracle |    0.50 |   0.50 |   2.0 |          9 |');
+    const lm = { ...row('cooperative', 0.75), user: 'user-lm' };
+    expect(formatResults([row('cooperative', 0.5), lm])).toMatch(/\| cooperative \| cooperative \/ user-lm \|\n[^\n]+\n\| intent \| oracle \| +0\.50 \| +0\.75 \|/);
     expect(formatResults([row('cooperative', 0.5), row('noisy', 0.25)])).toMatch(/Success \(test split\) per persona\n\n\| task +\| agent +\| cooperative \| noisy \|\n[^\n]+\n\| intent \| oracle \| +0\.50 \| +0\.25 \|/);
   });
 });

@@ -13,10 +13,10 @@
 import { Command, Option } from 'commander';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BASELINES, ConfigError, evaluate, policyFromFiles, PERSONA_IDS, type Config, type EvaluatedAgent, type Evaluation, type Rollout, type Split } from '../engine';
+import { BASELINES, ConfigError, evaluate, evaluationColumn, isUserModelSpec, policyFromFiles, PERSONA_IDS, type Config, type EvaluatedAgent, type Evaluation, type Rollout, type Split } from '../engine';
 import { readRunFolder, RunFolderError } from './checkpoint-folder';
 import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
-import { nodeBackend, nodeTokenizer, quietTfjsBanner } from './node-env';
+import { nodeBackend, nodeTokenizer, nodeUserModelLoader, quietTfjsBanner } from './node-env';
 
 const fmt = (x: number, digits = 2): string => x.toFixed(digits);
 
@@ -28,11 +28,13 @@ function table(header: string[], rows: string[][]): string {
 
 /** Markdown tables, one row per (task, agent): one persona -> success, return, turns, max tokens; several -> success and return per persona. */
 export function formatResults(results: Evaluation[]): string {
-  const personas = [...new Set(results.map((r) => r.persona))];
+  // A column per (persona, user simulator); a scripted user is named by its persona alone.
+  const column = (r: Evaluation) => evaluationColumn(r.persona, r.user);
+  const personas = [...new Set(results.map(column))];
   const tasks = [...new Set(results.flatMap((r) => r.tasks))];
   const agents = [...new Set(results.map((r) => r.agent))];
   const rowKeys = tasks.flatMap((task) => agents.filter((agent) => results.some((r) => r.agent === agent && r.tasks.includes(task))).map((agent) => [task, agent] as const));
-  const cell = (task: string, agent: string, persona: string) => results.find((r) => r.agent === agent && r.persona === persona && r.tasks.includes(task))?.perTask[task];
+  const cell = (task: string, agent: string, persona: string) => results.find((r) => r.agent === agent && column(r) === persona && r.tasks.includes(task))?.perTask[task];
   if (personas.length === 1) {
     return table(
       ['task', 'agent', 'success', 'return', 'turns', 'max tokens'],
@@ -73,6 +75,7 @@ export function buildProgram(): Command {
     .option('--run <dirs>', 'trained run folder(s) (npm run experiment -- --out DIR), comma-separated: evaluate their policies, each under its run\'s whole config (+ --set)')
     .option('--baseline <names>', `scripted baselines: ${BASELINES.join(', ')}, comma-separated, all or none (default: all, or none with --run)`)
     .option('--personas <ids>', `user personas to evaluate with: ${PERSONA_IDS.join(', ')}, comma-separated, or all (default: evalPersona, else persona)`)
+    .option('--user-models <specs>', 'who words the users\' replies: scripted, user-lm, a checkpoint folder or a Hub id, comma-separated (default: evalUserModel, else userModel): the simulator-shift axis')
     .addOption(new Option('--split <split>', 'instance split').choices(['train', 'test']).default('test'))
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend for policies').choices(['wasm', 'cpu', 'webgpu']).default('wasm'))
     .option('--show <n>', 'print the first n dialogues of each task and evaluation', (v) => parseInt(v, 10), 0)
@@ -80,7 +83,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
 }
 
-type EvaluateFlags = ConfigFlags & { run?: string; baseline?: string; personas?: string; split: Split; backend: 'wasm' | 'cpu' | 'webgpu'; show: number; json: boolean };
+type EvaluateFlags = ConfigFlags & { run?: string; baseline?: string; personas?: string; userModels?: string; split: Split; backend: 'wasm' | 'cpu' | 'webgpu'; show: number; json: boolean };
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
@@ -108,8 +111,14 @@ export async function main(argv: string[]): Promise<void> {
       agents.unshift({ agent: { policy: policyFromFiles(r.files, tokenizer, `--run ${r.dir}`).policy, name: `${basename(r.dir)} [${c.method}, trained with ${c.persona}]` }, config: c });
     });
   }
+  const userSpecs = o.userModels ? o.userModels.split(',').map((s) => s.trim()) : [config.evalUserModel || config.userModel];
+  for (const spec of userSpecs) if (!isUserModelSpec(spec)) throw new ConfigError([`--user-models: "${spec}" is not scripted, user-lm, a checkpoint folder (a path starting with / or ./) or a Hub model id`]);
+  const loadUser = nodeUserModelLoader(tokenizer);
+  const users = [];
+  for (const spec of userSpecs) users.push(await loadUser(spec));
   const results: Evaluation[] = [];
-  for (const { agent, config: c } of agents) for (const persona of personas) results.push(await evaluate(agent, { config: c, tokenizer, persona, split: o.split }));
+  for (const { agent, config: c } of agents) for (const lmUser of users) for (const persona of personas) results.push(await evaluate(agent, { config: c, tokenizer, persona, split: o.split, lmUser }));
+  for (const u of users) await u?.dispose();
   for (const { agent } of agents) if ('policy' in agent) agent.policy.dispose();
   if (o.json) {
     console.log(JSON.stringify(results.map(({ rollouts: _, ...r }) => r), null, 1));

@@ -14,7 +14,7 @@ import { basename, join, resolve } from 'node:path';
 import { checkResources, setWebGpuFusedOps, decodeShare, ignoredKeysLine, reproductionVerdict, shareParamsOfLink, shareUrl, type ShareProof, ConfigError, decodeSnapshot, diffFromDefaults, encodeSnapshot, runExperiment, LEGACY_FILES, metricsCsv, RunFault, SNAPSHOT_FILE, SnapshotError, verifySnapshot, type Config, type MetricName, type RunRecord, type RunSnapshot } from '../engine';
 import { writeCheckpointFolder } from './checkpoint-folder';
 import { addConfigOptions, buildConfig, listKeys, type ConfigFlags } from './config-flags';
-import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, quietTfjsBanner } from './node-env';
+import { nodeBackend, nodeEnvironment, nodePretrained, nodeTokenizer, nodeUserModelLoader, quietTfjsBanner } from './node-env';
 
 /** The command line that made this run, quoted for a POSIX shell (for the model card). */
 function commandLine(): string {
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
         else if (e.type === 'plan' && !opts.quiet) console.error(`plan: ${e.phases.map((p) => `${p.label} (${p.units} ${p.unit}${p.units === 1 ? '' : 's'})`).join(' → ')}`);
         else if (e.type === 'phase' && !bar && !opts.quiet) console.error(`phase ${e.index + 1}: ${e.phase.label}`);
       },
-    }, { loadPretrained: nodePretrained, resume });
+    }, { loadPretrained: nodePretrained, resume, loadUserModel: nodeUserModelLoader(tokenizer) });
   } catch (e) {
     if (!(e instanceof RunFault)) throw e;
     // Diverged: keep the failed record (and the last good snapshot, untouched) and say so in one line.

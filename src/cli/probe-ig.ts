@@ -7,6 +7,7 @@
  * (action -> next action) and by what the feedback was, plus the informative / uninformative ratio.
  */
 import { probeInfoGain, summariseProbe, type ProbeCell } from '../engine';
+import { nodeUserModelLoader } from './node-env';
 import { alignedTable, openProbe, probeCommand, runProbe, wholeNumber, type ProbeFlags } from './probe-cli';
 
 function table(cells: readonly ProbeCell[]): string {
@@ -22,14 +23,18 @@ async function main(): Promise<void> {
   const probe = await openProbe(o);
   if (!probe) return;
   const { config, policy, source, tokenizer } = probe;
-  const turns = await probeInfoGain(policy, tokenizer, config, { episodes: o.episodes, seed: o.seed });
+  // The users of the probe are the evaluation's: evalUserModel, else userModel (scripted by default).
+  const userSpec = config.evalUserModel || config.userModel;
+  const lmUser = await nodeUserModelLoader(tokenizer)(userSpec);
+  const turns = await probeInfoGain(policy, tokenizer, config, { episodes: o.episodes, seed: o.seed, lmUser });
   policy.dispose();
+  await lmUser?.dispose();
   const summary = summariseProbe(turns);
   if (o.json) {
-    console.log(JSON.stringify({ source, task: config.task, placeholder: config.placeholder, placeholder_mode: config.placeholderMode, episodes: o.episodes, seed: o.seed, summary, turns }, null, 1));
+    console.log(JSON.stringify({ source, task: config.task, user_model: userSpec, placeholder: config.placeholder, placeholder_mode: config.placeholderMode, episodes: o.episodes, seed: o.seed, summary, turns }, null, 1));
     return;
   }
-  console.log(`Information-gain probe: ${source}, task ${config.task}, ${o.episodes} sampled test episodes per family (seed ${o.seed}), placeholder "${config.placeholder}" (${config.placeholderMode}).\n`);
+  console.log(`Information-gain probe: ${source}, task ${config.task}, ${o.episodes} sampled test episodes per family (seed ${o.seed}), placeholder "${config.placeholder}" (${config.placeholderMode}), users' replies by ${userSpec === 'scripted' ? 'the scripted persona' : `the LM user ${userSpec}`}.\n`);
   console.log('By transition (action -> next action):\n' + table(summary.byTransition) + '\n');
   console.log('By feedback:\n' + table(summary.byFeedback) + '\n');
   for (const [family, r] of Object.entries(summary.ratio)) {

@@ -9,7 +9,7 @@
 import cliProgress from 'cli-progress';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { difficultySuccess, type DifficultyProtocol, type PlannedRun, type RunRecord } from '../engine';
+import { difficultySuccess, evaluationColumn, type DifficultyProtocol, type PlannedRun, type RunRecord } from '../engine';
 import { inPool, readJson, runNode, tail, type SweepBackend } from './processes';
 
 export interface PersonaEvaluation {
@@ -38,21 +38,30 @@ function jsonOutput<T>(r: { code: number | null; stdout: string; stderr: string 
   }
 }
 
-/** Success per test persona of one finished run on its paired test episodes. */
-export async function evaluatePersonas(dir: string, personas: string[], episodes: number, seed: number, backend: SweepBackend = 'wasm'): Promise<PersonaEvaluation['personas']> {
+/**
+ * Success per test persona of one finished run on its paired test episodes, once per test user
+ * (`users`: scripted, user-lm, ...): keyed by `evaluationColumn(persona, user)`, so the LM user's
+ * columns join the persona matrix (the simulator-shift question, docs/users.md).
+ */
+export async function evaluatePersonas(dir: string, personas: string[], episodes: number, seed: number, backend: SweepBackend = 'wasm', users: readonly string[] = ['scripted']): Promise<PersonaEvaluation['personas']> {
   const command = `npm run evaluate -- --run ${dir} --backend ${backend}`;
-  const r = await runNode('evaluate.ts', ['--run', dir, '--personas', personas.join(','), '--set', `evalEpisodes=${episodes}`, '--set', `evalSeed=${seed}`, '--backend', backend, '--json']);
-  // One evaluation per persona (engine/evaluation.ts `Evaluation`), its means over every task of the run.
-  const rows = jsonOutput<{ persona: string; mean: { success: number; return: number; turns: number; episodes: number } }[]>(r, command, '[').map((e) => ({ persona: e.persona, ...e.mean }));
+  const r = await runNode('evaluate.ts', ['--run', dir, '--personas', personas.join(','), '--user-models', users.join(','), '--set', `evalEpisodes=${episodes}`, '--set', `evalSeed=${seed}`, '--backend', backend, '--json']);
+  // One evaluation per (user, persona) (engine/evaluation.ts `Evaluation`), its means over every task of the run.
+  const rows = jsonOutput<{ persona: string; user: string; mean: { success: number; return: number; turns: number; episodes: number } }[]>(r, command, '[').map((e) => ({ key: evaluationColumn(e.persona, e.user), ...e.mean }));
   const out: PersonaEvaluation['personas'] = {};
-  for (const p of personas) {
-    const mine = rows.filter((x) => x.persona === p);
-    if (!mine.length) throw new Error(`${command}: no result for persona ${p}`);
+  for (const p of personaColumns(personas, users)) {
+    const mine = rows.filter((x) => x.key === p);
+    if (!mine.length) throw new Error(`${command}: no result for ${p}`);
     const n = mine.reduce((a, x) => a + x.episodes, 0);
     const w = (k: 'success' | 'return' | 'turns') => mine.reduce((a, x) => a + x[k] * x.episodes, 0) / n;
     out[p] = { success: w('success'), return: w('return'), turns: w('turns'), episodes: n };
   }
   return out;
+}
+
+/** The persona matrix's columns: every test persona under every test user. */
+export function personaColumns(personas: readonly string[], users: readonly string[]): string[] {
+  return users.flatMap((u) => personas.map((p) => evaluationColumn(p, u)));
 }
 
 /** Success per instance label of one finished run: the regime probe on the protocol's instances (sampled, G episodes each). */
@@ -69,7 +78,7 @@ export async function evaluateByDifficulty(dir: string, p: DifficultyProtocol, b
  * evaluation paths drifted apart (and the persona matrix is not paired with the run's numbers).
  */
 export function checkSameEpisodes(run: PlannedRun, record: RunRecord, res: PersonaEvaluation['personas']): string | null {
-  const persona = record.config.evalPersona || record.config.persona;
+  const persona = evaluationColumn(record.config.evalPersona || record.config.persona, record.config.evalUserModel || record.config.userModel);
   const last = record.evaluations.at(-1);
   if (!last || !res[persona] || record.config.task.includes(',')) return null;
   if (Math.abs(res[persona].success - last.success) <= 1e-9 && res[persona].episodes === last.episodes) return null;

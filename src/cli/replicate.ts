@@ -16,9 +16,9 @@ import cliProgress from 'cli-progress';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { analyse, BY_DIFFICULTY, compareLevers, DEFAULT_COSTS, RESULTS_FORMAT, renderLevers, estimateRun, median, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, renderByDifficulty, renderReport, scheduleMs, type DifficultyProtocol, type PlannedRun, type Profile, type Results, type RunData, type RunRecord } from '../engine';
+import { analyse, BY_DIFFICULTY, isUserModelSpec, compareLevers, DEFAULT_COSTS, RESULTS_FORMAT, renderLevers, estimateRun, median, parseKnobValue, PERSONA_IDS, planRuns, PROFILES, renderByDifficulty, renderReport, scheduleMs, type DifficultyProtocol, type PlannedRun, type Profile, type Results, type RunData, type RunRecord } from '../engine';
 import { renderPlots } from './replicate-plots';
-import { checkSameEpisodes, DIFFICULTY_FILE, evaluateByDifficulty, evaluateFinished, evaluatePersonas, keptEvaluation, PERSONAS_FILE, type DifficultyEvaluation, type FinishedRun, type PersonaEvaluation } from './replicate-evaluations';
+import { checkSameEpisodes, DIFFICULTY_FILE, evaluateByDifficulty, evaluateFinished, evaluatePersonas, keptEvaluation, personaColumns, PERSONAS_FILE, type DifficultyEvaluation, type FinishedRun, type PersonaEvaluation } from './replicate-evaluations';
 import { experimentInto, failuresExitCode, inPool, parseList, parseSeeds, readJson, reusableRun, runWhenEntry, shellQuote, stopChildrenOnInterrupt, SWEEP_BACKENDS, sweepOptions, tail, type SweepBackend } from './processes';
 
 /** Median step time of finished runs in the output folder, per task and method: the estimate's measured costs. */
@@ -48,6 +48,7 @@ export function buildProgram(): Command {
     .option('--methods <list>', "methods, comma-separated (default: the profile's)")
     .option('--seeds <list>', "seeds, comma-separated or a range such as 1001-1005 (default: the profile's)")
     .option('--personas <list>', `test personas of the shift matrix (${PERSONA_IDS.join(', ')}), or none (default: the profile's)`)
+    .option('--test-users <list>', "who words the test users' replies in the persona matrix: scripted, user-lm, ... comma-separated (default scripted); each adds its columns, e.g. 'cooperative / user-lm' (simulator shift, docs/users.md)", 'scripted')
     .option('--set <key=value>', "override one config key of every run, on top of the profile's (repeatable; e.g. steps=10)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--out <dir>', 'output folder (default runs/replicate-<profile>)')
     .option('--jobs <n>', 'runs at a time', (v) => Number(v), 2)
@@ -67,6 +68,7 @@ interface Options {
   methods?: string;
   seeds?: string;
   personas?: string;
+  testUsers: string;
   set: string[];
   out?: string;
   jobs: number;
@@ -115,9 +117,13 @@ export async function main(argv: string[]): Promise<number> {
   const plan = planRuns(profile, { tasks: o.tasks ? parseList(o.tasks) : undefined, methods: o.methods ? parseList(o.methods) : undefined, seeds: o.seeds ? parseSeeds(o.seeds) : undefined, overrides });
   const personas = o.personas === 'none' ? [] : o.personas ? parseList(o.personas) : profile.personas;
   for (const p of personas) if (!(PERSONA_IDS as readonly string[]).includes(p)) throw new Error(`unknown persona "${p}" (known: ${PERSONA_IDS.join(', ')}, none)`);
+  const testUsers = parseList(o.testUsers);
+  for (const u of testUsers) if (!isUserModelSpec(u)) throw new Error(`--test-users: "${u}" is not scripted, user-lm, a checkpoint folder or a Hub model id`);
+  // The matrix's columns: each test persona under each test user.
+  const columns = personaColumns(personas, testUsers);
   const out = resolve(o.out ?? join('runs', `replicate-${o.profile}`));
   const byDifficulty: DifficultyProtocol | undefined = o.byDifficulty === undefined ? undefined : { ...BY_DIFFICULTY, groups: o.byDifficulty === true ? BY_DIFFICULTY.groups : o.byDifficulty };
-  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, ...o.set.map((x) => `--set ${shellQuote(x)}`), o.out && `--out ${shellQuote(o.out)}`, o.backend !== 'wasm' && `--backend ${o.backend}`, byDifficulty && `--by-difficulty${byDifficulty.groups === BY_DIFFICULTY.groups ? '' : ` ${byDifficulty.groups}`}`].filter(Boolean).join(' ');
+  const command = ['npm run replicate --', `--profile ${o.profile}`, o.tasks && `--tasks ${o.tasks}`, o.methods && `--methods ${o.methods}`, o.seeds && `--seeds ${o.seeds}`, o.personas && `--personas ${o.personas}`, o.testUsers !== 'scripted' && `--test-users ${o.testUsers}`, ...o.set.map((x) => `--set ${shellQuote(x)}`), o.out && `--out ${shellQuote(o.out)}`, o.backend !== 'wasm' && `--backend ${o.backend}`, byDifficulty && `--by-difficulty${byDifficulty.groups === BY_DIFFICULTY.groups ? '' : ` ${byDifficulty.groups}`}`].filter(Boolean).join(' ');
 
   // Which planned runs are finished, read once per run folder (a run.json with traces is megabytes) and again after a run.
   const reuse = new Map<PlannedRun, ReturnType<typeof reusableRun>>();
@@ -125,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
   const finished = (run: PlannedRun) => reusable(run).record;
   const measured = measuredCosts(plan, finished);
   const pending = plan.filter((r) => !finished(r));
-  const estimates = new Map(plan.map((r) => [r, estimateRun(r, personas.length, DEFAULT_COSTS, measured)]));
+  const estimates = new Map(plan.map((r) => [r, estimateRun(r, columns.length, DEFAULT_COSTS, measured)]));
   if (o.dryRun) {
     console.log(`profile ${o.profile}: ${profile.help}`);
     console.log(`output ${out}; ${plan.length} runs (${plan.length - pending.length} already finished), ${o.jobs} at a time; test personas: ${personas.join(', ') || 'none'}\n`);
@@ -208,9 +214,9 @@ export async function main(argv: string[]): Promise<number> {
           runs: finishedRuns().filter((f) => f.run.config.evalEpisodes > 0),
           jobs: o.jobs,
           failures,
-          current: personasCurrent(personas),
+          current: personasCurrent(columns),
           make: async ({ run, dir, record }) => {
-            const res = await evaluatePersonas(dir, personas, run.config.evalEpisodes, run.config.evalSeed, o.backend);
+            const res = await evaluatePersonas(dir, personas, run.config.evalEpisodes, run.config.evalSeed, o.backend, testUsers);
             const warning = checkSameEpisodes(run, record, res);
             if (warning) {
               warnings.push(warning);
@@ -243,7 +249,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`no finished runs in ${out}: nothing to report${failures.length ? ` (${failures.length} failed)` : ''}`);
     return 1;
   }
-  const results = analyse(runs, { profile: o.profile, command, personas, missing, warnings, byDifficulty });
+  const results = analyse(runs, { profile: o.profile, command, personas: columns, missing, warnings, byDifficulty });
   const plots = renderPlots(results);
   mkdirSync(join(out, 'plots'), { recursive: true });
   for (const p of plots) writeFileSync(join(out, 'plots', p.file), p.svg);

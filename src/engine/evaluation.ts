@@ -79,6 +79,8 @@ export interface Evaluation {
   /** `baseline` name, or the policy's `name` (default "policy"). */
   agent: string;
   persona: string;
+  /** Who worded the users' replies: 'scripted' (the persona's templates) or the LM user's name. */
+  user: string;
   split: Split;
   seed: number;
   tasks: string[];
@@ -124,6 +126,11 @@ function outcomeOf(r: Rollout): EpisodeOutcome {
   };
 }
 
+/** The name of an evaluation's user in tables and persona matrices: the persona, and the LM user when one worded the replies. */
+export function evaluationColumn(persona: string, user: string | undefined): string {
+  return !user || user === 'scripted' ? persona : `${persona} / ${user}`;
+}
+
 /** Evaluate a policy or a scripted baseline on `episodes` episodes of each task of `config.task`. */
 export async function evaluate(agent: EvaluatedAgent, o: EvaluateOptions): Promise<Evaluation> {
   const { config, tokenizer } = o;
@@ -163,7 +170,7 @@ export async function evaluate(agent: EvaluatedAgent, o: EvaluateOptions): Promi
   }
   const episodes = rollouts.map(outcomeOf);
   const perTask = Object.fromEntries(families.map((f) => [f.id, means(episodes.filter((e) => e.task === f.id))]));
-  return { agent: name, persona, split, seed, tasks: families.map((f) => f.id), episodes, rollouts, perTask, mean: means(episodes) };
+  return { agent: name, persona, user: o.lmUser?.name ?? 'scripted', split, seed, tasks: families.map((f) => f.id), episodes, rollouts, perTask, mean: means(episodes) };
 }
 
 /** An evaluation as the run record stores it (`evaluations[]`, docs/run-format.md). */

@@ -6,6 +6,7 @@
  * did it change what the agent can know?). A policy whose next move depends on the answers shows
  * informative answers scoring far above uninformative ones ("i do not mind").
  */
+import type { UserSimulator } from '../user-lm/lm-user';
 import * as tf from '@tensorflow/tfjs';
 import { episodeOptions, trainingDecoding, type Config } from '../config';
 import type { Policy } from '../policy/model';
@@ -61,6 +62,8 @@ export interface ProbeOptions {
   persona?: string;
   /** Episodes per batched generation and IG pass. */
   batchSize?: number;
+  /** The LM user wording the users' replies (user-lm/); absent: the scripted persona. */
+  lmUser?: UserSimulator | null;
 }
 
 /** Roll out `episodes` per task family and return every scored turn's information gain, described. */
@@ -76,7 +79,7 @@ export async function probeInfoGain(policy: Policy, tokenizer: WordTokenizer, co
   const out: ProbeTurn[] = [];
   const size = o.batchSize ?? 32;
   for (let start = 0; start < requests.length; start += size) {
-    const rollouts = await generateRollouts(policy, tokenizer, requests.slice(start, start + size), options, streams);
+    const rollouts = await generateRollouts(policy, tokenizer, requests.slice(start, start + size), options, streams, o.lmUser ?? undefined);
     const dialogues = rollouts.map((r) => r.dialogue);
     const batch = packDialogues(dialogues);
     const real = tidy(() => tokenLogProbs(policy, batch, { logits: true, kv: config.prefixReuse }));

@@ -10,6 +10,7 @@ import { episodeOptions, type Config } from '../config';
 import { getTask, TASKS } from '../tasks';
 import { MechanismTally, questionsInformative } from '../rl/mechanism';
 import { tiedIfAlike } from './regime';
+import { evaluationColumn } from '../evaluation';
 import { BOOTSTRAP_SEED, correlationWithInterval, estimateMean, mean, median, movingAverage, pairedDifference, stepsToThreshold, type BootstrapOptions, type CorrelationEstimate, type Estimate } from './stats';
 
 export const RESULTS_FORMAT = 'infopo-sandbox/replicate@1';
@@ -513,7 +514,7 @@ export function analyse(runs: RunData[], options: AnalyseOptions): Results {
       by_difficulty: byDifficultyOf(taskRuns, methods, options.byDifficulty, opts),
       ...perMethod,
     };
-    tasks[task] = { ...entry, ...comparisonsOf(perMethod, frame, infopoTraces, options.personas, c0.persona, opts) };
+    tasks[task] = { ...entry, ...comparisonsOf(perMethod, frame, infopoTraces, options.personas, evaluationColumn(c0.persona, c0.userModel), opts) };
   }
   return {
     format: RESULTS_FORMAT,

@@ -26,7 +26,18 @@ export interface CausalLm {
   readonly bytes: number;
   /** Logits of the token after each prompt: one row of `vocabSize` per prompt, in order. */
   nextLogits(prompts: readonly (readonly number[])[]): Promise<Float32Array[]>;
+  /**
+   * Incremental decoding over a key/value cache, when the runtime has one: the logits after each
+   * prompt, then `step(ids)` appends one token to every row (in order) and gives the next logits.
+   */
+  decode?(prompts: readonly (readonly number[])[]): Promise<DecodeSession>;
   dispose?(): Promise<void> | void;
+}
+
+export interface DecodeSession {
+  logits: Float32Array[];
+  step(ids: readonly number[]): Promise<Float32Array[]>;
+  dispose(): void;
 }
 
 /** One reply the LM user is asked for: the instance it knows and the dialogue up to the agent's move. */
@@ -63,18 +74,45 @@ export function lmWritesReply(instance: TaskInstance, reply: Reply): boolean {
  */
 export async function sampleContinuations(lm: CausalLm, prompts: readonly (readonly number[])[], o: { maxNew: number; stop: number; allowed: (id: number) => boolean; sampling: SamplingOptions; stats?: { forwards: number } }, rng: Rng): Promise<number[][]> {
   const out = prompts.map(() => [] as number[]);
-  let live = prompts.map((_, i) => i);
-  for (let k = 0; k < o.maxNew && live.length > 0; k++) {
-    const logits = await lm.nextLogits(live.map((i) => [...prompts[i], ...out[i]]));
-    if (o.stats) o.stats.forwards++;
-    const still: number[] = [];
-    live.forEach((i, j) => {
+  if (prompts.length === 0) return out;
+  const live = prompts.map(() => true);
+  /** Sample the next token of every live row (in row order); false when no row writes on. */
+  const sample = (logits: readonly Float32Array[], rows: readonly number[]): boolean => {
+    rows.forEach((i, j) => {
       const id = sampleToken(logits[j], o.sampling, rng, o.allowed);
-      if (id === o.stop) return;
-      out[i].push(id);
-      if (prompts[i].length + out[i].length < lm.maxContext) still.push(i);
+      if (id === o.stop) live[i] = false;
+      else {
+        out[i].push(id);
+        if (out[i].length >= o.maxNew || prompts[i].length + out[i].length >= lm.maxContext) live[i] = false;
+      }
     });
-    live = still;
+    return live.some(Boolean);
+  };
+  const count = () => o.stats && o.stats.forwards++;
+  if (lm.decode) {
+    // With a cache every row stays in the batch to the end (a finished row is fed its last token again, its logits unread).
+    const session = await lm.decode(prompts);
+    count();
+    try {
+      let logits = session.logits;
+      let rows = prompts.map((_, i) => i);
+      while (sample(logits, rows)) {
+        const all = await session.step(prompts.map((p, i) => out[i].at(-1) ?? p[p.length - 1]));
+        count();
+        rows = live.flatMap((l, i) => (l ? [i] : []));
+        logits = rows.map((i) => all[i]);
+      }
+    } finally {
+      session.dispose();
+    }
+    return out;
+  }
+  let rows = prompts.map((_, i) => i);
+  for (;;) {
+    const logits = await lm.nextLogits(rows.map((i) => [...prompts[i], ...out[i]]));
+    count();
+    if (!sample(logits, rows)) break;
+    rows = live.flatMap((l, i) => (l ? [i] : []));
   }
   return out;
 }
@@ -86,7 +124,8 @@ const userMayEmit = (id: number): boolean => id === EOT || id >= SPECIAL_TOKENS.
 export class WordLmUser implements UserSimulator {
   readonly stats = { calls: 0, turns: 0, forwards: 0, ms: 0 };
   constructor(
-    private readonly lm: CausalLm,
+    /** The model it runs on (public for parity tests). */
+    readonly lm: CausalLm,
     private readonly tokenizer: WordTokenizer,
   ) {
     if (lm.vocabSize !== tokenizer.vocabSize) throw new Error(`tokenizer mismatch: ${lm.name} has a vocabulary of ${lm.vocabSize} tokens, the sandbox's has ${tokenizer.vocabSize}`);

@@ -7,7 +7,7 @@
 import { AutoConfig, AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/transformers';
 import type { WordTokenizer } from '../text/tokenizer';
 import { ChatLmUser } from './chat-user';
-import { WordLmUser, type CausalLm, type UserSimulator } from './lm-user';
+import { WordLmUser, type CausalLm, type DecodeSession, type UserSimulator } from './lm-user';
 import { USER_LM_NAME } from './prompt';
 import { userModelSource } from './source';
 
@@ -63,23 +63,66 @@ class TransformersLm implements CausalLm {
     private readonly padId: number,
   ) {}
   async nextLogits(prompts: readonly (readonly number[])[]): Promise<Float32Array[]> {
+    const session = await this.decode(prompts);
+    session.dispose();
+    return session.logits;
+  }
+  /**
+   * Left-padded prompts (the attention mask hides the padding, positions count real tokens only),
+   * then one token a row per step over the model's key/value cache.
+   */
+  async decode(prompts: readonly (readonly number[])[]): Promise<DecodeSession> {
     const B = prompts.length;
     const T = Math.max(...prompts.map((p) => p.length));
     const ids = new BigInt64Array(B * T).fill(BigInt(this.padId));
     const mask = new BigInt64Array(B * T);
+    const positions = new BigInt64Array(B * T);
+    const lengths = prompts.map((p) => p.length);
     prompts.forEach((p, i) => {
+      const pad = T - p.length;
       p.forEach((id, t) => {
-        ids[i * T + t] = BigInt(id);
-        mask[i * T + t] = 1n;
+        ids[i * T + pad + t] = BigInt(id);
+        mask[i * T + pad + t] = 1n;
+        positions[i * T + pad + t] = BigInt(t);
       });
     });
-    // Right padding: a causal model's logits at a row's real positions do not see the padding after them.
-    const out = (await this.model({ input_ids: new Tensor('int64', ids, [B, T]), attention_mask: new Tensor('int64', mask, [B, T]) })) as { logits: Tensor };
-    const data = out.logits.data as Float32Array;
-    const V = out.logits.dims[2];
-    const rows = prompts.map((p, i) => data.slice((i * T + p.length - 1) * V, (i * T + p.length) * V));
-    out.logits.dispose();
-    return rows;
+    const i64 = (data: BigInt64Array, cols: number) => new Tensor('int64', data, [B, cols]);
+    let past: Record<string, Tensor> = {};
+    let maskAll = mask;
+    let total = T;
+    const run = async (inputIds: Tensor, pos: Tensor): Promise<Float32Array[]> => {
+      const out = (await this.model.forward({ input_ids: inputIds, attention_mask: i64(maskAll, total), position_ids: pos, past_key_values: Object.keys(past).length ? past : undefined })) as Record<string, Tensor>;
+      const next: Record<string, Tensor> = {};
+      for (const [name, t] of Object.entries(out)) if (name.startsWith('present')) next[name.replace('present', 'past_key_values')] = t;
+      for (const t of Object.values(past)) t.dispose();
+      past = next;
+      const logits = out.logits;
+      const [, steps, V] = logits.dims;
+      const data = logits.data as Float32Array;
+      const rows = prompts.map((_, i) => data.slice((i * steps + steps - 1) * V, (i * steps + steps) * V));
+      logits.dispose();
+      return rows;
+    };
+    const first = await run(i64(ids, T), i64(positions, T));
+    return {
+      logits: first,
+      step: async (next) => {
+        const grown = new BigInt64Array(B * (total + 1));
+        for (let i = 0; i < B; i++) {
+          grown.set(maskAll.subarray(i * total, (i + 1) * total), i * (total + 1));
+          grown[i * (total + 1) + total] = 1n;
+        }
+        maskAll = grown;
+        total++;
+        const pos = BigInt64Array.from(lengths.map((n) => BigInt(n)));
+        lengths.forEach((_, i) => lengths[i]++);
+        return run(i64(BigInt64Array.from(next.map((id) => BigInt(id))), 1), i64(pos, 1));
+      },
+      dispose: () => {
+        for (const t of Object.values(past)) t.dispose();
+        past = {};
+      },
+    };
   }
   async dispose(): Promise<void> {
     await this.model.dispose();
