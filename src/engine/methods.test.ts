@@ -154,8 +154,8 @@ describe('every knob changes the result (wasm)', () => {
     // Not varied here: run length, tracing, evaluation, the model's shape (fixed by the checkpoint; maxContext sizes its
     // position table), the warm start's own knobs
     // (demoSlip, demoSlipByArea: src/engine/tasks/demonstrators.test.ts; demoNonAnswer: src/engine/rl/scripted.test.ts), the decoding of
-    // test episodes (evalTemperature).
-    const elsewhere = ['steps', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalSeed', 'evalPersona', 'dModel', 'nLayers', 'nHeads', 'maxContext', 'init', 'sftSteps', 'sftBatch', 'sftLr', 'demoSlip', 'demoSlipByArea', 'demoNonAnswer', 'evalTemperature'];
+    // test episodes (evalTemperature), who words the users' replies (userModel, evalUserModel: src/engine/user-lm/run.test.ts).
+    const elsewhere = ['userModel', 'evalUserModel', 'steps', 'traceEvery', 'evalEvery', 'evalEpisodes', 'evalSeed', 'evalPersona', 'dModel', 'nLayers', 'nHeads', 'maxContext', 'init', 'sftSteps', 'sftBatch', 'sftLr', 'demoSlip', 'demoSlipByArea', 'demoNonAnswer', 'evalTemperature'];
     expect(CONFIG_KEYS.filter((k) => !covered.has(k) && !elsewhere.includes(k))).toEqual([]);
   });
 });

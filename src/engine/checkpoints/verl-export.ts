@@ -276,6 +276,8 @@ export function knobMap(c: Config): KnobMapping[] {
     m('task', 'data', [K('data.train_files', 'train.parquet'), K('data.val_files', 'test.parquet')], `rows carry env_name ${c.task.split(',').map(envNameOf).join(', ')}; the reference's gyms closest in spirit: 20q ~ TelepathyGym, intent ~ IntentionGym, travel ~ TravelGym, code ~ ColBench; mastermind has none`),
     m('persona', 'data', [K('actor_rollout_ref.rollout.multi_turn.model_name', 'none')], "in each train row: create_kwargs.persona; the export's gyms simulate the persona by rule, as the sandbox does (the rollout still copies multi_turn.model_name into create_kwargs; the gyms ignore it)"),
     m('evalPersona', 'data', [], 'in each test row: create_kwargs.persona'),
+    m('userModel', c.userModel === 'scripted' ? 'data' : 'no-equivalent', [], c.userModel === 'scripted' ? "the export's gyms word every reply by the persona's rules, as the scripted user does" : "the export's gyms word replies by the persona's rules: this run's LM user is not exported (the reference's own gyms prompt an LLM user, multi_turn.model_name)"),
+    m('evalUserModel', (c.evalUserModel || c.userModel) === 'scripted' ? 'data' : 'no-equivalent', [], (c.evalUserModel || c.userModel) === 'scripted' ? 'test rows are answered by the persona\'s rules too' : "the LM user of evaluation is not exported; the test rows' gyms answer by rule"),
     m('noise', 'data', [], 'create_kwargs.noise'),
     m('wrongGuess', 'data', [], 'create_kwargs.wrong_guess'),
     m('kinds', 'data', [], 'create_kwargs.kinds (and the 20q instances exported)'),
