@@ -224,8 +224,8 @@ export interface UserPlayState {
   maxActionTokens: number;
   simulator: { name: string; bytes: number };
   turns: UserPlayTurn[];
-  /** Next moves of the family's scripted agents for the dialogue so far (none once it ended). */
-  suggestions: { agent: string; action: string }[];
+  /** Next moves of the family's scripted agents for the dialogue so far, each with the agents that would play it (none once it ended). */
+  suggestions: { agents: string[]; action: string }[];
   done: boolean;
   endReason: string | null;
   outcome: Outcome | null;
@@ -308,13 +308,15 @@ export class UserPlaySession {
     return this.snapshot();
   }
 
-  /** The scripted agents' next moves (each from its own stream of this seed and turn), duplicates dropped. */
-  private suggest(): { agent: string; action: string }[] {
+  /** The scripted agents' next moves (each from its own stream of this seed and turn), one entry per distinct move. */
+  private suggest(): { agents: string[]; action: string }[] {
     const view: AgentView = { request: this.instance.request, exchanges: this.exchanges, maxTurns: this.state.maxTurns };
-    const out: { agent: string; action: string }[] = [];
+    const out: { agents: string[]; action: string }[] = [];
     for (const agent of SUGGESTING_AGENTS) {
-      const move = this.family.agents[agent]?.(view, Rng.derive(this.seed, `play-agent-suggest-${agent}-${this.exchanges.length}`));
-      if (move && !out.some((s) => s.action === move)) out.push({ agent, action: move });
+      const move = this.family.agents[agent](view, Rng.derive(this.seed, `play-agent-suggest-${agent}-${this.exchanges.length}`));
+      const same = out.find((s) => s.action === move);
+      if (same) same.agents.push(agent);
+      else out.push({ agents: [agent], action: move });
     }
     return out;
   }
