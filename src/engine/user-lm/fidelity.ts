@@ -16,7 +16,7 @@ import { runProgram, sameValue } from '../tasks/dsl';
 import { parseAction as intentAction, readRequest, readSlotReply } from '../tasks/intent';
 import { parseAction as travelAction, readPreference } from '../tasks/travel';
 import { parseAction as twentyAction, readTruth } from '../tasks/twenty-questions';
-import type { Exchange, TaskInstance } from '../tasks/types';
+import type { Exchange, Split, TaskInstance } from '../tasks/types';
 import type { WordTokenizer } from '../text/tokenizer';
 import { replyParts } from '../users';
 import { lmWritesReply, type UserSimulator, type UserTurnRequest } from './lm-user';
@@ -101,6 +101,8 @@ export interface FidelityOptions {
   /** Dialogues per family (test split), played by the demonstrator with slips, random and ask-all in turn. */
   episodes: number;
   seed: number;
+  /** Default 'test' (the LM user was trained on train instances only). */
+  split?: Split;
 }
 
 const AGENTS = ['demo', 'random', 'ask-all'] as const;
@@ -118,7 +120,7 @@ export async function measureFidelity(simulator: UserSimulator, tokenizer: WordT
     const rng = Rng.derive(o.seed, `fidelity-${id}`);
     const asked: { request: UserTurnRequest; action: string; scripted: string }[] = [];
     for (let i = 0; i < o.episodes; i++) {
-      const instance = family.sample(rng, 'test', options);
+      const instance = family.sample(rng, o.split ?? 'test', options);
       const name = AGENTS[i % AGENTS.length];
       const agent = name === 'demo' ? family.demonstrator(0.3) : family.agents[name];
       const rollout = scriptedRollout(family, instance, agent, options, { agent: rng, user: rng }, tokenizer);

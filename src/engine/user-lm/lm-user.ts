@@ -127,6 +127,7 @@ export class WordLmUser implements UserSimulator {
     /** The model it runs on (public for parity tests). */
     readonly lm: CausalLm,
     private readonly tokenizer: WordTokenizer,
+    readonly sampling: SamplingOptions = USER_LM_SAMPLING,
   ) {
     if (lm.vocabSize !== tokenizer.vocabSize) throw new Error(`tokenizer mismatch: ${lm.name} has a vocabulary of ${lm.vocabSize} tokens, the sandbox's has ${tokenizer.vocabSize}`);
   }
@@ -140,7 +141,7 @@ export class WordLmUser implements UserSimulator {
     if (requests.length === 0) return [];
     const t0 = performance.now();
     const prompts = requests.map((r) => replyPrompt(r.instance, r.exchanges, this.tokenizer, this.lm.maxContext, USER_LM_MAX_REPLY));
-    const ids = await sampleContinuations(this.lm, prompts, { maxNew: USER_LM_MAX_REPLY, stop: EOT, allowed: userMayEmit, sampling: USER_LM_SAMPLING, stats: this.stats }, rng);
+    const ids = await sampleContinuations(this.lm, prompts, { maxNew: USER_LM_MAX_REPLY, stop: EOT, allowed: userMayEmit, sampling: this.sampling, stats: this.stats }, rng);
     this.stats.calls++;
     this.stats.turns += requests.length;
     this.stats.ms += performance.now() - t0;

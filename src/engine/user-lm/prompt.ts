@@ -9,10 +9,10 @@
  * The hidden block sits under <env> because it is not a turn of the dialogue: a policy never sees it.
  */
 import type { CodingHidden } from '../tasks/coding';
-import { stagesText } from '../tasks/coding';
+import { STAGES } from '../tasks/coding';
 import type { IntentHidden } from '../tasks/intent';
-import type { TravelHidden } from '../tasks/travel';
-import type { TwentyQuestionsHidden } from '../tasks/twenty-questions';
+import { ASPECTS, type TravelHidden } from '../tasks/travel';
+import { QUESTION_VALUES, type TwentyQuestionsHidden } from '../tasks/twenty-questions';
 import type { Exchange, TaskInstance } from '../tasks/types';
 import { AGENT, BOS, ENV, EOT, USER } from '../text/special';
 import type { WordTokenizer } from '../text/tokenizer';
@@ -23,26 +23,29 @@ export const USER_LM_NAME = 'user-lm';
 /** Families whose replies come from a user (personas apply); mastermind's environment is not a user. */
 export const USER_LM_FAMILIES = ['20q', 'intent', 'code', 'travel'] as const;
 
-/** The hidden instance as words of the shared vocabulary: what the user could say, nothing the agent's request gives away is left out. */
+/**
+ * The hidden instance as words of the shared vocabulary, as a table of (question word, answer)
+ * pairs wherever the family allows: answering is then finding the asked word in the hidden block
+ * and reading what follows it (a pattern a small transformer learns; telling that a word is absent
+ * from a list is one it learns badly: 38% false 20-questions answers with a yes-word list).
+ */
 export function hiddenText(instance: TaskInstance): string {
   switch (instance.family) {
     case '20q': {
       const { item } = instance.hidden as TwentyQuestionsHidden;
-      const yes = Object.entries(item.answers).filter(([, t]) => t === 'yes').map(([w]) => w);
-      const maybe = Object.entries(item.answers).filter(([, t]) => t === 'maybe').map(([w]) => w);
-      return [item.name, ...yes, ...(maybe.length ? ['maybe', ...maybe] : [])].join(' ');
+      return [item.name, ...QUESTION_VALUES.map((v) => `${v} ${item.answers[v]}`)].join(' ');
     }
     case 'intent': {
       const h = instance.hidden as IntentHidden;
-      return Object.values(h.values).join(' ');
+      return Object.entries(h.values).map(([slot, value]) => `${slot} ${value}`).join(' ');
     }
     case 'code': {
       const h = instance.hidden as CodingHidden;
-      return stagesText(h.stages);
+      return STAGES.map((stage) => `${stage} ${h.stages[stage] || 'nothing'}`).join(' ');
     }
     case 'travel': {
       const h = instance.hidden as TravelHidden;
-      return Object.values(h.prefs).filter((v): v is string => v !== null).join(' ');
+      return ASPECTS.map((aspect) => `${aspect} ${h.prefs[aspect] ?? 'any'}`).join(' ');
     }
     default:
       throw new Error(`the LM user plays users only (${USER_LM_FAMILIES.join(', ')}); ${instance.family} is answered by an environment`);
