@@ -165,6 +165,7 @@ async function acquireUserModel(spec: string): Promise<{ sim: UserSimulator; rel
     for (const [k, p] of userModels) {
       if (holds.get(k)) continue;
       userModels.delete(k);
+      // A load that failed holds nothing to free (its caller reported the failure).
       void p.then((sim) => sim.dispose(), () => {});
     }
     onUserModel({ type: 'user-model', spec, device, status: 'loading', fraction: 0, file: '' });
