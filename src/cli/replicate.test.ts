@@ -172,3 +172,10 @@ describe('npm run replicate (smoke profile, end to end)', () => {
     expect(bad.stderr).toContain("argument 'tpu' is invalid");
   });
 });
+
+describe('the persona matrix under several test users', () => {
+  it('names a column per test persona under each test user, a scripted user by its persona alone', async () => {
+    const { personaColumns } = await import('./replicate-evaluations');
+    expect(personaColumns(['cooperative', 'noisy'], ['scripted', 'user-lm'])).toEqual(['cooperative', 'noisy', 'cooperative / user-lm', 'noisy / user-lm']);
+  });
+});

@@ -58,8 +58,8 @@ export interface UserSimulator {
   dispose(): Promise<void> | void;
 }
 
-/** Pure sampling from the model's distribution: the wording varies as the personas it learned from vary. */
-export const USER_LM_SAMPLING: SamplingOptions = { temperature: 1, topK: 0, topP: 1, greedy: false };
+/** Sampling at temperature 0.7: the wording still varies as the personas it learned from vary, with fewer false answers than at 1 (docs/users.md, the sweep on fidelity seed 7). */
+export const USER_LM_SAMPLING: SamplingOptions = { temperature: 0.7, topK: 0, topP: 1, greedy: false };
 /** The longest reply the LM user writes (the personas' longest, verbose with a closing, is 12 words). */
 export const USER_LM_MAX_REPLY = 16;
 
