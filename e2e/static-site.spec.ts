@@ -18,7 +18,7 @@ import { configFromPresets, encodeShare } from '../src/engine';
 const ROOT = resolve(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist');
 const BASE = '/sandbox/infopo/';
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.woff2': 'font/woff2' };
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.woff2': 'font/woff2' };
 
 /** A plain static file server: files of dist under BASE, 404 elsewhere, no extra headers. */
 function serve(): Promise<{ server: Server; origin: string; requests: string[] }> {
@@ -75,6 +75,11 @@ test('the build served under a sub-path by a plain file server opens a run link 
     expect(requests.some((p) => p.startsWith(`${BASE}models/warm-intent-demo/`))).toBe(true);
     // The address bar keeps the link (setup and proof) after the run.
     expect(page.url()).toContain(`&f=${record.fingerprint}`);
+    // The LM user loads under the sub-path too: models/user-lm and onnxruntime-web's files from assets/.
+    await page.getByTestId('user-model-userModel').selectOption('shipped');
+    await expect(page.getByTestId('user-model-loaded-userModel')).toContainText(/^user-lm: \d+ KB of weights, on wasm$/, { timeout: 60_000 });
+    expect(requests).toContain(`${BASE}models/user-lm/onnx/model.onnx`);
+    expect(requests.some((p) => p.startsWith(`${BASE}assets/ort-wasm-simd-threaded.asyncify`) && p.endsWith('.wasm'))).toBe(true);
     await attachScreenshot(page, testInfo, 'static-site-reproduced.png');
     expect(problems, problems.join('\n')).toEqual([]);
     await context.close();

@@ -49,7 +49,7 @@ export { generateRollouts, type EndReason, type Rollout, type RolloutRequest } f
 export { scriptedRollout } from './rl/scripted';
 export { Trainer, type StepResult, type TrainerState, type WeightValues } from './rl/trainer';
 export { decodeSnapshot, encodeSnapshot, makeSnapshot, snapshotBytes, verifySnapshot, SnapshotError, SNAPSHOT_FILE, SNAPSHOT_FORMAT, type RunSnapshot } from './checkpoints/snapshot';
-export { PlaySession, playInstance, type PlayState } from './play';
+export { PlaySession, UserPlaySession, playInstance, type PlayState, type UserPlayState, type UserPlayTurn } from './play';
 export { firstRise } from './analysis/first-rise';
 export { curveArea, raceVerdict, type RaceVerdict } from './analysis/race';
 export { analyseSpeed, budgetOf, planSpeedRuns, renderSpeedReport, speedRun, DEMO_CHECK_SEEDS, SPEED_SEEDS, SPEED_STUDIES, VISIBLE_RISE, type PlannedSpeedRun, type SpeedResults, type SpeedRunResult, type SpeedStudy } from './analysis/learning-speed';

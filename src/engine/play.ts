@@ -3,7 +3,8 @@
  * information-gain code (rl/infogain.ts, docs/infopo.md §2) measures how much that answer changed the
  * agent's next move against the masked answer. The agent decodes greedily, as in evaluation; the
  * task's simulated user runs alongside only to say when the episode ends, to score it, and to
- * suggest the answer it would have given.
+ * suggest the answer it would have given. `UserPlaySession` (below) is the other way round: the
+ * person plays the agent and an LM user answers.
  */
 import * as tf from '@tensorflow/tfjs';
 import { episodeOptions, shownKey, type Config } from './config';
@@ -19,6 +20,8 @@ import { getTask } from './tasks';
 import type { AgentView, Episode, Exchange, Outcome, TaskInstance } from './tasks/types';
 import { EOT, SPECIAL_TOKENS, UNK } from './text/special';
 import type { WordTokenizer } from './text/tokenizer';
+import { lmWritesReply, type UserSimulator } from './user-lm/lm-user';
+import { USER_LM_FAMILIES } from './user-lm/prompt';
 
 /** The test-split instance a play session uses: the same seed gives the same instance in page and worker. */
 export function playInstance(taskId: string, seed: number, config: Config): TaskInstance {
@@ -188,5 +191,139 @@ export class PlaySession {
     } finally {
       tf.dispose([real.logp, real.logits, ...real.k, ...real.v]);
     }
+  }
+}
+
+/**
+ * "Play the agent", the other way round: a person types the agent's moves in the task's grammar
+ * and an LM user (user-lm/lm-user.ts) answers. As in rollouts with an LM user, a scripted episode
+ * runs beside it and decides everything that is not wording (validity, the end, the score); the LM
+ * words only the replies `lmWritesReply` gives it, sampled from a stream seeded by the session's
+ * seed, so the same seed and the same moves give the same replies. The scripted episode is the
+ * cooperative persona's: its reply is shown beside the LM's, as the reference wording.
+ */
+export interface UserPlayTurn {
+  /** The person's move as the agent's tokenizer reads it (lower-cased, spaced as decoded). */
+  action: string;
+  /** What the LM user said, or the scripted reply where the LM does not write (see `writer`). */
+  reply: string;
+  /** What the scripted cooperative user answered (the episode's own reply). */
+  scripted: string;
+  /** Who wrote `reply`: the LM user, the scripted user (an invalid move, the final move, the last turn), or the task's environment (a tool). */
+  writer: 'lm' | 'scripted' | 'env';
+  valid: boolean;
+}
+
+export interface UserPlayState {
+  task: string;
+  instance: { id: string; request: string; hidden: unknown };
+  /** The task's action grammar, one line per kind of action. */
+  grammar: readonly string[];
+  maxTurns: number;
+  /** Longest move in tokens (maxActionTokens, its <eot> included). */
+  maxActionTokens: number;
+  simulator: { name: string; bytes: number };
+  turns: UserPlayTurn[];
+  /** Next moves of the family's scripted agents for the dialogue so far, each with the agents that would play it (none once it ended). */
+  suggestions: { agents: string[]; action: string }[];
+  done: boolean;
+  endReason: string | null;
+  outcome: Outcome | null;
+}
+
+/** The scripted agents whose next moves are offered, in this order (each family has them all). */
+const SUGGESTING_AGENTS = ['oracle', 'demo', 'ask-all', 'act-now'] as const;
+
+export class UserPlaySession {
+  private readonly family: ReturnType<typeof getTask>;
+  private readonly instance: TaskInstance;
+  private readonly episode: Episode;
+  private readonly exchanges: Exchange[] = [];
+  private readonly lmRng: Rng;
+  private readonly seed: number;
+  private readonly state: UserPlayState;
+
+  constructor(
+    private readonly simulator: UserSimulator,
+    private readonly tokenizer: WordTokenizer,
+    private readonly config: Config,
+    taskId: string,
+    seed: number,
+  ) {
+    this.family = getTask(taskId);
+    if (!(USER_LM_FAMILIES as readonly string[]).includes(taskId)) throw new Error(`${taskId} is answered by an environment, not a user: the LM user plays ${USER_LM_FAMILIES.join(', ')}`);
+    this.instance = playInstance(taskId, seed, config);
+    const options = episodeOptionsFor(this.family, episodeOptions(config, 'cooperative'));
+    this.episode = this.family.start(this.instance, options, Rng.derive(seed, 'play-agent-episode'));
+    this.lmRng = Rng.derive(seed, 'play-agent-lm-user');
+    this.seed = seed;
+    this.state = {
+      task: taskId,
+      instance: { id: this.instance.id, request: this.instance.request, hidden: this.instance.hidden },
+      grammar: this.family.grammar,
+      maxTurns: options.maxTurns,
+      maxActionTokens: config.maxActionTokens,
+      simulator: { name: simulator.name, bytes: simulator.bytes },
+      turns: [],
+      suggestions: [],
+      done: false,
+      endReason: null,
+      outcome: null,
+    };
+    this.state.suggestions = this.suggest();
+  }
+
+  snapshot(): UserPlayState {
+    return structuredClone(this.state);
+  }
+
+  /** The person's move: the scripted episode judges it; the LM user words the reply where it may. */
+  async act(text: string): Promise<UserPlayState> {
+    if (this.state.done) throw new Error('the episode is over: start another');
+    const words = text.trim().toLowerCase();
+    if (!words) throw new Error("an empty move: type an action in the task's grammar (or pick a suggestion)");
+    const unknown = words.split(/\s+/).filter((w) => this.tokenizer.encode(w).some((id) => id === UNK));
+    if (unknown.length) {
+      const named = unknown.slice(0, 5).map((w) => JSON.stringify(shownKey(w)));
+      throw new Error(`the agent's vocabulary has no ${named.join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more unknown words` : ''}: use the task's words (see the grammar and the suggestions)`);
+    }
+    const ids = this.tokenizer.encode(words);
+    // As a rollout's agent: at most maxActionTokens tokens, its closing <eot> included.
+    if (ids.length > this.config.maxActionTokens - 1) throw new Error(`a move has at most ${this.config.maxActionTokens - 1} tokens (maxActionTokens ${this.config.maxActionTokens}, with its end of turn); this one has ${ids.length}`);
+    const action = this.tokenizer.decode(ids);
+    const reply = this.episode.respond(action);
+    const lastTurn = this.state.turns.length + 1 >= this.state.maxTurns;
+    let wording = reply.feedback;
+    let writer: UserPlayTurn['writer'] = reply.role === 'env' ? 'env' : 'scripted';
+    // As in scripted rollouts with an LM user: no reply is worded after the turn budget is spent.
+    if (lmWritesReply(this.instance, reply) && !lastTurn) {
+      [wording] = await this.simulator.replies([{ instance: this.instance, exchanges: [...this.exchanges, { action, feedback: '', role: 'user' }] }], this.lmRng);
+      writer = 'lm';
+    }
+    this.exchanges.push({ action, feedback: wording, role: reply.role });
+    this.state.turns.push({ action, reply: wording, scripted: reply.feedback, writer, valid: reply.valid });
+    if (reply.done) this.finish('the agent made its final move');
+    else if (lastTurn) this.finish(`the agent used all its ${this.state.maxTurns} turns`);
+    this.state.suggestions = this.state.done ? [] : this.suggest();
+    return this.snapshot();
+  }
+
+  /** The scripted agents' next moves (each from its own stream of this seed and turn), one entry per distinct move. */
+  private suggest(): { agents: string[]; action: string }[] {
+    const view: AgentView = { request: this.instance.request, exchanges: this.exchanges, maxTurns: this.state.maxTurns };
+    const out: { agents: string[]; action: string }[] = [];
+    for (const agent of SUGGESTING_AGENTS) {
+      const move = this.family.agents[agent](view, Rng.derive(this.seed, `play-agent-suggest-${agent}-${this.exchanges.length}`));
+      const same = out.find((s) => s.action === move);
+      if (same) same.agents.push(agent);
+      else out.push({ agents: [agent], action: move });
+    }
+    return out;
+  }
+
+  private finish(reason: string): void {
+    this.state.done = true;
+    this.state.endReason = reason;
+    this.state.outcome = this.episode.outcome();
   }
 }

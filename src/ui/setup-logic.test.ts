@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, DEFAULT_CONFIG, PRESETS, configFromPresets, resolveConfig } from '../engine';
-import { LANDING_PRESET, displayValue, isLandingSetup, knobKind, overridesFromConfig, setupFromConfig, validateSetup, withOverride } from './setup-logic';
+import lzString from 'lz-string';
+import { CONFIG_KEYS, DEFAULT_CONFIG, PRESETS, configFromPresets, decodeShare, diffFromDefaults, encodeShare, resolveConfig } from '../engine';
+import { LANDING_PRESET, displayValue, isLandingSetup, knobKind, overridesFromConfig, setupFromConfig, setupOfRefusedLink, validateSetup, withOverride } from './setup-logic';
 
 describe('setup form model', () => {
   it('gives every knob a widget matching its default type', () => {
@@ -93,5 +94,44 @@ describe('setupFromConfig (opening a shared link)', () => {
     expect(isLandingSetup('', {})).toBe(false);
     expect(isLandingSetup(LANDING_PRESET, { seed: '2' })).toBe(false);
     expect(isLandingSetup(LANDING_PRESET, { seed: undefined })).toBe(true);
+  });
+});
+
+describe('user simulators in the form and in links', () => {
+  it('a link with userModel=user-lm (and an evaluation Hub model) round-trips through the form', () => {
+    const config = configFromPresets(['smoke'], { userModel: 'user-lm', evalUserModel: 'someone/chat-model', seed: 5 });
+    const link = encodeShare(config);
+    const decoded = decodeShare(link);
+    expect(decoded.config).toEqual(config);
+    const form = setupFromConfig(decoded.config);
+    expect(form).toEqual({ preset: 'smoke', overrides: { userModel: 'user-lm', evalUserModel: 'someone/chat-model', seed: '5' } });
+    expect(encodeShare(validateSetup(form.preset, form.overrides).config!)).toBe(link);
+    // At their defaults the keys stay out of links, so older links are unchanged.
+    expect(diffFromDefaults(configFromPresets(['smoke']))).not.toHaveProperty('userModel');
+  });
+
+  it('refuses a checkpoint folder on its field before Start (the worker cannot read folders)', () => {
+    for (const key of ['userModel', 'evalUserModel'] as const) {
+      const v = validateSetup('smoke', { [key]: './runs/my-user' });
+      expect(v.config).toBeNull();
+      expect(v.errors[key]).toBe(`${key} = "./runs/my-user": a checkpoint folder works on the command line only; in the page use user-lm (the shipped LM user) or a Hub model id (owner/name)`);
+    }
+    expect(validateSetup('smoke', { userModel: 'owner/name', evalUserModel: 'scripted' }).config).toMatchObject({ userModel: 'owner/name', evalUserModel: 'scripted' });
+  });
+
+  it('a link whose values the schema refuses keeps every value as a raw edit, each invalid one with its error', () => {
+    const payload = (value: unknown) => `v=1&c=${lzString.compressToEncodedURIComponent(JSON.stringify(value))}`;
+    const link = payload({ ...diffFromDefaults(configFromPresets(['smoke'], { seed: 77 })), userModel: 'not a model!', futureKnob: 1 });
+    expect(() => decodeShare(link)).toThrow(/^Shared link: invalid setup: userModel = "not a model!"/);
+    const kept = setupOfRefusedLink(link)!;
+    expect(kept.ignored).toEqual(['futureKnob']);
+    expect(kept.overrides).toMatchObject({ seed: '77', steps: '3', userModel: 'not a model!' });
+    const v = validateSetup('', kept.overrides);
+    expect(v.config).toBeNull();
+    expect(Object.keys(v.errors)).toEqual(['userModel']);
+    // Fixed in the form, it is the linked setup with that one value changed.
+    expect(validateSetup('', { ...kept.overrides, userModel: 'user-lm' }).config).toEqual(configFromPresets(['smoke'], { seed: 77, userModel: 'user-lm' }));
+    // Payloads that cannot be read give nothing to keep.
+    for (const bad of ['v=1&c=garbage', 'v=1', payload([1, 2]), `v=1&c=${'A'.repeat(20_000)}`]) expect(setupOfRefusedLink(bad)).toBeNull();
   });
 });

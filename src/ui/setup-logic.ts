@@ -4,7 +4,9 @@
  * the config schema (ConfigError). Raw text is kept as typed, so an invalid entry is shown with
  * its error and never replaced or lost.
  */
-import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, PRESETS, configSchema, diffFromDefaults, parseKnobValue, resolveConfig, type Config, type ConfigKey } from '../engine';
+// lz-string is CommonJS: a default import works in Vite, Vitest and plain Node ESM alike (as in share.ts).
+import lzString from 'lz-string';
+import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, MAX_SHARE_PAYLOAD, PRESETS, configSchema, diffFromDefaults, parseKnobValue, resolveConfig, USER_LM_NAME, userModelSource, type Config, type ConfigKey } from '../engine';
 
 export type RawValue = string | boolean;
 export type Overrides = Partial<Record<ConfigKey, RawValue>>;
@@ -100,6 +102,12 @@ export function validateSetup(preset: string, overrides: Overrides): Validation 
   if (config && config.init.includes('/') && !errors.init) {
     errors.init = `init = ${JSON.stringify(config.init.length > 80 ? `${config.init.slice(0, 80)}…` : config.init)}: a checkpoint path works on the command line only; in the page, import the folder (Export and import → Import checkpoint…) or name a folder under models/`;
   }
+  // The same for a user model: the worker cannot read folders (user-lm/load.ts refuses them too, at Start).
+  for (const key of ['userModel', 'evalUserModel'] as const) {
+    const value = config?.[key] ?? input[key];
+    if (typeof value !== 'string' || !value || errors[key] || userModelSource(value).kind !== 'folder') continue;
+    errors[key] = `${key} = ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)}: a checkpoint folder works on the command line only; in the page use ${USER_LM_NAME} (the shipped LM user) or a Hub model id (owner/name)`;
+  }
   const ok = Object.keys(errors).length === 0 && general.length === 0;
   return { config: ok ? config : null, errors, general };
 }
@@ -148,4 +156,29 @@ export function withOverride(preset: string, overrides: Overrides, key: ConfigKe
   if (same) delete next[key];
   else next[key] = raw;
   return next;
+}
+
+/**
+ * A link decodeShare refused for its values (its payload reads, but the schema rejects some of
+ * them): the link's setup as the form's raw edits over the defaults, so each invalid value stays in
+ * its field with its reason and no value of the link is lost (the address bar keeps the link while
+ * the form is invalid). Null when the payload cannot be read at all. Unknown keys are named, as decodeShare does.
+ */
+export function setupOfRefusedLink(params: string): { overrides: Overrides; ignored: string[] } | null {
+  const payload = new URLSearchParams(params.trim().replace(/^[?#]/, '')).get('c');
+  if (!payload || payload.length > MAX_SHARE_PAYLOAD) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(lzString.decompressFromEncodedURIComponent(payload) ?? '');
+  } catch {
+    return null;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const overrides: Overrides = {};
+  const ignored: string[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    if (!(CONFIG_KEYS as string[]).includes(key)) ignored.push(key);
+    else overrides[key as ConfigKey] = typeof v === 'boolean' || typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  return { overrides, ignored };
 }

@@ -11,6 +11,7 @@ import { recordOfRun } from './run-file';
 import type { WorkKind } from './progress';
 import { abortRun, currentPhaseOf, elapsedMsOf, etaOf, failRun, isActive, isUnsaved, lastStepOf, openedRunLabel, openRecord, progressOf, reduceRun, requestStop, RUN_STATE_KEYS, snapshotSaved, startRun, type Moment, type OpenedFrom, type Phase, type RunState } from './run-state';
 import { library } from './library.svelte';
+import { userModels } from './user-models.svelte';
 import { autosaveEvery, newRunId } from './library';
 
 // ---------------------------------------------------------------- setup form
@@ -64,6 +65,8 @@ export const setup = new SetupStore();
 
 class UiStore {
   shareError = $state<string | null>(null);
+  /** The refused link's values fill the form (setupOfRefusedLink), rather than the landing setup. */
+  shareKept = $state(false);
   importError = $state<string | null>(null);
   notice = $state<string | null>(null);
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -96,10 +99,24 @@ export const checkpoint = new CheckpointStore();
 
 /** The worker that holds this tab's last run (play-the-user uses its model); created on first use. */
 export function trainerClient(): TrainerClient {
-  client ??= new TrainerClient((message) => {
-    if (run.active) run.crashed(message);
-  });
+  client ??= new TrainerClient(
+    (message) => {
+      if (run.active) run.crashed(message);
+    },
+    (e) => userModels.on(e),
+  );
   return client;
+}
+
+/**
+ * Load the LM user a userModel value names in the worker (the Setup's controls): progress, the
+ * loaded model or the refusal arrive through `userModels` (a failure the worker could not report,
+ * such as a crashed worker, is recorded there too).
+ */
+export function loadUserModel(spec: string): void {
+  trainerClient()
+    .loadUserModel(spec)
+    .catch((e: unknown) => userModels.failed(spec, e instanceof Error ? e.message : String(e)));
 }
 
 /** Write one field of the state (typed per key, so the store's fields keep their types). */
@@ -294,6 +311,7 @@ class RunStore implements RunState {
     runId++;
     client?.terminate();
     client = null;
+    userModels.forget();
     this.apply(abortRun(this.view(), moment()));
     this.ended();
   }
@@ -305,9 +323,12 @@ class RunStore implements RunState {
 
   /** Check a checkpoint folder's files in the worker and keep them for runs with init = imported. */
   async importCheckpoint(name: string, files: CheckpointFiles): Promise<ImportedCheckpoint> {
-    client ??= new TrainerClient((message) => {
-      if (this.active) this.fail(`The training worker crashed: ${message}`);
-    });
+    client ??= new TrainerClient(
+      (message) => {
+        if (this.active) this.fail(`The training worker crashed: ${message}`);
+      },
+      (e) => userModels.on(e),
+    );
     const info = await client.importCheckpoint(files);
     checkpoint.files = files;
     checkpoint.name = name;

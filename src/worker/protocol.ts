@@ -2,9 +2,9 @@
  * The whole worker boundary in one file: what the page may ask the training worker, and the
  * events the worker streams back. The worker exposes `TrainerApi` through Comlink.
  */
-import type { BackendName, BackendReport, CheckpointFiles, Config, ExperimentEvent, ModelShape, PlayState, RunRecord, RunSnapshot } from '../engine';
+import type { BackendName, BackendReport, CheckpointFiles, Config, ExperimentEvent, ModelShape, PlayState, RunRecord, RunSnapshot, UserPlayState } from '../engine';
 
-export type { PlayState };
+export type { PlayState, UserPlayState };
 
 /** Play the user: whose model answers, on which task instance (test split, by seed). */
 export interface PlayStartOptions {
@@ -14,6 +14,29 @@ export interface PlayStartOptions {
   task: string;
   seed: number;
 }
+
+/** Play the agent: the person types the agent's moves, the LM user `userModel` names answers (test split, by seed). */
+export interface PlayAgentOptions {
+  /** A userModel value naming an LM user (user-lm, a Hub id). */
+  userModel: string;
+  config: Config;
+  task: string;
+  seed: number;
+}
+
+/** Where onnxruntime runs an LM user: WebGPU when the run's backend is a hardware WebGPU adapter, else wasm. */
+export type UserModelDevice = 'wasm' | 'webgpu';
+
+/**
+ * A user model's loading in the worker (for a run, the Setup's load, or play), keyed by its
+ * userModel value: progress (0..1, with the file being read), then loaded or failed (the loader's
+ * one-line refusal).
+ */
+export type UserModelEvent = { type: 'user-model'; spec: string; device: UserModelDevice } & (
+  | { status: 'loading'; fraction: number; file: string }
+  | { status: 'loaded'; name: string; bytes: number }
+  | { status: 'failed'; message: string }
+);
 
 /** 'auto' times the backends and keeps the fastest; a backend's name falls back in `BACKEND_NAMES` order. */
 export type BackendPreference = 'auto' | BackendName;
@@ -79,4 +102,12 @@ export interface TrainerApi {
   playStart(options: PlayStartOptions): Promise<PlayState>;
   /** The person's answer; returns the agent's next move and the answer's information gain. */
   playAnswer(text: string): Promise<PlayState>;
+  /** Receive every user model's loading events from now on (one listener: the page's). */
+  watchUserModels(onEvent: (event: UserModelEvent) => void): Promise<void>;
+  /** Load (or find loaded) the LM user a userModel value names; rejects with the loader's refusal. */
+  loadUserModel(spec: string): Promise<{ name: string; bytes: number; device: UserModelDevice }>;
+  /** Start a play-the-agent session (not while a run trains): the instance and the first suggestions. */
+  playAgentStart(options: PlayAgentOptions): Promise<UserPlayState>;
+  /** The person's move as the agent; returns the LM user's reply beside the scripted one. */
+  playAgentMove(text: string): Promise<UserPlayState>;
 }

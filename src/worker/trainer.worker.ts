@@ -2,8 +2,8 @@
 /** The page's training host: runs the engine in a Web Worker so the UI never blocks. */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { RunFault, checkpointToFiles, chooseFastestBackend, configFromPresets, describeProbe, FAST_GPU_PRESET, environmentOf, fallbackOrder, HF_FILES, IMPORTED_INIT, initBackend, isCheckpointPath, LEGACY_FILES, loadTokenizer, PlaySession, policyFromFiles, policyToOnnx, runExperiment, TOKENIZER_NAME, WARM_START_NAME, type BackendChoice, type BackendName, type BackendReport, type CheckpointFiles, type Policy, type RunRecord, type TokenizerFiles, type Trainer, type WordTokenizer } from '../engine';
-import type { TrainerApi, WorkerEvent } from './protocol';
+import { RunFault, checkpointToFiles, chooseFastestBackend, configFromPresets, describeProbe, FAST_GPU_PRESET, environmentOf, fallbackOrder, HF_FILES, IMPORTED_INIT, initBackend, isCheckpointPath, LEGACY_FILES, loadTokenizer, loadUserSimulator, PlaySession, policyFromFiles, policyToOnnx, resourceLimit, runExperiment, TOKENIZER_NAME, UserPlaySession, userModelSource, WARM_START_NAME, type BackendChoice, type BackendName, type BackendReport, type CheckpointFiles, type Policy, type RunRecord, type TokenizerFiles, type Trainer, type UserSimulator, type WordTokenizer } from '../engine';
+import type { TrainerApi, UserModelDevice, UserModelEvent, WorkerEvent } from './protocol';
 
 async function loadBackend(name: BackendName): Promise<void> {
   if (name === 'webgpu') {
@@ -129,6 +129,96 @@ function endPlay(): void {
   play = null;
 }
 
+/** The backend this worker's last run chose (the LM user's device follows it). */
+let chosen: BackendReport | null = null;
+
+/** WebGPU for the LM user only on a hardware adapter: on a software one (SwiftShader) wasm is faster. */
+function userModelDevice(): UserModelDevice {
+  return chosen?.backend === 'webgpu' && !chosen.software ? 'webgpu' : 'wasm';
+}
+
+let onUserModel: (event: UserModelEvent) => void = () => {};
+let onnxReady = false;
+
+/**
+ * LM users loaded in this worker, by device and userModel value: the Setup's load, a run and a play
+ * session share one load. A new load first frees those nothing holds (a run, a play session, or a
+ * load still under way holds one), so a tab trying several Hub models keeps one at a time.
+ */
+const userModels = new Map<string, Promise<UserSimulator>>();
+const holds = new Map<string, number>();
+
+/** The LM user `spec` names on this worker's device, held until `release` is called (also on failure: then already released). */
+async function acquireUserModel(spec: string): Promise<{ sim: UserSimulator; release: () => void }> {
+  const device = userModelDevice();
+  const key = `${device} ${spec}`;
+  // Held before anything is awaited, so no other load frees it in between.
+  holds.set(key, (holds.get(key) ?? 0) + 1);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    holds.set(key, holds.get(key)! - 1);
+  };
+  let loading = userModels.get(key);
+  if (!loading) {
+    for (const [k, p] of userModels) {
+      if (holds.get(k)) continue;
+      userModels.delete(k);
+      // A load that failed holds nothing to free (its caller reported the failure).
+      void p.then((sim) => sim.dispose(), () => {});
+    }
+    onUserModel({ type: 'user-model', spec, device, status: 'loading', fraction: 0, file: '' });
+    loading = loadOnDevice(spec, device);
+    userModels.set(key, loading);
+  }
+  try {
+    const sim = await loading;
+    onUserModel({ type: 'user-model', spec, device, status: 'loaded', name: sim.name, bytes: sim.bytes });
+    return { sim, release };
+  } catch (error) {
+    release();
+    if (userModels.get(key) === loading) userModels.delete(key);
+    onUserModel({ type: 'user-model', spec, device, status: 'failed', message: error instanceof Error ? error.message : String(error) });
+    throw error;
+  }
+}
+
+async function loadOnDevice(spec: string, device: UserModelDevice): Promise<UserSimulator> {
+  const tokenizer = await projectTokenizer();
+  if (!onnxReady) {
+    (await import('./onnx-setup')).serveOnnxRuntimeFromApp();
+    onnxReady = true;
+  }
+  const memoryGB = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+  const sim = await loadUserSimulator(spec, tokenizer, {
+    modelsPath: MODELS,
+    device,
+    // The limit the page's resource check applies on this device (runtime/resources.ts).
+    memoryLimitBytes: resourceLimit({ backend: device, deviceMemoryGB: typeof memoryGB === 'number' ? memoryGB : null }).bytes,
+    online: navigator.onLine,
+    canReadFolders: false,
+    onProgress: (fraction, file) => onUserModel({ type: 'user-model', spec, device, status: 'loading', fraction, file }),
+  });
+  // null only for scripted, which callers never ask for.
+  if (!sim) throw new Error(`userModel ${spec}: names no LM user`);
+  return sim;
+}
+
+/** A run's user simulator: the worker's loaded one, whose dispose (at the run's end) only releases the hold. */
+async function runUserModel(spec: string): Promise<UserSimulator | null> {
+  if (userModelSource(spec).kind === 'scripted') return null;
+  const { sim, release } = await acquireUserModel(spec);
+  return { name: sim.name, bytes: sim.bytes, stats: sim.stats, replies: (requests, rng) => sim.replies(requests, rng), dispose: release };
+}
+
+let agentPlay: { session: UserPlaySession; release: () => void } | null = null;
+
+function endAgentPlay(): void {
+  agentPlay?.release();
+  agentPlay = null;
+}
+
 let paused: { promise: Promise<void>; resolve: () => void } | null = null;
 let gpuLost = false;
 let current: Trainer | null = null;
@@ -143,6 +233,7 @@ const api: TrainerApi = {
     training = true;
     try {
       endPlay();
+      endAgentPlay();
       current?.dispose();
       current = null;
       lastRecord = null;
@@ -162,6 +253,7 @@ const api: TrainerApi = {
       if (choice.backend === 'webgpu') watchGpuErrors();
       const threads = choice.backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : null;
       const report: BackendReport = { backend: choice.backend, adapter: choice.adapter, software: choice.software, fallbackReason: choice.fallbackReason, versions, probe: choice.probe, threads };
+      chosen = report;
       emit({ type: 'ready', ...report });
       const environment = environmentOf(report, { runtime: navigator.userAgent, startedAt: new Date().toISOString() });
       const { record, trainer } = await runExperiment(config, tokenizer, environment, {
@@ -174,7 +266,7 @@ const api: TrainerApi = {
         },
         checkpointEvery: options.checkpointEvery ?? 0,
         onCheckpoint: (snapshot) => emit({ type: 'snapshot', snapshot }),
-      }, { loadPretrained, resume: options.resume });
+      }, { loadPretrained, resume: options.resume, loadUserModel: runUserModel });
       current = trainer;
       lastRecord = record;
       emit({ type: 'complete', record });
@@ -213,6 +305,36 @@ const api: TrainerApi = {
   async playAnswer(text) {
     if (!play) throw new Error('no play session: start one first');
     return play.session.answer(text);
+  },
+  async watchUserModels(onEvent) {
+    onUserModel = onEvent;
+  },
+  async loadUserModel(spec) {
+    if (userModelSource(spec).kind === 'scripted') throw new Error('scripted names no LM user: the personas need no model');
+    const device = userModelDevice();
+    const { sim, release } = await acquireUserModel(spec);
+    release();
+    return { name: sim.name, bytes: sim.bytes, device };
+  },
+  async playAgentStart({ userModel: spec, config, task, seed }) {
+    if (training) throw new Error('a run is training in this worker: play when it has ended');
+    endAgentPlay();
+    if (userModelSource(spec).kind === 'scripted') throw new Error('playing the agent needs an LM user to answer: pick LM user (user-lm) or a Hub model');
+    const tokenizer = await projectTokenizer();
+    const { sim, release } = await acquireUserModel(spec);
+    try {
+      const session = new UserPlaySession(sim, tokenizer, config, task, seed);
+      agentPlay = { session, release };
+      return session.snapshot();
+    } catch (error) {
+      release();
+      throw error;
+    }
+  },
+  async playAgentMove(text) {
+    if (!agentPlay) throw new Error('no play session: start one first');
+    if (training) throw new Error('a run is training in this worker: play when it has ended');
+    return agentPlay.session.act(text);
   },
   async pause() {
     if (paused) return;
