@@ -1,5 +1,5 @@
 /**
- * The LM user in the page (docs/users-page.md): a short run whose users' replies the shipped
+ * The LM user in the page (docs/users.md, "In the page"): a short run whose users' replies the shipped
  * user-lm writes, through transformers.js and onnxruntime-web served by the app itself, and the
  * reverse play mode where a person plays the agent and the LM user answers. Nothing may be fetched
  * from outside the page's origin (no CDN for onnxruntime's wasm, no Hub). Production build, wasm.

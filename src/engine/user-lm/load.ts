@@ -152,7 +152,7 @@ export async function loadUserSimulator(spec: string, tokenizer: WordTokenizer, 
     id = parts.pop()!;
     localPath = parts.join('/') || '/';
   } else {
-    if (!host.online) throw new Error(`userModel ${spec}: a Hub model needs the internet and the Hugging Face Hub cannot be reached from here; use ${USER_LM_NAME} or a checkpoint folder`);
+    if (!host.online) throw new Error(`userModel ${spec}: a Hub model needs the internet and the Hugging Face Hub cannot be reached from here; use ${USER_LM_NAME} (or, on the command line, a checkpoint folder)`);
     id = source.id;
   }
   const saved = { allowRemoteModels: env.allowRemoteModels, allowLocalModels: env.allowLocalModels, localModelPath: env.localModelPath };
