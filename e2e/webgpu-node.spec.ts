@@ -25,7 +25,7 @@ test('a webgpu run from Node reproduces in the page: same fingerprint on the sam
     // Two RL steps, so the second step's rollouts come from weights the first update wrote. The
     // smoke model (d 16, 1 layer) runs every kernel the demo's does (fused dense, LayerNorm,
     // attention, the divergence) at a fraction of its cost on a software adapter.
-    const config = configFromPresets(['smoke'], { steps: 2, sftSteps: 2, evalEpisodes: 2, traceEvery: 1, evalEvery: 0 });
+    const config = configFromPresets(['smoke'], { steps: 2, sftSteps: 2, evalEpisodes: 2 });
     const env = { ...process.env, VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? SWIFTSHADER_ICD };
     const cli = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/experiment.ts'), '--quiet', '--url', encodeShare(config), '--backend', 'webgpu', '--out', dir, '--page-url', `${baseURL}/`], { cwd: ROOT, encoding: 'utf8', timeout: 240_000, env });
     expect(cli.status, cli.stderr).toBe(0);
